@@ -1,0 +1,82 @@
+package dev.vahost.gst.lowlevel;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * Direct-mapped bindings of libgstreamer-1.0 (gst/gst.h, GStreamer 1.22) for the per-frame path.
+ * Pointers are passed as {@code long} so that no JNA wrapper object is made per frame.
+ * Names and argument order mirror C exactly.
+ */
+public final class GstNative {
+    static {
+        Native.register(GstNative.class, NativeLibrary.getInstance("gstreamer-1.0"));
+    }
+
+    private GstNative() {}
+
+    /** GST_MAP_READ (gstmemory.h). */
+    public static final int GST_MAP_READ = 1;
+    /** GST_MAP_CUDA = GST_MAP_FLAG_LAST << 1 (gstcudamemory.h, 1.22): map returns a CUdeviceptr. */
+    public static final int GST_MAP_CUDA = 0x20000;
+    /** sizeof(GstMapInfo) on x86-64: memory, flags, data, size, maxsize, user_data[4], _gst_reserved[4]. */
+    public static final int SIZEOF_GST_MAP_INFO = 104;
+    /** offsetof(GstMapInfo, data). */
+    public static final int MAP_INFO_DATA = 16;
+    /** offsetof(GstMapInfo, size). */
+    public static final int MAP_INFO_SIZE = 24;
+    /** offsetof(GstMiniObject, refcount). */
+    public static final int MINI_OBJECT_REFCOUNT = 8;
+    /** offsetof(GstBuffer, pts): GstMiniObject is 64 bytes, then pool*, pts, dts, duration. */
+    public static final int BUFFER_PTS = 72;
+    /** offsetof(GstBuffer, duration). */
+    public static final int BUFFER_DURATION = 88;
+    /** GST_CLOCK_TIME_NONE. */
+    public static final long GST_CLOCK_TIME_NONE = -1L;
+
+    public static native long gst_mini_object_ref(long miniObject);
+
+    public static native void gst_mini_object_unref(long miniObject);
+
+    public static native long gst_sample_get_buffer(long sample);
+
+    public static native long gst_sample_get_caps(long sample);
+
+    public static native long gst_buffer_get_size(long buffer);
+
+    public static native int gst_buffer_n_memory(long buffer);
+
+    public static native long gst_buffer_peek_memory(long buffer, int idx);
+
+    /** gboolean gst_buffer_map(GstBuffer*, GstMapInfo*, GstMapFlags). */
+    public static native int gst_buffer_map(long buffer, long info, int flags);
+
+    public static native void gst_buffer_unmap(long buffer, long info);
+
+    /** gboolean gst_memory_map(GstMemory*, GstMapInfo*, GstMapFlags). */
+    public static native int gst_memory_map(long memory, long info, int flags);
+
+    public static native void gst_memory_unmap(long memory, long info);
+
+    /** GstBuffer* gst_buffer_new_allocate(GstAllocator*, gsize, GstAllocationParams*). */
+    public static native long gst_buffer_new_allocate(long allocator, long size, long params);
+
+    /** Returns a newly allocated string: free it with {@link GLibNative#g_free}. */
+    public static native long gst_caps_to_string(long caps);
+
+    public static native long gst_caps_get_features(long caps, int index);
+
+    public static native int gst_caps_features_contains(long features, String feature);
+
+    public static native int gst_caps_get_size(long caps);
+
+    /** void gst_message_parse_error(GstMessage*, GError** gerror, gchar** debug): both out-values owned. */
+    public static native void gst_message_parse_error(long message, long[] gerror, long[] debug);
+
+    /** void gst_message_parse_warning(GstMessage*, GError** gerror, gchar** debug). */
+    public static native void gst_message_parse_warning(long message, long[] gerror, long[] debug);
+
+    /** offsetof(GError, code) and offsetof(GError, message) (glib/gerror.h). */
+    public static final int GERROR_CODE = 4;
+    public static final int GERROR_MESSAGE = 8;
+}
