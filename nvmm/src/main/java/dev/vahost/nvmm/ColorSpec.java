@@ -1,0 +1,22 @@
+package dev.vahost.nvmm;
+
+/**
+ * How YUV samples map to RGB: the matrix (BT.601 or BT.709) and the range (limited 16–235/240 or
+ * full 0–255). Taken from caps colorimetry; ignored for RGB formats.
+ */
+public record ColorSpec(Matrix matrix, Range range) {
+    public enum Matrix { BT601, BT709 }
+
+    public enum Range { LIMITED, FULL }
+
+    public static final ColorSpec BT601_LIMITED = new ColorSpec(Matrix.BT601, Range.LIMITED);
+    public static final ColorSpec BT709_LIMITED = new ColorSpec(Matrix.BT709, Range.LIMITED);
+    public static final ColorSpec BT601_FULL = new ColorSpec(Matrix.BT601, Range.FULL);
+    public static final ColorSpec BT709_FULL = new ColorSpec(Matrix.BT709, Range.FULL);
+
+    public ColorSpec {
+        if (matrix == null || range == null) {
+            throw new IllegalArgumentException("matrix and range are required");
+        }
+    }
+}
