@@ -17,6 +17,11 @@ public final class Ptr {
         return NativeValue.of(p);
     }
 
+    /** The raw native handle of a JCuda object such as a CUstream or CUcontext (e.g. for cudnnSetStream). */
+    public static long handle(jcuda.NativePointerObject o) {
+        return NativeValue.nativeOf(o);
+    }
+
     /** JCuda keeps a pointer's address and offset in protected accessors; read them reflectively (setup paths only). */
     private static final class NativeValue {
         private static final java.lang.reflect.Method GET_NATIVE;
@@ -30,6 +35,14 @@ public final class Ptr {
                 GET_OFFSET.setAccessible(true);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        static long nativeOf(jcuda.NativePointerObject o) {
+            try {
+                return (Long) GET_NATIVE.invoke(o);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot read a JCuda handle", e);
             }
         }
 
