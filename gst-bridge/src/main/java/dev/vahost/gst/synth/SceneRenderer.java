@@ -54,16 +54,17 @@ public final class SceneRenderer {
             s.vc = vOf(rgb);
             shapes.add(s);
         }
-        bgY0 = 40 + r.nextInt(40);
-        bgY1 = bgY0 + 20 + r.nextInt(40);
+        bgY0 = 20 + r.nextInt(30);
+        bgY1 = bgY0 + 10 + r.nextInt(30);
         bgU = 118 + r.nextInt(20);
         bgV = 118 + r.nextInt(20);
     }
 
     private static int[] vivid(Random r) {
-        // One strong channel and one weak one, so shapes stand out from the grey-ish background.
-        int[] c = {r.nextInt(80), r.nextInt(80), r.nextInt(80)};
-        c[r.nextInt(3)] = 180 + r.nextInt(76);
+        // One strong channel over mid-level ones: luma >= 117, well above the darker background
+        // (luma <= 89), and a clear hue, so shapes stand out in both luma and chroma.
+        int[] c = {100 + r.nextInt(60), 100 + r.nextInt(60), 100 + r.nextInt(60)};
+        c[r.nextInt(3)] = 200 + r.nextInt(56);
         return c;
     }
 
