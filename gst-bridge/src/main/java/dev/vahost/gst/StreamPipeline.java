@@ -416,6 +416,15 @@ public final class StreamPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * Fails this stream from the consumer side: a frame it cannot use (wrong memory, unsupported
+     * format). The stream goes {@link StreamState#FAILED}, listeners hear the error, the pipeline is
+     * brought to NULL; other streams are unaffected. A no-op once the stream has ended.
+     */
+    public void failWith(String source, String message) {
+        fail(new PipelineError(streamId, source, message, -1, ""));
+    }
+
     /** Marks the stream failed, tells listeners, and brings the pipeline down off the streaming thread. */
     private void fail(PipelineError error) {
         lastError.compareAndSet(null, error);

@@ -76,6 +76,14 @@ public final class GstNative {
     /** void gst_message_parse_warning(GstMessage*, GError** gerror, gchar** debug). */
     public static native void gst_message_parse_warning(long message, long[] gerror, long[] debug);
 
+    /** void gst_element_set_context(GstElement*, GstContext*): a bin hands it to children added later. */
+    public static native void gst_element_set_context(long element, long context);
+
+    /** void gst_version(guint* major, guint* minor, guint* micro, guint* nano). */
+    public static native void gst_version(int[] major, int[] minor, int[] micro, int[] nano);
+
+    public static native void gst_object_unref(long object);
+
     /** offsetof(GError, code) and offsetof(GError, message) (glib/gerror.h). */
     public static final int GERROR_CODE = 4;
     public static final int GERROR_MESSAGE = 8;
