@@ -1,0 +1,220 @@
+package dev.vahost.postprocess;
+
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.DeviceTensor;
+import dev.vahost.postprocess.internal.Half;
+import dev.vahost.postprocess.internal.PostprocessEngine;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The real kernel sources (decode.cu, batched_nms.cu), compiled for the CPU by src/test/emu and run
+ * through the same {@link PostprocessEngine} launch sequence and workspace layout as on the GPU,
+ * against {@link CpuPostprocessor}: exact equality of every detection (candidate, class, score, box).
+ * The emulation checks barrier and warp-intrinsic convergence, kernel argument counts and kinds, and
+ * out-of-buffer writes. Not covered here: real GPU concurrency between blocks and the memory model,
+ * CUDA's own float intrinsics (emulated by host IEEE arithmetic), performance; the GPU tests cover
+ * those on the GPU machine. Skipped, saying why, where g++ is missing.
+ */
+class EmulatedKernelsTest {
+    @BeforeAll
+    static void emulation() {
+        String why = EmuBackend.unavailableReason();
+        assumeTrue(why == null, () -> "kernel emulation unavailable: " + why);
+    }
+
+    private static List<InputMapping> identity(int n, int size) {
+        List<InputMapping> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) l.add(InputMapping.identity(size, size));
+        return l;
+    }
+
+    private static List<InputMapping> letterboxes(int n, int in) {
+        List<InputMapping> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) l.add(InputMapping.letterbox(1920 - 160 * i, 1080 + 37 * i, in, in));
+        return l;
+    }
+
+    /** Runs the engine over the emulation; tensors are contiguous, dtype by array type. */
+    private static BatchDetections emulate(DecoderConfig d, NmsConfig nms, int maxBatch, List<InputMapping> maps,
+                                           Object[] data, long[][] shapes) {
+        EmuBackend be = new EmuBackend();
+        try (PostprocessEngine e = new PostprocessEngine(be, d, nms, maxBatch, Integer.MAX_VALUE)) {
+            DeviceTensor[] t = new DeviceTensor[data.length];
+            for (int i = 0; i < data.length; i++) {
+                Object o = data[i];
+                if (o instanceof float[] f) t[i] = DeviceTensor.contiguous(be.copyIn(f), DType.F32, "test", shapes[i]);
+                else if (o instanceof short[] s) t[i] = DeviceTensor.contiguous(be.copyIn(s), DType.F16, "test", shapes[i]);
+                else t[i] = DeviceTensor.contiguous(be.copyIn((int[]) o), DType.I32, "test", shapes[i]);
+            }
+            e.submit(null, maps, t);
+            BatchDetections r = e.results();
+            // A second batch through the same workspace must give the same answer (state reset by pack).
+            e.submit(null, maps, t);
+            Checks.assertSameResults(r, e.results(), "second submit");
+            return r;
+        }
+    }
+
+    private static void checkCandidates(TestData.Batch c, NmsConfig nms, List<InputMapping> maps, String what) {
+        CandidateBoxes d = new CandidateBoxes(c.classes(), c.candidates(), 0f);
+        BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, c.host());
+        BatchDetections actual = emulate(d, nms, c.images() + 1, maps,
+                new Object[] {c.boxes(), c.scores(), c.classIds()},
+                new long[][] {{c.images(), c.candidates(), 4}, {c.images(), c.candidates()}, {c.images(), c.candidates()}});
+        Checks.assertSameResults(expected, actual, what);
+        assertTrue(expected.totalDetections() > 0, what + ": the case must produce detections");
+    }
+
+    @Test
+    void classAwareWithCapTopKAndTies() {
+        TestData.Batch c = TestData.candidates(11, 3, 700, 7, 320, false, 50);
+        checkCandidates(c, new NmsConfig(0.5f, 600, 120, false), letterboxes(3, 320), "class-aware, cap 600, top 120");
+    }
+
+    @Test
+    void classAgnosticManyChunks() {
+        // 1500 rows in one segment: 24 words per mask row, suppression across many 64-row chunks.
+        TestData.Batch c = TestData.candidates(12, 2, 1500, 5, 320, false, 0);
+        checkCandidates(c, new NmsConfig(0.45f, 1500, 1500, true), identity(2, 320), "class-agnostic 1500");
+    }
+
+    @Test
+    void oneClassMoreThan32MaskWords() {
+        // 2200 rows of one class: 35 words per row, so lanes hold a second "removed" register.
+        TestData.Batch c = TestData.candidates(13, 1, 2200, 1, 640, true, 0);
+        checkCandidates(c, new NmsConfig(0.5f, 4096, 4096, false), identity(1, 640), "one class, 2200 boxes");
+    }
+
+    @Test
+    void manyClassesNeedTwoSortBytes() {
+        TestData.Batch c = TestData.candidates(14, 2, 900, 300, 320, false, 20);
+        checkCandidates(c, new NmsConfig(0.3f, 900, 50, false), identity(2, 320), "300 classes");
+    }
+
+    @Test
+    void earlyStopAtTopK() {
+        TestData.Batch c = TestData.candidates(15, 2, 800, 3, 320, false, 0);
+        checkCandidates(c, new NmsConfig(0.6f, 800, 5, false), identity(2, 320), "top 5");
+        checkCandidates(c, new NmsConfig(0.6f, 800, 70, true), identity(2, 320), "agnostic top 70");
+    }
+
+    @Test
+    void yolov8Fp32AndFp16() {
+        int n = 2, cls = 80, a = 700;
+        float[] out = TestData.yolov8(21, n, cls, a, 320, 0.2f);
+        YoloV8Decode d = new YoloV8Decode(cls, a, 0.3f);
+        NmsConfig nms = NmsConfig.classAware(0.45f, 500, 300);
+        List<InputMapping> maps = letterboxes(n, 320);
+        BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, HostTensor.f32(out, n, 4 + cls, a));
+        Checks.assertSameResults(expected, emulate(d, nms, n, maps, new Object[] {out}, new long[][] {{n, 4 + cls, a}}), "yolov8 f32");
+        assertTrue(expected.totalDetections() > 20);
+
+        short[] half = Half.fromFloats(out);
+        BatchDetections expected16 = new CpuPostprocessor(d, nms).run(maps, HostTensor.f32(Half.toFloats(half), n, 4 + cls, a));
+        Checks.assertSameResults(expected16, emulate(d, nms, n, maps, new Object[] {half}, new long[][] {{n, 4 + cls, a}}), "yolov8 f16");
+    }
+
+    @Test
+    void ssdSoftmaxAndSigmoid() {
+        int n = 2, a = 400, cls = 21;
+        SplittableRandom r = new SplittableRandom(31);
+        float[] priors = new float[4 * a];
+        for (int i = 0; i < a; i++) {
+            priors[4 * i] = (float) r.nextDouble(0, 300);
+            priors[4 * i + 1] = (float) r.nextDouble(0, 300);
+            priors[4 * i + 2] = (float) r.nextDouble(10, 120);
+            priors[4 * i + 3] = (float) r.nextDouble(10, 120);
+        }
+        float[] loc = new float[n * a * 4], conf = new float[n * a * cls];
+        for (int i = 0; i < loc.length; i++) loc[i] = (float) r.nextGaussian();
+        for (int i = 0; i < conf.length; i++) conf[i] = (float) (r.nextGaussian() * 3);
+        List<InputMapping> maps = identity(n, 300);
+        for (boolean softmax : new boolean[] {true, false}) {
+            SsdDecode d = new SsdDecode(cls, priors, 0.1f, 0.2f, softmax, 0, (float) Math.log(1000.0 / 16), softmax ? 0.3f : 0.9f);
+            NmsConfig nms = NmsConfig.classAware(0.45f, 200, 100);
+            BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, HostTensor.f32(loc, n, a, 4), HostTensor.f32(conf, n, a, cls));
+            assertTrue(expected.totalDetections() > 10, "ssd case must produce detections");
+            Checks.assertSameResults(expected, emulate(d, nms, n, maps, new Object[] {loc, conf},
+                    new long[][] {{n, a, 4}, {n, a, cls}}), "ssd softmax=" + softmax);
+        }
+    }
+
+    @Test
+    void centerNetWithOffsets() {
+        int n = 2, cls = 3, h = 24, w = 20;
+        SplittableRandom r = new SplittableRandom(41);
+        float[] heat = new float[n * cls * h * w], wh = new float[n * 2 * h * w], off = new float[n * 2 * h * w];
+        for (int i = 0; i < heat.length; i++) heat[i] = (float) (r.nextGaussian() * 2 - 1);
+        for (int i = 0; i < wh.length; i++) wh[i] = (float) r.nextDouble(1, 12);
+        for (int i = 0; i < off.length; i++) off[i] = (float) r.nextDouble(0, 1);
+        heat[5] = heat[6]; // a plateau: both cells may be peaks
+        CenterNetDecode d = new CenterNetDecode(cls, h, w, 4f, true, true, 0.3f, 2000);
+        NmsConfig nms = NmsConfig.classAware(0.5f, 300, 100);
+        List<InputMapping> maps = letterboxes(n, 96);
+        BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, HostTensor.f32(heat, n, cls, h, w),
+                HostTensor.f32(wh, n, 2, h, w), HostTensor.f32(off, n, 2, h, w));
+        assertTrue(expected.totalDetections() > 10);
+        Checks.assertSameResults(expected, emulate(d, nms, n, maps, new Object[] {heat, wh, off},
+                new long[][] {{n, cls, h, w}, {n, 2, h, w}, {n, 2, h, w}}), "centernet");
+    }
+
+    @Test
+    void invalidValuesFlagOnlyTheirImage() {
+        TestData.Batch c = TestData.candidates(51, 3, 300, 4, 320, false, 0);
+        c.scores()[300 + 17] = Float.NaN;            // image 1
+        c.boxes()[(2 * 300 + 40) * 4 + 2] = -1000f;  // image 2: x2 < x1
+        c.classIds()[2 * 300 + 90] = 4;              // image 2: class out of range
+        NmsConfig nms = NmsConfig.classAware(0.5f, 300, 100);
+        CandidateBoxes d = new CandidateBoxes(4, 300, 0f);
+        List<InputMapping> maps = identity(3, 320);
+        BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, c.host());
+        BatchDetections actual = emulate(d, nms, 3, maps, new Object[] {c.boxes(), c.scores(), c.classIds()},
+                new long[][] {{3, 300, 4}, {3, 300}, {3, 300}});
+        Checks.assertSameResults(expected, actual, "invalid values");
+        assertFalse(actual.problem(0).isPresent());
+        assertTrue(actual.problem(1).orElseThrow().contains("NaN"), actual.problem(1).orElse(""));
+        assertTrue(actual.problem(1).orElseThrow().contains("candidate 17"), actual.problem(1).orElse(""));
+        String p2 = actual.problem(2).orElseThrow();
+        assertTrue(p2.contains("negative width") && p2.contains("class id") && p2.contains("candidate 40"), p2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> actual.detections(1));
+        assertTrue(e.getMessage().startsWith("image 1"), e.getMessage());
+    }
+
+    @Test
+    void nothingAboveThreshold() {
+        TestData.Batch c = TestData.candidates(61, 2, 100, 4, 320, false, 0);
+        CandidateBoxes d = new CandidateBoxes(4, 100, 2f);
+        BatchDetections actual = emulate(d, NmsConfig.classAware(0.5f, 100, 10), 2, identity(2, 320),
+                new Object[] {c.boxes(), c.scores(), c.classIds()}, new long[][] {{2, 100, 4}, {2, 100}, {2, 100}});
+        assertEquals(0, actual.totalDetections());
+        assertEquals(List.of(), actual.detections(1));
+        assertEquals(0, actual.candidatesAboveThreshold(0));
+    }
+
+    @Test
+    void centerNetCapacityOverflowIsReported() {
+        int cls = 1, h = 8, w = 8;
+        float[] heat = new float[cls * h * w];
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) heat[y * w + x] = ((x + y) % 2 == 0) ? 2f : -2f;
+        float[] wh = new float[2 * h * w];
+        Arrays.fill(wh, 1f);
+        CenterNetDecode d = new CenterNetDecode(cls, h, w, 4f, true, false, 0.5f, 10);
+        BatchDetections actual = emulate(d, NmsConfig.classAware(0.5f, 10, 10), 1, identity(1, 32),
+                new Object[] {heat, wh}, new long[][] {{1, cls, h, w}, {1, 2, h, w}});
+        assertTrue(actual.problem(0).orElseThrow().contains("exceed the capacity of 10"), actual.problem(0).orElse(""));
+        assertEquals(32, actual.candidatesAboveThreshold(0));
+    }
+}
