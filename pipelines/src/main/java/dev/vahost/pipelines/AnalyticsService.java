@@ -1,0 +1,253 @@
+package dev.vahost.pipelines;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vahost.gst.PipelineOptions;
+import dev.vahost.gst.StreamPipeline;
+import dev.vahost.gst.VideoFrame;
+import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.perf.PerfReporter;
+import dev.vahost.pipelines.source.LaunchBuilder;
+import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.source.StreamSource;
+import dev.vahost.pipelines.source.SyntheticCameras;
+
+/**
+ * The multi-camera service: sources → (decode) → {@link FrameDetector#adopt} → cross-stream
+ * {@link Batcher} → {@link FrameDetector#detect} → listeners, with per-stream FPS. One broken
+ * source fails alone; sources can be added and removed while running.
+ */
+public final class AnalyticsService<F> implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
+
+    /**
+     * @param live              pace file and synthetic sources at their frame rate, like cameras
+     * @param loop              loop file sources
+     * @param reconnectInterval a live source that delivers nothing this long is reset
+     * @param reconnectAttempts consecutive reset attempts before a live source is failed (negative: unlimited)
+     * @param clipCache         where synthetic camera clips are made and kept
+     */
+    public record Options(Batcher.Config batch, boolean live, boolean loop, Duration reconnectInterval,
+                          int reconnectAttempts, Path clipCache, int maxBuffers) {
+        public Options {
+            if (reconnectInterval == null || reconnectInterval.isNegative() || reconnectInterval.isZero()) {
+                throw new IllegalArgumentException("reconnect interval must be positive, got " + reconnectInterval);
+            }
+        }
+    }
+
+    private final Options options;
+    private final FrameDetector<F> detector;
+    private final Batcher<F> batcher;
+    private final PerfReporter perf = new PerfReporter();
+    private final Map<String, StreamSource> sources = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> processed = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> adoptFailures = new ConcurrentHashMap<>();
+    private final List<DetectionListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "service-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong batches = new AtomicLong();
+    private int nextIndex;
+
+    public AnalyticsService(Options options, FrameDetector<F> detector) {
+        this.options = options;
+        this.detector = detector;
+        this.batcher = new Batcher<>(options.batch(), new Batcher.Frames<>() {
+            @Override
+            public long ptsNanos(F f) {
+                return detector.ptsNanos(f);
+            }
+
+            @Override
+            public void release(F f) {
+                detector.release(f);
+            }
+        }, this::onBatch);
+        batcher.start();
+    }
+
+    public FrameDetector<F> detector() {
+        return detector;
+    }
+
+    public PerfReporter perf() {
+        return perf;
+    }
+
+    public void addListener(DetectionListener l) {
+        listeners.add(l);
+    }
+
+    /** Called with the stream id when a source ends for good (EOS without loop, failure, give-up). */
+    public void onStreamEnded(Consumer<String> l) {
+        endListeners.add(l);
+    }
+
+    /**
+     * Adds and starts a source. A source that cannot start fails alone (see {@link #status()});
+     * a bad launch string or a missing file throws.
+     */
+    public synchronized StreamSource addSource(SourceSpec spec) {
+        if (closed.get()) throw new IllegalStateException("service is closed");
+        if (sources.containsKey(spec.name())) throw new IllegalArgumentException("duplicate stream name '" + spec.name() + "'");
+        int index = nextIndex++;
+        Path clip = spec.kind() == SourceSpec.Kind.SYNTHETIC ? SyntheticCameras.clip(spec, index, options.clipCache()) : null;
+        String launch = LaunchBuilder.build(spec, detector.gpu(), clip, options.loop(), options.live()
+                && (spec.kind() == SourceSpec.Kind.SYNTHETIC || !spec.isLive()));
+        int inFlight = options.batch().queueCapacity() + options.batch().batchSize() + 2;
+        PipelineOptions po = PipelineOptions.defaults().withMaxFramesInFlight(inFlight).withMaxBuffers(options.maxBuffers());
+        boolean restartAtEnd = options.loop() && spec.kind() == SourceSpec.Kind.CONTAINER_FILE;
+        String id = spec.name();
+        batcher.addStream(id);
+        perf.addStream(id);
+        processed.put(id, new AtomicLong());
+        adoptFailures.put(id, new AtomicLong());
+        StreamSource[] self = new StreamSource[1];
+        StreamSource s = new StreamSource(spec, launch, po, this::createPipeline, frame -> onFrame(self[0], frame), timer,
+                options.reconnectInterval(), options.reconnectAttempts(), restartAtEnd, this::sourceEnded);
+        self[0] = s;
+        sources.put(id, s);
+        LOG.info("stream {}: {}", id, launch);
+        s.start();
+        return s;
+    }
+
+    private StreamPipeline createPipeline(String id, String launch, PipelineOptions po) {
+        StreamPipeline p = StreamPipeline.fromLaunch(id, launch, po);
+        if (detector.gpu()) {
+            try {
+                dev.vahost.nvmm.gst.GstCudaContextSharing.share(p);
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
+        }
+        return p;
+    }
+
+    private void onFrame(StreamSource s, VideoFrame frame) {
+        F f;
+        try {
+            f = detector.adopt(frame);
+        } catch (IllegalArgumentException e) {
+            // adopt released the frame; this stream's frames are unusable: fail it, alone.
+            adoptFailures.get(s.id()).incrementAndGet();
+            s.fail("detector", e.getMessage());
+            return;
+        }
+        batcher.offer(s.id(), f);
+    }
+
+    private void sourceEnded(String id) {
+        batcher.endOfStream(id);
+        for (Consumer<String> l : endListeners) {
+            try {
+                l.accept(id);
+            } catch (RuntimeException e) {
+                LOG.error("stream-ended listener failed for {}", id, e);
+            }
+        }
+    }
+
+    /** Stops and removes a source; its queued frames are released. */
+    public void removeSource(String id) {
+        StreamSource s = sources.remove(id);
+        if (s == null) throw new IllegalArgumentException("no stream named '" + id + "'");
+        s.close();
+        batcher.removeStream(id);
+        perf.removeStream(id);
+    }
+
+    private void onBatch(List<Batcher.Entry<F>> batch) {
+        List<FrameResult> results = detector.detect(batch);
+        batches.incrementAndGet();
+        for (FrameResult r : results) {
+            perf.frame(r.streamId());
+            AtomicLong c = processed.get(r.streamId());
+            if (c != null) c.incrementAndGet();
+            for (DetectionListener l : listeners) {
+                try {
+                    l.onResult(r);
+                } catch (RuntimeException e) {
+                    LOG.error("stream {}: result listener failed", r.streamId(), e);
+                }
+            }
+        }
+    }
+
+    public long batches() {
+        return batches.get();
+    }
+
+    public Batcher<F> batcher() {
+        return batcher;
+    }
+
+    /** A snapshot of every stream. */
+    public List<StreamStatus> status() {
+        List<StreamStatus> out = new ArrayList<>();
+        Map<String, PerfReporter.StreamFps> fps = new java.util.HashMap<>();
+        for (PerfReporter.StreamFps f : perf.last()) fps.put(f.streamId(), f);
+        for (StreamSource s : sources.values().stream().sorted((a, b) -> a.id().compareTo(b.id())).toList()) {
+            PerfReporter.StreamFps f = fps.get(s.id());
+            long dropped = 0;
+            try {
+                Batcher.StreamCounts c = batcher.counts(s.id());
+                dropped = c.droppedQueueFull() + c.droppedRateCap();
+            } catch (IllegalArgumentException ignored) {
+                // removed meanwhile
+            }
+            out.add(new StreamStatus(s.id(), LaunchBuilder.describe(s.spec()), s.state().name(), f == null ? 0 : f.fps(),
+                    f == null ? 0 : f.avgFps(), s.frames(), processed.getOrDefault(s.id(), new AtomicLong()).get(), dropped,
+                    s.reconnects(), s.lastError()));
+        }
+        return out;
+    }
+
+    public StreamSource source(String id) {
+        return sources.get(id);
+    }
+
+    /**
+     * Graceful stop: sources stop (no new frames), every queued frame is batched and every in-flight
+     * batch finishes, then the detector closes. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        for (StreamSource s : sources.values()) s.close();
+        try {
+            if (!batcher.awaitDrained(Duration.ofSeconds(30))) LOG.warn("batches still in flight after 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        batcher.close();
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        detector.close();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.vahost.pipelines;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The command line of the service, parsed and validated; every error names the option and the value. */
+public record CliOptions(List<String> sources, int synthetic, String syntheticSize, String model, String gpu,
+                         int batchSize, int batchTimeoutMs, int inputWidth, int inputHeight, float scoreThreshold,
+                         float iouThreshold, int maxDetections, String output, boolean framesWithoutDetections,
+                         int metricsPort, double perfIntervalS, boolean live, boolean loop, double reconnectIntervalS,
+                         int reconnectAttempts, double maxFps, int queue, double durationS, Path clipCache, boolean help) {
+
+    public static final String USAGE = """
+            usage: vahost [options]       (./vahost demo [options] from the project root)
+              Runs the multi-camera service: decode (NVDEC when a GPU is there) -> batch -> preprocess ->
+              detector -> NMS -> results and per-stream FPS. Stop with Ctrl-C (graceful, exit code 0).
+            sources (repeat --source; with none, 4 synthetic cameras are used):
+              --source [NAME=]SPEC       synthetic[:WxH][@FPS] | rtsp://... | any URI | FILE (.h264 .h265 .mp4 .mkv ...)
+                                         | launch:FRAGMENT (a launch string ending in decoded video)
+              --synthetic N              add N synthetic cameras of --synthetic-size (default 1280x720@30)
+              --config FILE              more options, one per line ('#' starts a comment)
+              --live true|false          pace files and synthetic cameras at their frame rate (default true)
+              --loop true|false          loop file sources (default true)
+              --reconnect-interval-s S   reset a live source that delivered nothing for S seconds (default 10)
+              --reconnect-attempts N     consecutive attempts before giving up, -1 = unlimited (default -1)
+            model and batching:
+              --model PATH|builtin|none  ONNX detector (default builtin: the project's test detector); none = decode only
+              --gpu auto|on|off          GPU path (default auto: used when CUDA, NVDEC and the kernels are available)
+              --batch-size N             frames per batch, 1..256 (default 16)
+              --batch-timeout-ms N       push a partial batch N ms after its first frame (default 40)
+              --queue N                  frames queued per stream before the oldest is dropped (default 4)
+              --max-fps F                per-stream frame-rate cap, 0 = none (default 0)
+              --input-size WxH           model input size (default: the model's)
+              --score-threshold F        0..1 (default 0.4)   --iou-threshold F  0..1 (default 0.5)
+              --max-detections N         per frame (default 100)
+            output:
+              --output -|FILE|none       detections as JSON lines (default none); '-' = stdout (PERF then goes to stderr)
+              --all-frames               also write frames without detections
+              --metrics-port N           HTTP /metrics (Prometheus) and /streams (JSON); 0 = any free port (default off)
+              --perf-interval-s S        **PERF: lines every S seconds (default 5)
+              --duration-s S             stop after S seconds (default 0: run until Ctrl-C / SIGTERM)
+              --clip-cache DIR           where synthetic camera clips are kept (default ~/.cache/vahost/clips)
+              --help
+            """;
+
+    public static CliOptions parse(String[] args) {
+        List<String> all = new ArrayList<>();
+        expand(args, all, 0);
+        List<String> sources = new ArrayList<>();
+        int synthetic = 0;
+        String size = "1280x720@30", model = "builtin", gpu = "auto", output = "none";
+        int batch = 16, timeout = 40, inW = 0, inH = 0, maxDet = 100, port = -1, attempts = -1, queue = 4;
+        float score = 0.4f, iou = 0.5f;
+        double perf = 5, reconnect = 10, maxFps = 0, duration = 0;
+        boolean live = true, loop = true, allFrames = false, help = false;
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
+        for (int i = 0; i < all.size(); i++) {
+            String a = all.get(i);
+            switch (a) {
+                case "--help", "-h" -> help = true;
+                case "--all-frames" -> allFrames = true;
+                case "--demo" -> { }
+                default -> {
+                    if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "' (options start with --; see --help)");
+                    if (i + 1 >= all.size()) throw new IllegalArgumentException("missing value after " + a);
+                    String v = all.get(++i);
+                    switch (a) {
+                        case "--source" -> sources.add(v);
+                        case "--synthetic" -> synthetic = intIn(a, v, 0, 1024);
+                        case "--synthetic-size" -> size = v;
+                        case "--model" -> model = v;
+                        case "--gpu" -> gpu = oneOf(a, v, "auto", "on", "off");
+                        case "--batch-size" -> batch = intIn(a, v, 1, 256);
+                        case "--batch-timeout-ms" -> timeout = intIn(a, v, 0, 60_000);
+                        case "--queue" -> queue = intIn(a, v, 1, 1024);
+                        case "--max-fps" -> maxFps = dblIn(a, v, 0, 1000);
+                        case "--input-size" -> {
+                            String[] wh = v.toLowerCase(Locale.ROOT).split("x");
+                            if (wh.length != 2) throw new IllegalArgumentException("bad value for --input-size: '" + v + "' (expected WxH, e.g. 320x320)");
+                            inW = intIn(a, wh[0], 32, 4096);
+                            inH = intIn(a, wh[1], 32, 4096);
+                        }
+                        case "--score-threshold" -> score = (float) dblIn(a, v, 0, 1);
+                        case "--iou-threshold" -> iou = (float) dblIn(a, v, 0, 1);
+                        case "--max-detections" -> maxDet = intIn(a, v, 1, 10_000);
+                        case "--output" -> output = v;
+                        case "--metrics-port" -> port = intIn(a, v, 0, 65535);
+                        case "--perf-interval-s" -> perf = dblIn(a, v, 0.1, 3600);
+                        case "--live" -> live = bool(a, v);
+                        case "--loop" -> loop = bool(a, v);
+                        case "--reconnect-interval-s" -> reconnect = dblIn(a, v, 0.1, 3600);
+                        case "--reconnect-attempts" -> attempts = intIn(a, v, -1, 1_000_000);
+                        case "--duration-s" -> duration = dblIn(a, v, 0, 1e7);
+                        case "--clip-cache" -> cache = Path.of(v);
+                        default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
+                    }
+                }
+            }
+        }
+        if (sources.isEmpty() && synthetic == 0) synthetic = 4;
+        return new CliOptions(List.copyOf(sources), synthetic, size, model, gpu, batch, timeout, inW, inH, score, iou, maxDet,
+                output, allFrames, port, perf, live, loop, reconnect, attempts, maxFps, queue, duration, cache, help);
+    }
+
+    /** --config FILE is replaced by the options in the file (nested up to 4 deep). */
+    private static void expand(String[] args, List<String> out, int depth) {
+        for (int i = 0; i < args.length; i++) {
+            if (!"--config".equals(args[i])) {
+                out.add(args[i]);
+                continue;
+            }
+            if (i + 1 >= args.length) throw new IllegalArgumentException("missing value after --config");
+            if (depth > 3) throw new IllegalArgumentException("--config files nested too deep");
+            Path p = Path.of(args[++i]);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(p);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--config " + p + ": cannot read (" + e.getMessage() + ")");
+            }
+            List<String> words = new ArrayList<>();
+            for (String line : lines) {
+                String t = line.strip();
+                if (t.isEmpty() || t.startsWith("#")) continue;
+                int sp = t.indexOf(' ');
+                if (sp < 0) words.add(t);
+                else {
+                    words.add(t.substring(0, sp));
+                    words.add(t.substring(sp + 1).strip());
+                }
+            }
+            expand(words.toArray(String[]::new), out, depth + 1);
+        }
+    }
+
+    static int intIn(String opt, String v, int lo, int hi) {
+        int x;
+        try {
+            x = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected an integer within " + lo + ".." + hi + ")");
+        }
+        if (x < lo || x > hi) throw new IllegalArgumentException("bad value for " + opt + ": " + x + " (expected " + lo + ".." + hi + ")");
+        return x;
+    }
+
+    static double dblIn(String opt, String v, double lo, double hi) {
+        double x;
+        try {
+            x = Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            x = Double.NaN;
+        }
+        if (Double.isNaN(x) || x < lo || x > hi) {
+            throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected a number within " + lo + ".." + hi + ")");
+        }
+        return x;
+    }
+
+    static boolean bool(String opt, String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected true or false)");
+        };
+    }
+
+    static String oneOf(String opt, String v, String... allowed) {
+        for (String a : allowed) if (a.equals(v)) return v;
+        throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected one of " + String.join(", ", allowed) + ")");
+    }
+
+    public Duration batchTimeout() {
+        return Duration.ofMillis(batchTimeoutMs);
+    }
+}

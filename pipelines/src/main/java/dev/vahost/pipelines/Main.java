@@ -1,0 +1,137 @@
+package dev.vahost.pipelines;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.detect.Detectors;
+import dev.vahost.pipelines.output.JsonLinesWriter;
+import dev.vahost.pipelines.output.MetricsServer;
+import dev.vahost.pipelines.perf.PerfReporter;
+import dev.vahost.pipelines.source.SourceSpec;
+
+/** The service's command line: {@code vahost --help}. */
+public final class Main {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        CliOptions o;
+        try {
+            o = CliOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("vahost: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (o.help()) {
+            System.out.print(CliOptions.USAGE);
+            return;
+        }
+        int code;
+        try {
+            code = run(o, null);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("vahost: " + e.getMessage());
+            code = 2;
+        }
+        System.exit(code);
+    }
+
+    /**
+     * Runs the service until SIGINT/SIGTERM, {@code --duration-s}, or every source has ended.
+     *
+     * @param stop when not null, counting it down stops the service (tests)
+     * @return the exit code: 0 after a graceful stop
+     */
+    public static int run(CliOptions o, CountDownLatch stop) {
+        List<SourceSpec> specs = Detectors.sources(o);
+        CountDownLatch done = stop != null ? stop : new CountDownLatch(1);
+        installSignals(done);
+        try (JsonLinesWriter json = "none".equals(o.output()) ? null : JsonLinesWriter.open(o.output(), o.framesWithoutDetections());
+             AnalyticsService<?> service = Detectors.service(o, json)) {
+            System.err.println("vahost: " + service.detector().describe());
+            java.util.Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            service.onStreamEnded(id -> {
+                ended.add(id);
+                if (!o.loop() && ended.size() == specs.size()) done.countDown();
+            });
+            for (SourceSpec s : specs) {
+                try {
+                    service.addSource(s);
+                } catch (IllegalArgumentException e) {
+                    // A launch string that cannot be built fails this source alone.
+                    System.err.println("vahost: stream " + s.name() + ": " + e.getMessage());
+                    ended.add(s.name());
+                }
+            }
+            MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status,
+                    () -> Detectors.extraMetrics(service)) : null;
+            if (metrics != null) System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams");
+            ScheduledExecutorService perfTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "perf");
+                t.setDaemon(true);
+                return t;
+            });
+            java.io.PrintStream perfOut = "-".equals(o.output()) ? System.err : System.out;
+            long intervalMs = (long) (o.perfIntervalS() * 1000);
+            perfTimer.scheduleAtFixedRate(() -> {
+                List<PerfReporter.StreamFps> fps = service.perf().sample();
+                perfOut.println(PerfReporter.format(fps));
+                if (json != null) json.perf(fps);
+            }, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+            try {
+                if (o.durationS() > 0) {
+                    done.await((long) (o.durationS() * 1000), TimeUnit.MILLISECONDS);
+                } else {
+                    done.await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            System.err.println("vahost: stopping: finishing in-flight batches");
+            perfTimer.shutdownNow();
+            if (metrics != null) metrics.close();
+            service.close();
+            List<PerfReporter.StreamFps> fin = service.perf().sample();
+            System.err.println(summary(service.status()));
+            if (json != null) json.perf(fin);
+        }
+        return 0;
+    }
+
+    static String summary(List<StreamStatus> ss) {
+        StringBuilder b = new StringBuilder("vahost: final per-stream figures:\n");
+        for (StreamStatus s : ss) {
+            b.append(String.format(Locale.ROOT, "  %-12s %-9s avg %6.2f fps  decoded %7d  processed %7d  dropped %6d  reconnects %d%s%n",
+                    s.id(), s.state(), s.avgFps(), s.framesDecoded(), s.framesProcessed(), s.dropped(), s.reconnects(),
+                    s.lastError() == null ? "" : "  last error: " + s.lastError()));
+        }
+        return b.toString();
+    }
+
+    /** SIGINT/SIGTERM stop the service gracefully (exit code 0) instead of killing the JVM. */
+    @SuppressWarnings("restriction")
+    private static void installSignals(CountDownLatch done) {
+        for (String sig : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> done.countDown());
+            } catch (IllegalArgumentException e) {
+                LOG.debug("signal {} cannot be handled here: {}", sig, e.getMessage());
+            }
+        }
+    }
+
+    static Batcher.Config batchConfig(CliOptions o) {
+        return new Batcher.Config(o.batchSize(), Duration.ofMillis(o.batchTimeoutMs()), o.queue(), o.maxFps());
+    }
+}

@@ -1,0 +1,91 @@
+package dev.vahost.pipelines.detect;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.freedesktop.gstreamer.ElementFactory;
+
+import dev.vahost.gst.GstRuntime;
+import dev.vahost.nvmm.cuda.Cuda;
+import dev.vahost.nvmm.cuda.KernelModule;
+import dev.vahost.pipelines.AnalyticsService;
+import dev.vahost.pipelines.CliOptions;
+import dev.vahost.pipelines.FrameDetector;
+import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.output.JsonLinesWriter;
+import dev.vahost.pipelines.source.SourceSpec;
+
+/** Chooses the path (GPU or CPU) and the model from the command line, and builds the service. */
+public final class Detectors {
+    private Detectors() {}
+
+    /** The sources named on the command line, plus the requested synthetic cameras. */
+    public static List<SourceSpec> sources(CliOptions o) {
+        List<SourceSpec> out = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        int i = 0;
+        for (String s : o.sources()) {
+            SourceSpec spec = SourceSpec.parse(s, "cam" + i++);
+            if (!names.add(spec.name())) throw new IllegalArgumentException("duplicate stream name '" + spec.name() + "'");
+            out.add(spec);
+        }
+        for (int k = 0; k < o.synthetic(); k++) {
+            String name = "cam" + i++;
+            while (names.contains(name)) name = "cam" + i++;
+            names.add(name);
+            out.add(SourceSpec.parse(name + "=synthetic:" + o.syntheticSize(), name));
+        }
+        return out;
+    }
+
+    /** Why the GPU path cannot run here, or null when it can. */
+    public static String gpuUnavailableReason() {
+        if (!Cuda.isAvailable()) return Cuda.unavailableReason();
+        if (!KernelModule.isBuilt("ops", "letterbox")) return "the CUDA kernels were not built (nvcc missing at build time)";
+        GstRuntime.init();
+        try {
+            ElementFactory.find("nvh264dec");
+        } catch (RuntimeException e) {
+            return "GStreamer's nvh264dec is not available (gstreamer1.0-plugins-bad nvcodec, NVIDIA driver)";
+        }
+        return null;
+    }
+
+    static boolean useGpu(CliOptions o) {
+        if ("off".equals(o.gpu())) return false;
+        String why = gpuUnavailableReason();
+        if ("on".equals(o.gpu()) && why != null) throw new IllegalStateException("--gpu on but the GPU path is unavailable: " + why);
+        if (why != null) System.err.println("vahost: CPU path (" + why + ")");
+        return why == null;
+    }
+
+    public static AnalyticsService<?> service(CliOptions o, JsonLinesWriter json) {
+        boolean gpu = useGpu(o);
+        Batcher.Config batch = new Batcher.Config(o.batchSize(), Duration.ofMillis(o.batchTimeoutMs()), o.queue(), o.maxFps());
+        AnalyticsService.Options opts = new AnalyticsService.Options(batch, o.live(), o.loop(),
+                Duration.ofMillis((long) (o.reconnectIntervalS() * 1000)), o.reconnectAttempts(), o.clipCache(), 4);
+        AnalyticsService<?> s = gpu ? new AnalyticsService<>(opts, gpuDetector(o)) : new AnalyticsService<>(opts, cpuDetector(o));
+        if (json != null) s.addListener(json);
+        return s;
+    }
+
+    static FrameDetector<?> gpuDetector(CliOptions o) {
+        if ("none".equals(o.model())) return DecodeOnlyDetector.gpu();
+        return GpuDetector.create(ModelSpec.of(o), o.batchSize());
+    }
+
+    static FrameDetector<?> cpuDetector(CliOptions o) {
+        if ("none".equals(o.model())) return DecodeOnlyDetector.cpu();
+        return CpuDetector.create(ModelSpec.of(o));
+    }
+
+    /** Detector-specific lines for /metrics (e.g. bytes copied to the host). */
+    public static String extraMetrics(AnalyticsService<?> s) {
+        return "# HELP vahost_batches_total Batches run through the detector\n# TYPE vahost_batches_total counter\n"
+                + "vahost_batches_total " + s.batches() + "\n"
+                + (Cuda.isAvailable() ? "# HELP vahost_transfer_bytes_to_host_total Bytes copied device to host (all of them)\n"
+                + "# TYPE vahost_transfer_bytes_to_host_total counter\nvahost_transfer_bytes_to_host_total "
+                + dev.vahost.nvmm.cuda.Transfers.bytesToHost() + "\n" : "");
+    }
+}

@@ -1,0 +1,62 @@
+package dev.vahost.pipelines.source;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The launch string of a source on the GPU path (NVDEC into CUDA memory) or the CPU path
+ * (software decoders into I420 system memory), always ending in {@code appsink name=sink}.
+ */
+public final class LaunchBuilder {
+    private LaunchBuilder() {}
+
+    static final String GPU_TAIL = " ! video/x-raw(memory:CUDAMemory),format=NV12 ! appsink name=sink";
+    static final String CPU_TAIL = " ! video/x-raw,format=I420 ! appsink name=sink";
+
+    /**
+     * @param clip  for synthetic cameras, the H.264 clip to loop
+     * @param loop  loop file sources (elementary streams loop seamlessly; containers restart)
+     * @param live  pace file and synthetic sources at their frame rate, like a camera
+     */
+    public static String build(SourceSpec s, boolean gpu, Path clip, boolean loop, boolean live) {
+        String pace = live ? " ! clocksync" : "";
+        return switch (s.kind()) {
+            case SYNTHETIC -> src(clip.toString(), true) + " ! h264parse" + pace + " ! " + h264(gpu);
+            case H264_FILE -> src(s.value(), loop) + " ! h264parse" + pace + " ! " + h264(gpu);
+            case H265_FILE -> src(s.value(), loop) + " ! h265parse" + pace + " ! " + h265(gpu);
+            case CONTAINER_FILE -> decodebin("file://" + s.value(), gpu, pace);
+            case RTSP, URI -> decodebin(s.value(), gpu, "");
+            case LAUNCH -> s.value() + " ! appsink name=sink";
+        };
+    }
+
+    private static String src(String path, boolean loop) {
+        return loop ? "multifilesrc location=" + quote(path) + " loop=true" : "filesrc location=" + quote(path);
+    }
+
+    private static String h264(boolean gpu) {
+        return gpu ? "nvh264dec" + GPU_TAIL : "openh264dec" + CPU_TAIL;
+    }
+
+    private static String h265(boolean gpu) {
+        return gpu ? "nvh265dec" + GPU_TAIL : "libde265dec ! videoconvert" + CPU_TAIL;
+    }
+
+    private static String decodebin(String uri, boolean gpu, String pace) {
+        // caps=video/x-raw(ANY): stop at raw video in whatever memory the decoder gives, and leave
+        // audio undecoded. On the GPU, NVDEC's rank makes decodebin pick it.
+        String head = "uridecodebin uri=" + quote(uri) + " caps=\"video/x-raw(ANY)\"" + pace;
+        return gpu ? head + GPU_TAIL : head + " ! videoconvert" + CPU_TAIL;
+    }
+
+    static String quote(String s) {
+        if (s.indexOf('"') >= 0) throw new IllegalArgumentException("'\"' is not allowed in a location: " + s);
+        return "\"" + s + "\"";
+    }
+
+    /** Frame rate assumed for pts → frame-number mapping of synthetic cameras. */
+    public static String describe(SourceSpec s) {
+        return String.format(Locale.ROOT, "%s (%s)", s.name(), s.kind() == SourceSpec.Kind.SYNTHETIC
+                ? "synthetic " + s.width() + "x" + s.height() + "@" + s.fps() : s.value());
+    }
+}
