@@ -3,12 +3,12 @@ package dev.vahost.postprocess;
 import java.util.SplittableRandom;
 
 /** Seeded random model outputs shared by the CPU, emulation and GPU tests and the benchmark. */
-final class TestData {
+public final class TestData {
     private TestData() {}
 
     /** Pre-decoded candidates: boxes [n, m, 4], scores [n, m], classes [n, m]. */
-    record Batch(int images, int candidates, int classes, float[] boxes, float[] scores, int[] classIds) {
-        HostTensor[] host() {
+    public record Batch(int images, int candidates, int classes, float[] boxes, float[] scores, int[] classIds) {
+        public HostTensor[] host() {
             return new HostTensor[] {HostTensor.f32(boxes, images, candidates, 4), HostTensor.f32(scores, images, candidates),
                     HostTensor.i32(classIds, images, candidates)};
         }
@@ -20,7 +20,7 @@ final class TestData {
      * then exact in any float evaluation order, for the torchvision comparison). {@code scoreLevels} > 0
      * quantises scores to that many levels so equal scores occur.
      */
-    static Batch candidates(long seed, int images, int m, int classes, float size, boolean integerCoords, int scoreLevels) {
+    public static Batch candidates(long seed, int images, int m, int classes, float size, boolean integerCoords, int scoreLevels) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] boxes = new float[images * m * 4];
         float[] scores = new float[images * m];
@@ -69,7 +69,7 @@ final class TestData {
      * {@link #candidates}, class scores in (0, 1) with one dominant class per anchor above
      * {@code minBest}, so how many anchors pass a threshold is controlled.
      */
-    static float[] yolov8(long seed, int images, int classes, int anchors, float size, float minBest) {
+    public static float[] yolov8(long seed, int images, int classes, int anchors, float size, float minBest) {
         Batch c = candidates(seed, images, anchors, classes, size, false, 0);
         SplittableRandom r = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
         int rows = 4 + classes;

@@ -1,0 +1,157 @@
+package dev.vahost.postprocess.bench;
+
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.DeviceTensor;
+import dev.vahost.nvmm.cuda.Cuda;
+import dev.vahost.nvmm.cuda.CudaEvent;
+import dev.vahost.nvmm.cuda.CudaStream;
+import dev.vahost.nvmm.cuda.DeviceBuffer;
+import dev.vahost.nvmm.cuda.DevicePool;
+import dev.vahost.nvmm.cuda.Transfers;
+import dev.vahost.postprocess.BatchDetections;
+import dev.vahost.postprocess.CpuPostprocessor;
+import dev.vahost.postprocess.Detection;
+import dev.vahost.postprocess.GoldenWriter;
+import dev.vahost.postprocess.GpuPostprocessor;
+import dev.vahost.postprocess.HostTensor;
+import dev.vahost.postprocess.InputMapping;
+import dev.vahost.postprocess.NmsConfig;
+import dev.vahost.postprocess.TestData;
+import dev.vahost.postprocess.YoloV8Decode;
+import dev.vahost.postprocess.internal.Candidates;
+import dev.vahost.postprocess.internal.CpuDecode;
+import dev.vahost.postprocess.internal.Half;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * YOLOv8-style decode + batched class-aware NMS + top-k + letterbox mapping + compaction + the
+ * results copy to pinned memory, for 32 images x {1,000, 10,000} anchors x 80 classes, timed with CUDA
+ * events around {@code submit} (median of many iterations, warm-up excluded). Every anchor's best
+ * score is above the threshold, so NMS sees 32 x A candidates. The decoded candidates are written to
+ * --out so tools/gpu/nms_torchvision_bench.py times torchvision.ops.batched_nms on exactly those
+ * boxes; bench.json carries this side's numbers and kept indices.
+ *
+ * <p>Usage: NmsBench [--out DIR] [--iters N] [--sizes 1000,10000]
+ */
+public final class NmsBench {
+    private NmsBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(System.getenv().getOrDefault("VAHOST_BENCH_OUT", "target/nms-bench"));
+        int iters = 300;
+        int[] sizes = {1000, 10_000};
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out" -> out = Path.of(args[++i]);
+                case "--iters" -> iters = Integer.parseInt(args[++i]);
+                case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Files.createDirectories(out);
+        Cuda.requireAvailable();
+        System.out.println("device: " + Cuda.describeDevice());
+        int n = 32, cls = 80, topK = 300;
+        float thr = 0.25f, iou = 0.5f;
+        List<String> json = new ArrayList<>();
+        try (DevicePool pool = DevicePool.create("nms-bench", 3L << 30); CudaStream stream = CudaStream.create();
+             CudaEvent start = CudaEvent.timing(); CudaEvent end = CudaEvent.timing()) {
+            for (int a : sizes) {
+                float[] raw = TestData.yolov8(1000 + a, n, cls, a, 640, 0.3f);
+                YoloV8Decode d = new YoloV8Decode(cls, a, thr);
+                NmsConfig nms = NmsConfig.classAware(iou, a, topK);
+                List<InputMapping> maps = new ArrayList<>();
+                for (int b = 0; b < n; b++) maps.add(InputMapping.letterbox(1920, 1080, 640, 640));
+
+                // The candidates torchvision gets: exactly what the decoder produces (all anchors).
+                float[] boxes = new float[n * a * 4], scores = new float[n * a];
+                int[] classes = new int[n * a];
+                HostTensor host = HostTensor.f32(raw, n, 4 + cls, a);
+                for (int b = 0; b < n; b++) {
+                    Candidates c = CpuDecode.decode(d, b, host);
+                    if (c.size() != a) throw new IllegalStateException("image " + b + ": " + c.size() + " of " + a + " anchors passed");
+                    System.arraycopy(c.boxes(), 0, boxes, b * a * 4, a * 4);
+                    System.arraycopy(c.scores(), 0, scores, b * a, a);
+                    System.arraycopy(c.classes(), 0, classes, b * a, a);
+                }
+                String name = "bench-" + a;
+                GoldenWriter.write(out.resolve(name + ".boxes.f32"), boxes);
+                GoldenWriter.write(out.resolve(name + ".scores.f32"), scores);
+                GoldenWriter.write(out.resolve(name + ".classes.i32"), classes);
+
+                try (GpuPostprocessor post = GpuPostprocessor.create(d, nms, n, pool);
+                     DeviceBuffer in32 = pool.allocate(4L * raw.length, "bench f32 input");
+                     DeviceBuffer in16 = pool.allocate(2L * raw.length, "bench f16 input")) {
+                    Transfers.toDevice(in32.address(), raw);
+                    short[] half = Half.fromFloats(raw);
+                    Transfers.toDevice(in16.address(), half);
+                    DeviceTensor t32 = DeviceTensor.of(in32, DType.F32, n, 4 + cls, a);
+                    DeviceTensor t16 = DeviceTensor.of(in16, DType.F16, n, 4 + cls, a);
+
+                    post.submit(stream, maps, t32);
+                    stream.synchronize();
+                    BatchDetections gpu = post.results();
+                    BatchDetections cpu = new CpuPostprocessor(d, nms).run(maps, host);
+                    String check = compare(cpu, gpu);
+                    List<Integer> kept = new ArrayList<>();
+                    StringBuilder counts = new StringBuilder();
+                    for (int b = 0; b < n; b++) {
+                        gpu.detections(b).forEach(x -> kept.add(x.candidate()));
+                        counts.append(b == 0 ? "" : ", ").append(gpu.detections(b).size());
+                    }
+                    GoldenWriter.write(out.resolve(name + ".kept.i32"), kept.stream().mapToInt(Integer::intValue).toArray());
+
+                    double[] gpu32 = time(post, stream, maps, t32, start, end, iters, false);
+                    double[] gpu16 = time(post, stream, maps, t16, start, end, iters, false);
+                    double[] host32 = time(post, stream, maps, t32, start, end, iters, true);
+                    System.out.printf(Locale.ROOT, "%d x %d candidates, %d classes, IoU %.2f, top %d: decode+NMS+compaction+copy"
+                                    + " fp32 median %.3f ms (p10 %.3f, p90 %.3f), fp16 median %.3f ms; submit..results wall %.3f ms;"
+                                    + " copy %d bytes; %d detections; GPU vs CPU reference: %s%n",
+                            n, a, cls, iou, topK, gpu32[0], gpu32[1], gpu32[2], gpu16[0], host32[0], post.resultBytes(n),
+                            gpu.totalDetections(), check);
+                    json.add(String.format(Locale.ROOT, "  {\"name\": \"%s\", \"images\": %d, \"candidates\": %d, \"classes\": %d,"
+                                    + " \"iou\": %s, \"top_k\": %d, \"gpu_ms_median\": %.4f, \"gpu_ms_p10\": %.4f, \"gpu_ms_p90\": %.4f,"
+                                    + " \"gpu_fp16_ms_median\": %.4f, \"host_wall_ms_median\": %.4f, \"result_bytes\": %d,"
+                                    + " \"iterations\": %d, \"cpu_reference\": \"%s\", \"device\": \"%s\", \"kept_counts\": [%s]}",
+                            name, n, a, cls, Float.toString(iou), topK, gpu32[0], gpu32[1], gpu32[2], gpu16[0], host32[0],
+                            post.resultBytes(n), iters, check, Cuda.describeDevice(), counts));
+                }
+            }
+        }
+        Files.writeString(out.resolve("bench.json"), "[\n" + String.join(",\n", json) + "\n]\n");
+        System.out.println("inputs and bench.json written to " + out.toAbsolutePath());
+    }
+
+    private static String compare(BatchDetections cpu, BatchDetections gpu) {
+        for (int b = 0; b < cpu.images(); b++) {
+            List<Detection> x = cpu.detections(b), y = gpu.detections(b);
+            if (!x.equals(y)) return "DIFFERENT (image " + b + ")";
+        }
+        return "identical";
+    }
+
+    /** {median, p10, p90} in ms: CUDA events around submit, or host wall time of submit..results. */
+    private static double[] time(GpuPostprocessor post, CudaStream stream, List<InputMapping> maps, DeviceTensor t,
+                                 CudaEvent start, CudaEvent end, int iters, boolean wall) {
+        int warm = Math.max(10, iters / 10);
+        double[] ms = new double[iters];
+        for (int i = -warm; i < iters; i++) {
+            long t0 = System.nanoTime();
+            start.record(stream);
+            post.submit(stream, maps, t);
+            end.record(stream);
+            stream.synchronize();
+            post.results();
+            long t1 = System.nanoTime();
+            if (i >= 0) ms[i] = wall ? (t1 - t0) / 1e6 : end.elapsedSince(start);
+        }
+        Arrays.sort(ms);
+        return new double[] {ms[iters / 2], ms[iters / 10], ms[iters * 9 / 10]};
+    }
+}
