@@ -7,13 +7,82 @@
 //  * every floating-point step that decides a value uses an explicitly rounded intrinsic
 //    (__dmul_rn, __fadd_rn, __fmaf_rn ...). nvcc contracts a*b+c into an FMA by default; the
 //    intrinsics forbid that, and Java performs the same IEEE operations in the same order.
+// Everything here is __host__ __device__: the per-pixel code also compiles for the host, where
+// KernelHostEmulationTest runs it against the Java reference (x86-64 SSE arithmetic does not fuse
+// either, so the host build rounds like the device build).
 #pragma once
 
 #include <cuda_fp16.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
+
+#define VAHOST_HD __host__ __device__ __forceinline__
 
 namespace vahost_ops {
+
+// Explicitly rounded arithmetic: the device intrinsics (never contracted into FMAs) or plain host
+// operations.
+VAHOST_HD double rn_dmul(double a, double b) {
+#ifdef __CUDA_ARCH__
+    return __dmul_rn(a, b);
+#else
+    return a * b;
+#endif
+}
+VAHOST_HD double rn_dadd(double a, double b) {
+#ifdef __CUDA_ARCH__
+    return __dadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+VAHOST_HD float rn_d2f(double a) {
+#ifdef __CUDA_ARCH__
+    return __double2float_rn(a);
+#else
+    return (float)a;
+#endif
+}
+VAHOST_HD float rn_fmul(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fmul_rn(a, b);
+#else
+    return a * b;
+#endif
+}
+VAHOST_HD float rn_fadd(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(a, b);
+#else
+    return a + b;
+#endif
+}
+VAHOST_HD float rn_fsub(float a, float b) {
+#ifdef __CUDA_ARCH__
+    return __fsub_rn(a, b);
+#else
+    return a - b;
+#endif
+}
+// One rounding: fma(x, m, k), as Java's Math.fma(float, float, float).
+VAHOST_HD float rn_fma(float x, float m, float k) {
+#ifdef __CUDA_ARCH__
+    return __fmaf_rn(x, m, k);
+#else
+    return fmaf(x, m, k);
+#endif
+}
+// Read-only loads through the texture path on the device.
+VAHOST_HD int load_u8(const uint8_t* p) {
+#ifdef __CUDA_ARCH__
+    return __ldg(p);
+#else
+    return *p;
+#endif
+}
+VAHOST_HD int imin(int a, int b) { return a < b ? a : b; }
+VAHOST_HD int imax(int a, int b) { return a > b ? a : b; }
 
 // Input pixel formats; the Java side (internal.Formats) uses the same codes.
 enum Format : int {
@@ -60,7 +129,7 @@ static_assert(offsetof(FrameParams, cub) == 92, "layout shared with internal.Fra
 static_assert(offsetof(FrameParams, scaleX) == 96, "layout shared with internal.FrameTable");
 static_assert(offsetof(FrameParams, scaleY) == 104, "layout shared with internal.FrameTable");
 
-__device__ __forceinline__ Source source_of(const FrameParams& f) {
+VAHOST_HD Source source_of(const FrameParams& f) {
     Source s;
     s.p0 = reinterpret_cast<const uint8_t*>(f.plane0);
     s.p1 = reinterpret_cast<const uint8_t*>(f.plane1);
@@ -78,12 +147,12 @@ __device__ __forceinline__ Source source_of(const FrameParams& f) {
     return s;
 }
 
-__device__ __forceinline__ int clamp_u8(int v) { return min(max(v, 0), 255); }
+VAHOST_HD int clamp_u8(int v) { return imin(imax(v, 0), 255); }
 
 // OpenCV: y = max(0, Y - 16) * CY; r = sat((y + (1 << 19) + CVR * (V - 128)) >> 20), etc.
 // The largest magnitude (full range, Y = 255, U = 255) is about 5.2e8, inside int32.
-__device__ __forceinline__ void yuv_to_rgb(const Source& s, int Y, int U, int V, int& r, int& g, int& b) {
-    const int y = max(Y - s.yOffset, 0) * s.cy + (1 << 19);
+VAHOST_HD void yuv_to_rgb(const Source& s, int Y, int U, int V, int& r, int& g, int& b) {
+    const int y = imax(Y - s.yOffset, 0) * s.cy + (1 << 19);
     const int u = U - 128;
     const int v = V - 128;
     r = clamp_u8((y + s.cvr * v) >> 20);
@@ -94,41 +163,41 @@ __device__ __forceinline__ void yuv_to_rgb(const Source& s, int Y, int U, int V,
 // RGB of the pixel at absolute position (x, y). Chroma of 4:2:0 formats is taken from (x/2, y/2),
 // the nearest-sample upsampling cvtColor uses; bytes are loaded one by one because the pitch of a
 // test image (or of an odd-width chroma plane) need not keep wider loads aligned.
-__device__ __forceinline__ void fetch_rgb(const Source& s, int x, int y, int& r, int& g, int& b) {
+VAHOST_HD void fetch_rgb(const Source& s, int x, int y, int& r, int& g, int& b) {
     switch (s.format) {
         case FMT_NV12: {
-            const int Y = __ldg(s.p0 + (size_t)y * s.pitch0 + x);
+            const int Y = load_u8(s.p0 + (size_t)y * s.pitch0 + x);
             const uint8_t* uv = s.p1 + (size_t)(y >> 1) * s.pitch1 + ((x >> 1) << 1);
-            yuv_to_rgb(s, Y, __ldg(uv), __ldg(uv + 1), r, g, b);
+            yuv_to_rgb(s, Y, load_u8(uv), load_u8(uv + 1), r, g, b);
             return;
         }
         case FMT_I420: {
-            const int Y = __ldg(s.p0 + (size_t)y * s.pitch0 + x);
-            const int U = __ldg(s.p1 + (size_t)(y >> 1) * s.pitch1 + (x >> 1));
-            const int V = __ldg(s.p2 + (size_t)(y >> 1) * s.pitch2 + (x >> 1));
+            const int Y = load_u8(s.p0 + (size_t)y * s.pitch0 + x);
+            const int U = load_u8(s.p1 + (size_t)(y >> 1) * s.pitch1 + (x >> 1));
+            const int V = load_u8(s.p2 + (size_t)(y >> 1) * s.pitch2 + (x >> 1));
             yuv_to_rgb(s, Y, U, V, r, g, b);
             return;
         }
         case FMT_RGBA:
         case FMT_RGBX: {
             const uint8_t* p = s.p0 + (size_t)y * s.pitch0 + (size_t)x * 4;
-            r = __ldg(p); g = __ldg(p + 1); b = __ldg(p + 2);
+            r = load_u8(p); g = load_u8(p + 1); b = load_u8(p + 2);
             return;
         }
         case FMT_BGRA:
         case FMT_BGRX: {
             const uint8_t* p = s.p0 + (size_t)y * s.pitch0 + (size_t)x * 4;
-            b = __ldg(p); g = __ldg(p + 1); r = __ldg(p + 2);
+            b = load_u8(p); g = load_u8(p + 1); r = load_u8(p + 2);
             return;
         }
         case FMT_RGB: {
             const uint8_t* p = s.p0 + (size_t)y * s.pitch0 + (size_t)x * 3;
-            r = __ldg(p); g = __ldg(p + 1); b = __ldg(p + 2);
+            r = load_u8(p); g = load_u8(p + 1); b = load_u8(p + 2);
             return;
         }
         case FMT_BGR: {
             const uint8_t* p = s.p0 + (size_t)y * s.pitch0 + (size_t)x * 3;
-            b = __ldg(p); g = __ldg(p + 1); r = __ldg(p + 2);
+            b = load_u8(p); g = load_u8(p + 1); r = load_u8(p + 2);
             return;
         }
         default:  // the launchers refuse other formats; never read memory for one
@@ -139,45 +208,45 @@ __device__ __forceinline__ void fetch_rgb(const Source& s, int x, int y, int& r,
 
 // OpenCV INTER_LINEAR (resize.cpp, generic path): destination index d samples source coordinate
 // fx = (float)((d + 0.5) * scale - 0.5); sx = floor(fx); fx -= sx. Returns fx, sets sx.
-__device__ __forceinline__ float linear_coord(int d, double scale, int& s) {
-    const float f = __double2float_rn(__dadd_rn(__dmul_rn((double)d + 0.5, scale), -0.5));
+VAHOST_HD float linear_coord(int d, double scale, int& s) {
+    const float f = rn_d2f(rn_dadd(rn_dmul((double)d + 0.5, scale), -0.5));
     s = (int)floorf(f);
-    return __fsub_rn(f, (float)s);
+    return rn_fsub(f, (float)s);
 }
 
 // Horizontal taps: OpenCV moves the coordinate to the edge and zeroes the weight at both borders
 // (sx < 0 -> sx = 0, fx = 0; sx >= W-1 -> sx = W-1, fx = 0).
-__device__ __forceinline__ void linear_x(int dx, double scale, int w, int& x0, int& x1, float& a1) {
+VAHOST_HD void linear_x(int dx, double scale, int w, int& x0, int& x1, float& a1) {
     int s;
     float f = linear_coord(dx, scale, s);
     if (s < 0) { s = 0; f = 0.f; }
     if (s >= w - 1) { s = w - 1; f = 0.f; }
     x0 = s;
-    x1 = min(s + 1, w - 1);
+    x1 = imin(s + 1, w - 1);
     a1 = f;
 }
 
 // Vertical taps: OpenCV clips both row indices into [0, H-1] and keeps the weight.
-__device__ __forceinline__ void linear_y(int dy, double scale, int h, int& y0, int& y1, float& b1) {
+VAHOST_HD void linear_y(int dy, double scale, int h, int& y0, int& y1, float& b1) {
     int s;
     b1 = linear_coord(dy, scale, s);
-    y0 = min(max(s, 0), h - 1);
-    y1 = min(max(s + 1, 0), h - 1);
+    y0 = imin(imax(s, 0), h - 1);
+    y1 = imin(imax(s + 1, 0), h - 1);
 }
 
 // OpenCV INTER_NEAREST (resizeNN): sx = min(floor(d * scale), W-1). Not half-pixel centred: that
 // is what cv2.INTER_NEAREST does (INTER_NEAREST_EXACT is the centred one).
-__device__ __forceinline__ int nearest_index(int d, double scale, int size) {
-    return min((int)floor(__dmul_rn((double)d, scale)), size - 1);
+VAHOST_HD int nearest_index(int d, double scale, int size) {
+    return imin((int)floor(rn_dmul((double)d, scale)), size - 1);
 }
 
 // Horizontal pass then vertical pass, as OpenCV's HResizeLinear / VResizeLinear for float data.
-__device__ __forceinline__ float lerp2(float v00, float v01, float v10, float v11, float a1, float b1) {
-    const float a0 = __fsub_rn(1.f, a1);
-    const float b0 = __fsub_rn(1.f, b1);
-    const float top = __fadd_rn(__fmul_rn(v00, a0), __fmul_rn(v01, a1));
-    const float bot = __fadd_rn(__fmul_rn(v10, a0), __fmul_rn(v11, a1));
-    return __fadd_rn(__fmul_rn(top, b0), __fmul_rn(bot, b1));
+VAHOST_HD float lerp2(float v00, float v01, float v10, float v11, float a1, float b1) {
+    const float a0 = rn_fsub(1.f, a1);
+    const float b0 = rn_fsub(1.f, b1);
+    const float top = rn_fadd(rn_fmul(v00, a0), rn_fmul(v01, a1));
+    const float bot = rn_fadd(rn_fmul(v10, a0), rn_fmul(v11, a1));
+    return rn_fadd(rn_fmul(top, b0), rn_fmul(bot, b1));
 }
 
 }  // namespace vahost_ops

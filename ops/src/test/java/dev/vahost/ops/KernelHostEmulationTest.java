@@ -1,0 +1,247 @@
+package dev.vahost.ops;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.vahost.nvmm.ColorSpec;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.DeviceImage;
+import dev.vahost.nvmm.DeviceTensor;
+import dev.vahost.nvmm.PixelFormat;
+import dev.vahost.ops.cpu.ColorConvertCpu;
+import dev.vahost.ops.cpu.LetterboxResizeCpu;
+import dev.vahost.ops.cpu.ResizeCpu;
+import dev.vahost.ops.internal.ColorCoefficients;
+import dev.vahost.ops.internal.Formats;
+import dev.vahost.ops.internal.FrameTable;
+import dev.vahost.ops.internal.Half;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The kernels' own per-pixel code, compiled for the host by nvcc (src/test/cuda/kernel_host_check.cu
+ * includes the .cu files), fed with the parameter table exactly as LetterboxResize encodes it and
+ * the arguments the launchers pass, against the Java references: bit-for-bit equality expected.
+ * This checks the CUDA side's indexing, table layout use, format handling and arithmetic without a
+ * GPU. Not covered: the device intrinsics themselves (the host build uses the host operations that
+ * round the same way), launch geometry, shared-memory staging (the GPU tests cover those).
+ * Skipped when nvcc is not installed (the GPU path is then not built either).
+ */
+class KernelHostEmulationTest {
+    static final long BASE = 0x1_0000_0000L; // kernel_host_check.cu rebases addresses from here
+    static Path exe;
+
+    @BeforeAll
+    static void build() throws Exception {
+        String nvcc = findNvcc();
+        Assumptions.assumeTrue(nvcc != null, "nvcc not found: the kernel host emulation needs it");
+        Path src = Path.of("src/test/cuda/kernel_host_check.cu");
+        exe = Path.of("target/kernel-host-check");
+        Process p = new ProcessBuilder(nvcc, "-std=c++17", "-O2", "-Xcompiler", "-ffp-contract=off", "-I", "src/main/cuda",
+                "-o", exe.toString(), src.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nvcc timed out");
+        assertEquals(0, p.exitValue(), "nvcc failed:\n" + log);
+    }
+
+    static String findNvcc() {
+        String env = System.getenv("NVCC");
+        if (env != null && Files.isExecutable(Path.of(env))) return env;
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "nvcc"))) return Path.of(dir, "nvcc").toString();
+        }
+        return Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")) ? "/usr/local/cuda/bin/nvcc" : null;
+    }
+
+    /** Images laid out in one byte blob; "device addresses" are BASE + offset. */
+    static final class Blob {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        DeviceImage add(HostImage img) {
+            long[] planes = new long[img.planes()];
+            int[] pitches = new int[img.planes()];
+            for (int p = 0; p < planes.length; p++) {
+                while (bytes.size() % 64 != 0) bytes.write(0);
+                planes[p] = BASE + bytes.size();
+                pitches[p] = img.pitch(p);
+                byte[] plane = new byte[img.pitch(p) * img.planeRows(p)];
+                img.data().get(img.offset(p), plane, 0, plane.length - (img.pitch(p) - img.planeRowBytes(p)));
+                bytes.writeBytes(plane);
+            }
+            return new DeviceImage(img.format(), img.width(), img.height(), planes, pitches, img.color());
+        }
+    }
+
+    static byte[] run(int kind, Blob blob, ByteBuffer args) throws Exception {
+        byte[] data = blob.bytes.toByteArray();
+        ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putInt(kind).putLong(data.length);
+        Path in = Files.createTempFile("kernel-case", ".bin");
+        Path out = Files.createTempFile("kernel-out", ".bin");
+        try {
+            ByteBuffer a = args.flip();
+            byte[] tail = new byte[a.remaining()];
+            a.get(tail);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            all.writeBytes(head.array());
+            all.writeBytes(data);
+            all.writeBytes(tail);
+            Files.write(in, all.toByteArray());
+            Process p = new ProcessBuilder(exe.toString(), in.toString(), out.toString()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "kernel_host_check timed out");
+            assertEquals(0, p.exitValue(), "kernel_host_check failed: " + log);
+            return Files.readAllBytes(out);
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    static ByteBuffer args() {
+        return ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static List<HostImage> frames() {
+        return List.of(
+                TestImages.random(PixelFormat.NV12, 37, 23, 5, ColorSpec.BT601_LIMITED, 1),
+                TestImages.random(PixelFormat.I420, 64, 48, 3, ColorSpec.BT709_FULL, 2),
+                TestImages.random(PixelFormat.BGRX, 17, 31, 4, ColorSpec.BT601_LIMITED, 3),
+                TestImages.random(PixelFormat.RGB, 1, 1, 0, ColorSpec.BT601_LIMITED, 4),
+                TestImages.random(PixelFormat.RGBA, 120, 20, 1, ColorSpec.BT601_LIMITED, 5),
+                TestImages.random(PixelFormat.BGRA, 9, 8, 0, ColorSpec.BT601_LIMITED, 6),
+                TestImages.random(PixelFormat.RGBX, 10, 3, 2, ColorSpec.BT601_LIMITED, 7),
+                TestImages.random(PixelFormat.BGR, 25, 11, 7, ColorSpec.BT601_LIMITED, 8),
+                TestImages.random(PixelFormat.NV12, 333, 187, 3, ColorSpec.BT709_LIMITED, 9));
+    }
+
+    /** The table and arguments as LetterboxResize.submit makes them, run by the kernel code. */
+    static float[] letterboxOnHost(List<HostImage> host, List<Rect> regions, PreprocessConfig c) throws Exception {
+        Blob blob = new Blob();
+        List<DeviceImage> dev = new ArrayList<>();
+        for (HostImage h : host) dev.add(blob.add(h));
+        int n = dev.size();
+        LetterboxResize.check(c, dev, regions, DeviceTensor.contiguous(BASE, c.dtype(), "case", c.shape(n)));
+        ByteBuffer a = args();
+        a.putInt(n).putInt(c.width()).putInt(c.height()).putInt(c.order() == ChannelOrder.BGR ? 1 : 0)
+                .putInt(c.interpolation() == Interpolation.NEAREST ? 1 : 0).putInt(c.dtype() == DType.F16 ? 1 : 0)
+                .putInt(c.layout() == TensorLayout.NHWC ? 1 : 0);
+        Normalize norm = c.normalize();
+        a.putFloat(norm.multiply(0)).putFloat(norm.multiply(1)).putFloat(norm.multiply(2))
+                .putFloat(norm.add(0)).putFloat(norm.add(1)).putFloat(norm.add(2)).putFloat(c.padValue());
+        for (int i = 0; i < n; i++) {
+            DeviceImage f = dev.get(i);
+            Rect r = regions == null || regions.get(i) == null ? Rect.full(f.width(), f.height()) : regions.get(i);
+            FrameTable.write(a, a.position(), f, Letterbox.of(c, r));
+            a.position(a.position() + FrameTable.BYTES);
+        }
+        byte[] out = run(1, blob, a);
+        int count = n * 3 * c.width() * c.height();
+        ByteBuffer o = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals((long) count * c.dtype().bytes(), out.length);
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = c.dtype() == DType.F32 ? o.getFloat() : Half.toFloat(o.getShort());
+        }
+        return v;
+    }
+
+    static void assertSame(float[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) {
+                fail(what + ": element " + i + " kernel " + got[i] + " reference " + want[i]);
+            }
+        }
+    }
+
+    @Test
+    void letterboxKernelsEqualTheReference() throws Exception {
+        List<HostImage> host = frames();
+        PreprocessConfig base = PreprocessConfig.letterbox(41, 29);
+        List<PreprocessConfig> configs = List.of(base,
+                base.withDType(DType.F32).withNormalize(Normalize.imagenetRgb()),
+                base.withDType(DType.F32).withLayout(TensorLayout.NHWC).withOrder(ChannelOrder.BGR)
+                        .withFit(Fit.LETTERBOX_TOP_LEFT).withNormalize(Normalize.none()).withPadValue(3),
+                base.withLayout(TensorLayout.NHWC).withInterpolation(Interpolation.NEAREST).withFit(Fit.STRETCH),
+                base.withDType(DType.F32).withInterpolation(Interpolation.NEAREST).withOrder(ChannelOrder.BGR),
+                PreprocessConfig.letterbox(640, 640).withDType(DType.F32)); // strong upscaling of small frames
+        for (PreprocessConfig c : configs) {
+            String what = c.width() + "x" + c.height() + " " + c.dtype() + " " + c.layout() + " " + c.order() + " "
+                    + c.interpolation() + " " + c.fit();
+            assertSame(LetterboxResizeCpu.run(host, null, c).values(), letterboxOnHost(host, null, c), what);
+        }
+    }
+
+    @Test
+    void letterboxRegionsAtOddOrigins() throws Exception {
+        List<HostImage> host = frames();
+        List<Rect> regions = Arrays.asList(new Rect(3, 5, 31, 17), new Rect(1, 1, 2, 2), null, new Rect(0, 0, 1, 1),
+                new Rect(119, 0, 1, 20), new Rect(2, 3, 7, 5), null, new Rect(5, 1, 19, 9), new Rect(101, 33, 131, 77));
+        PreprocessConfig c = PreprocessConfig.letterbox(32, 24).withDType(DType.F32).withNormalize(Normalize.none());
+        assertSame(LetterboxResizeCpu.run(host, regions, c).values(), letterboxOnHost(host, regions, c), "regions");
+        PreprocessConfig n = c.withInterpolation(Interpolation.NEAREST).withDType(DType.F16);
+        assertSame(LetterboxResizeCpu.run(host, regions, n).values(), letterboxOnHost(host, regions, n), "regions nearest");
+    }
+
+    @Test
+    void colourConversionKernelEqualsTheReference() throws Exception {
+        for (HostImage img : frames()) {
+            for (ColorSpec spec : List.of(ColorSpec.BT601_LIMITED, ColorSpec.BT709_FULL)) {
+                for (ChannelOrder order : ChannelOrder.values()) {
+                    HostImage in = img.withColor(spec);
+                    Blob blob = new Blob();
+                    DeviceImage d = blob.add(in);
+                    int planes = d.format().planes();
+                    int dstPitch = 3 * in.width() + 5;
+                    ColorCoefficients cc = ColorCoefficients.of(spec);
+                    ByteBuffer a = args();
+                    a.putInt(Formats.code(d.format())).putInt(d.width()).putInt(d.height()).putInt(d.pitch(0))
+                            .putInt(planes > 1 ? d.pitch(1) : d.pitch(0)).putInt(planes > 2 ? d.pitch(2) : d.pitch(0))
+                            .putInt(cc.yOffset()).putInt(cc.cy()).putInt(cc.cvr()).putInt(cc.cvg()).putInt(cc.cug())
+                            .putInt(cc.cub()).putInt(order == ChannelOrder.BGR ? 1 : 0)
+                            .putLong(d.plane(0)).putLong(planes > 1 ? d.plane(1) : d.plane(0))
+                            .putLong(planes > 2 ? d.plane(2) : d.plane(0)).putInt(dstPitch);
+                    byte[] out = run(2, blob, a);
+                    HostImage got = new HostImage(order == ChannelOrder.RGB ? PixelFormat.RGB : PixelFormat.BGR, in.width(),
+                            in.height(), ByteBuffer.wrap(out), new int[] {0}, new int[] {dstPitch}, spec);
+                    assertArrayEquals(ColorConvertCpu.convert(in, order).planeBytes(0), got.planeBytes(0),
+                            in + " -> " + order);
+                }
+            }
+        }
+    }
+
+    @Test
+    void resizeKernelsEqualTheReference() throws Exception {
+        int seed = 30;
+        for (PixelFormat f : List.of(PixelFormat.RGB, PixelFormat.BGRA)) {
+            for (int[] c : new int[][] {{37, 23, 64, 48}, {64, 48, 37, 23}, {1, 1, 5, 3}, {5, 3, 1, 1}, {30, 20, 30, 20}, {8, 4, 4, 2}}) {
+                HostImage img = TestImages.random(f, c[0], c[1], 3, ColorSpec.BT601_LIMITED, seed++);
+                for (Interpolation interp : Interpolation.values()) {
+                    Blob blob = new Blob();
+                    DeviceImage d = blob.add(img);
+                    int dstPitch = f.bytesPerPixel() * c[2] + 1;
+                    ByteBuffer a = args();
+                    a.putInt(f.bytesPerPixel()).putInt(interp == Interpolation.NEAREST ? 1 : 0).putInt(c[0]).putInt(c[1])
+                            .putInt(d.pitch(0)).putInt(c[2]).putInt(c[3]).putInt(dstPitch).putLong(d.plane(0))
+                            .putDouble(ResizeCpu.step(c[0], c[2])).putDouble(ResizeCpu.step(c[1], c[3]));
+                    byte[] out = run(3, blob, a);
+                    HostImage got = new HostImage(f, c[2], c[3], ByteBuffer.wrap(out), new int[] {0}, new int[] {dstPitch},
+                            img.color());
+                    assertArrayEquals(ResizeCpu.resize(img, c[2], c[3], interp).planeBytes(0), got.planeBytes(0),
+                            f + " " + interp + " " + Arrays.toString(c));
+                }
+            }
+        }
+    }
+}
