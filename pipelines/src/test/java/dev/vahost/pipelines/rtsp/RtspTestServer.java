@@ -139,8 +139,18 @@ public final class RtspTestServer {
             return new Handle(p, port, "rtsp://127.0.0.1:" + port + "/cam");
         }
 
+        /** SIGSTOP / SIGCONT: the connection stays open but nothing arrives, as with a hung camera. */
+        public void freeze(boolean frozen) throws IOException, InterruptedException {
+            new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(process.pid())).inheritIO().start().waitFor();
+        }
+
         /** SIGKILL: the server vanishes without a TEARDOWN, as a camera losing power would. */
         public void kill() throws InterruptedException {
+            try {
+                freeze(false);
+            } catch (IOException ignored) {
+                // already gone
+            }
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }

@@ -1,0 +1,88 @@
+package dev.vahost.pipelines;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vahost.gst.StreamPipeline;
+import dev.vahost.gst.VideoFrame;
+import dev.vahost.gst.synth.TestClips;
+import dev.vahost.pipelines.detect.DecodeOnlyDetector;
+import dev.vahost.pipelines.source.SourceSpec;
+
+import static dev.vahost.pipelines.ServiceTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The service on the CPU path without a model (decode → batch → release): bad sources fail alone,
+ * sources come and go while running, nothing leaks. The model path is tested in ServiceEndToEndTest.
+ */
+class ServiceRobustnessTest {
+    static Map<String, StreamStatus> byId(AnalyticsService<?> s) {
+        return s.status().stream().collect(Collectors.toMap(StreamStatus::id, x -> x));
+    }
+
+    @Test
+    void corruptTruncatedAndBrokenSourcesFailAloneWhileGoodOnesRun(@TempDir Path dir) throws Exception {
+        Path good = TestClips.scene(160, 120, 60, 5);
+        Path corrupt = dir.resolve("corrupt.h264");
+        byte[] junk = new byte[200_000];
+        new Random(3).nextBytes(junk);
+        Files.write(corrupt, junk);
+        Path truncated = dir.resolve("truncated.h264");
+        byte[] whole = Files.readAllBytes(good);
+        Files.write(truncated, java.util.Arrays.copyOf(whole, whole.length / 3));
+        try (AnalyticsService<VideoFrame> s = new AnalyticsService<>(options(false, false, Duration.ofSeconds(5), 0),
+                DecodeOnlyDetector.cpu())) {
+            s.addSource(SourceSpec.parse("cam=synthetic:160x120@30", "x"));
+            s.addSource(SourceSpec.parse("junk=" + corrupt, "x"));
+            s.addSource(SourceSpec.parse("cut=" + truncated, "x"));
+            s.addSource(SourceSpec.parse("broken=launch:videotestsrc ! nosuch_element_xyz", "x"));
+            s.addSource(SourceSpec.parse("file=" + good, "x"));
+            await("the truncated and broken sources to end", Duration.ofSeconds(30), () -> {
+                Map<String, StreamStatus> m = byId(s);
+                return !m.get("cut").state().equals("RUNNING") && !m.get("cut").state().equals("STARTING")
+                        && m.get("broken").state().equals("FAILED") && m.get("file").state().equals("ENDED");
+            });
+            long camBefore = byId(s).get("cam").framesProcessed();
+            Thread.sleep(500);
+            Map<String, StreamStatus> m = byId(s);
+            assertTrue(m.get("cam").framesProcessed() > camBefore, "the synthetic camera stopped: " + m.get("cam"));
+            assertEquals("RUNNING", m.get("cam").state());
+            assertEquals("FAILED", m.get("broken").state());
+            assertTrue(m.get("broken").lastError().contains("nosuch_element_xyz"), m.get("broken").lastError());
+            assertEquals(60, m.get("file").framesProcessed(), "the healthy file lost frames");
+            assertTrue(m.get("cut").framesDecoded() < 60, "truncated file decoded " + m.get("cut").framesDecoded());
+            assertTrue(m.get("junk").framesProcessed() == 0, "junk produced frames: " + m.get("junk"));
+        }
+        assertEquals(0, StreamPipeline.liveSamples(), "frames leaked");
+    }
+
+    @Test
+    void sourcesAddedAndRemovedWhileRunning() throws Exception {
+        try (AnalyticsService<VideoFrame> s = new AnalyticsService<>(options(true, true, Duration.ofSeconds(5), 0),
+                DecodeOnlyDetector.cpu())) {
+            s.addSource(SourceSpec.parse("a=synthetic:160x120@30", "x"));
+            await("a to run", Duration.ofSeconds(30), () -> byId(s).get("a").framesProcessed() > 10);
+            s.addSource(SourceSpec.parse("b=synthetic:160x120@30", "x"));
+            await("b to run", Duration.ofSeconds(30), () -> byId(s).get("b").framesProcessed() > 10);
+            s.removeSource("a");
+            assertFalse(byId(s).containsKey("a"));
+            long b0 = byId(s).get("b").framesProcessed();
+            await("b to go on", Duration.ofSeconds(10), () -> byId(s).get("b").framesProcessed() > b0 + 10);
+            assertThrows(IllegalArgumentException.class, () -> s.addSource(SourceSpec.parse("b=synthetic:160x120@30", "x")));
+            assertThrows(IllegalArgumentException.class, () -> s.removeSource("nope"));
+            // Live pacing: a 30 fps camera is processed at about 30 fps, not as fast as it decodes.
+            Thread.sleep(2000);
+            double avg = s.perf().sample().stream().filter(f -> f.streamId().equals("b")).findFirst().orElseThrow().avgFps();
+            assertTrue(avg > 20 && avg < 40, "paced camera at " + avg + " fps");
+        }
+        assertEquals(0, StreamPipeline.liveSamples(), "frames leaked");
+    }
+}
