@@ -15,22 +15,22 @@ console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | h
 status=0
 
 echo "== GPU tests" | tee "$OUT/postprocess-gpu-tests.txt"
-timeout 240 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
+timeout 180 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
   --select-package dev.vahost.postprocess --details=tree 2>&1 | tee -a "$OUT/postprocess-gpu-tests.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 echo "== NmsBench" | tee "$OUT/postprocess-bench.txt"
-timeout 180 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.postprocess.bench.NmsBench --out "$VAHOST_BENCH_OUT" 2>&1 \
+timeout 100 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.postprocess.bench.NmsBench --out "$VAHOST_BENCH_OUT" 2>&1 \
   | tee -a "$OUT/postprocess-bench.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 cp "$VAHOST_BENCH_OUT/bench.json" "$OUT/postprocess-bench.json" 2>/dev/null
 
 echo "== torchvision kept-set check" | tee "$OUT/postprocess-torchvision-check.txt"
-timeout 240 python3 tools/gpu/nms_torchvision_check.py "$VAHOST_GOLDEN_OUT" 2>&1 | tee -a "$OUT/postprocess-torchvision-check.txt"
+timeout 120 python3 tools/gpu/nms_torchvision_check.py "$VAHOST_GOLDEN_OUT" 2>&1 | tee -a "$OUT/postprocess-torchvision-check.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 echo "== torchvision benchmark" | tee "$OUT/postprocess-torchvision-bench.txt"
-timeout 300 python3 tools/gpu/nms_torchvision_bench.py "$VAHOST_BENCH_OUT" --budget 6 2>&1 | tee -a "$OUT/postprocess-torchvision-bench.txt"
+timeout 150 python3 tools/gpu/nms_torchvision_bench.py "$VAHOST_BENCH_OUT" --budget 6 2>&1 | tee -a "$OUT/postprocess-torchvision-bench.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 
 echo "postprocess-gpu.sh: exit $status" | tee -a "$OUT/postprocess-gpu-tests.txt"

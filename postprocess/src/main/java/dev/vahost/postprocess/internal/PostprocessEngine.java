@@ -56,6 +56,7 @@ public final class PostprocessEngine implements AutoCloseable {
     private int inFlightImages;
     private ByteBuffer resultView;
     private boolean closed;
+    private java.util.function.BiConsumer<Object, String> stageListener;
 
     public PostprocessEngine(Backend backend, DecoderConfig decoder, NmsConfig nms, int maxBatch, int recordCapacity) {
         this.backend = Objects.requireNonNull(backend, "backend");
@@ -125,6 +126,15 @@ public final class PostprocessEngine implements AutoCloseable {
 
     public long workspaceBytes() { return workspaceBytes; }
 
+    /** Called on the submitting thread after each stage is enqueued (benchmarks record CUDA events here). */
+    public void setStageListener(java.util.function.BiConsumer<Object, String> listener) {
+        this.stageListener = listener;
+    }
+
+    private void stage(Object stream, String name) {
+        if (stageListener != null) stageListener.accept(stream, name);
+    }
+
     public int maxBatch() { return maxBatch; }
 
     /** Bytes copied to the host for a batch of {@code images}. */
@@ -165,23 +175,30 @@ public final class PostprocessEngine implements AutoCloseable {
                 uploadedImages = Math.max(uploadedImages, n);
             }
             launchDecode(stream, n, f16, outputs);
+            stage(stream, "decode");
             int classBytes = decoder.numClasses() <= 256 ? 1 : 2;
             backend.launch(stream, NMS, "nms_sort_segments", n, 1, 1, SORT_THREADS, 1, 1,
                     state, cand, capacity, cap, nms.classAgnostic() ? 0 : 1, classBytes, keysA, keysB, valsA, valsB,
                     byScore, rowP, sbox, keep, segStart, segCount, segTileEnd, segMaskOff, segCapacity);
+            stage(stream, "sort");
             // Enough 64-thread blocks per image to fill the GPU when the batch is large; tiles beyond
             // that are taken in turn (grid-stride), since their number is known only on the device.
             int g = Math.max(8, Math.min(1024, 4096 / n));
             backend.launch(stream, NMS, "nms_iou_mask", g, n, 1, 64, 1, 1,
                     state, sbox, cap, segStart, segCount, segTileEnd, segMaskOff, segCapacity, mask, maskStride,
                     nms.iouThreshold());
+            stage(stream, "mask");
             backend.launch(stream, NMS, "nms_reduce_segments", n, 1, 1, REDUCE_THREADS, 1, 1,
                     state, segStart, segCount, segMaskOff, segCapacity, mask, maskStride, rowP, cap, keep, topK);
+            stage(stream, "reduce");
             backend.launch(stream, NMS, "nms_select_topk", n, 1, 1, 1024, 1, 1,
                     state, keep, byScore, cap, cand, capacity, mapping, staging, topK);
+            stage(stream, "select");
             backend.launch(stream, NMS, "nms_pack_results", n, 1, 1, 256, 1, 1,
                     state, staging, topK, result, result + (long) maxBatch * HEADER_BYTES, recordCapacity);
+            stage(stream, "pack");
             resultView = backend.downloadAsync(stream, result, resultBytes(n));
+            stage(stream, "copy");
             backend.markDone(stream);
             dirty = false;
             inFlight = true;

@@ -19,6 +19,8 @@ import dev.vahost.postprocess.NmsConfig;
 import dev.vahost.postprocess.TestData;
 import dev.vahost.postprocess.YoloV8Decode;
 import dev.vahost.postprocess.internal.Candidates;
+import dev.vahost.postprocess.internal.CudaBackend;
+import dev.vahost.postprocess.internal.PostprocessEngine;
 import dev.vahost.postprocess.internal.CpuDecode;
 import dev.vahost.postprocess.internal.Half;
 
@@ -110,6 +112,8 @@ public final class NmsBench {
                     double[] gpu32 = time(post, stream, maps, t32, start, end, iters, false);
                     double[] gpu16 = time(post, stream, maps, t16, start, end, iters, false);
                     double[] host32 = time(post, stream, maps, t32, start, end, iters, true);
+                    String stages = stages(pool, d, nms, n, maps, t32, stream, iters);
+                    System.out.println("  per stage (CUDA events, medians, ms): " + stages);
                     System.out.printf(Locale.ROOT, "%d x %d candidates, %d classes, IoU %.2f, top %d: decode+NMS+compaction+copy"
                                     + " fp32 median %.3f ms (p10 %.3f, p90 %.3f), fp16 median %.3f ms; submit..results wall %.3f ms;"
                                     + " copy %d bytes; %d detections; GPU vs CPU reference: %s%n",
@@ -118,14 +122,51 @@ public final class NmsBench {
                     json.add(String.format(Locale.ROOT, "  {\"name\": \"%s\", \"images\": %d, \"candidates\": %d, \"classes\": %d,"
                                     + " \"iou\": %s, \"top_k\": %d, \"gpu_ms_median\": %.4f, \"gpu_ms_p10\": %.4f, \"gpu_ms_p90\": %.4f,"
                                     + " \"gpu_fp16_ms_median\": %.4f, \"host_wall_ms_median\": %.4f, \"result_bytes\": %d,"
-                                    + " \"iterations\": %d, \"cpu_reference\": \"%s\", \"device\": \"%s\", \"kept_counts\": [%s]}",
+                                    + " \"stages_ms\": \"%s\", \"iterations\": %d, \"cpu_reference\": \"%s\", \"device\": \"%s\", \"kept_counts\": [%s]}",
                             name, n, a, cls, Float.toString(iou), topK, gpu32[0], gpu32[1], gpu32[2], gpu16[0], host32[0],
-                            post.resultBytes(n), iters, check, Cuda.describeDevice(), counts));
+                            post.resultBytes(n), stages, iters, check, Cuda.describeDevice(), counts));
                 }
             }
         }
         Files.writeString(out.resolve("bench.json"), "[\n" + String.join(",\n", json) + "\n]\n");
         System.out.println("inputs and bench.json written to " + out.toAbsolutePath());
+    }
+
+    /** Median time of each stage (decode, sort, mask, reduce, select, pack, copy) over {@code iters} batches. */
+    private static String stages(DevicePool pool, YoloV8Decode d, NmsConfig nms, int n, List<InputMapping> maps, DeviceTensor t,
+                                 CudaStream stream, int iters) {
+        List<String> names = new ArrayList<>();
+        List<CudaEvent> events = new ArrayList<>();
+        int[] at = {0};
+        double[][] ms = new double[8][iters];
+        try (PostprocessEngine e = new PostprocessEngine(new CudaBackend(pool, "bench-stages"), d, nms, n, Integer.MAX_VALUE);
+             CudaEvent begin = CudaEvent.timing()) {
+            e.setStageListener((s, name) -> {
+                if (events.size() <= at[0]) events.add(CudaEvent.timing());
+                if (names.size() <= at[0]) names.add(name);
+                events.get(at[0]++).record((CudaStream) s);
+            });
+            for (int i = -10; i < iters; i++) {
+                at[0] = 0;
+                begin.record(stream);
+                e.submit(stream, maps, t);
+                stream.synchronize();
+                e.results();
+                if (i < 0) continue;
+                for (int k = 0; k < events.size(); k++) {
+                    ms[k][i] = events.get(k).elapsedSince(k == 0 ? begin : events.get(k - 1));
+                }
+            }
+        } finally {
+            events.forEach(CudaEvent::close);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < names.size(); k++) {
+            double[] v = ms[k].clone();
+            Arrays.sort(v);
+            sb.append(k == 0 ? "" : ", ").append(names.get(k)).append(String.format(Locale.ROOT, " %.4f", v[iters / 2]));
+        }
+        return sb.toString();
     }
 
     private static String compare(BatchDetections cpu, BatchDetections gpu) {
