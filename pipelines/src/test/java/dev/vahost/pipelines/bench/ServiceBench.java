@@ -1,0 +1,119 @@
+package dev.vahost.pipelines.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import dev.vahost.gst.synth.SyntheticClip;
+import dev.vahost.nvmm.cuda.Cuda;
+import dev.vahost.nvmm.cuda.Transfers;
+import dev.vahost.pipelines.AnalyticsService;
+import dev.vahost.pipelines.CliOptions;
+import dev.vahost.pipelines.FrameDetector;
+import dev.vahost.pipelines.StreamStatus;
+import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.detect.DecodeOnlyDetector;
+import dev.vahost.pipelines.detect.GpuDetector;
+import dev.vahost.pipelines.detect.ModelSpec;
+import dev.vahost.pipelines.perf.PerfReporter;
+import dev.vahost.pipelines.source.SourceSpec;
+
+/**
+ * The whole service on the GPU: N streams of a 1080p30 H.264 clip (looped, not paced, so decode
+ * runs flat out) through NVDEC → batcher → fused preprocessing → the test detector → NMS, next to
+ * a decode-only run of the same streams in the same process (same batcher, frames mapped and
+ * released). Per configuration: aggregate and per-stream fps over a timed window after warm-up,
+ * GPU memory, process CPU use, and bytes copied device→host per frame.
+ *
+ * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]</pre>
+ */
+public final class ServiceBench {
+    record Row(String mode, int n, double agg, double min, double max, long memMiB, double cpu, double hostBytesPerFrame,
+               long dropped, long failed) {}
+
+    public static void main(String[] args) throws Exception {
+        int[] counts = {16, 32, 64, 128};
+        double seconds = 15, warm = 5;
+        int batch = 32;
+        Path clip = Path.of("target/bench-1080p.h264");
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--streams" -> counts = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--seconds" -> seconds = Double.parseDouble(args[i + 1]);
+                case "--warmup" -> warm = Double.parseDouble(args[i + 1]);
+                case "--clip" -> clip = Path.of(args[i + 1]);
+                case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Cuda.requireAvailable();
+        if (!Files.exists(clip)) {
+            System.out.println("making " + clip + " (1080p30 scene, 8 Mbit/s target, x264 ultrafast, 600 frames)");
+            SyntheticClip.make(new SyntheticClip.Spec(clip, 1920, 1080, 30, 8000, 600, "scene", 42));
+        }
+        System.out.printf(Locale.ROOT, "ServiceBench on %s, %d CPU cores, clip %s (%d KiB, %.1f Mbit/s), batch %d%n",
+                Cuda.describeDevice(), Runtime.getRuntime().availableProcessors(), clip, Files.size(clip) / 1024,
+                Files.size(clip) * 8 / 20.0 / 1e6, batch);
+        List<Row> rows = new ArrayList<>();
+        for (int n : counts) {
+            Row base = run(n, clip, batch, false, warm, seconds);
+            Row full = run(n, clip, batch, true, warm, seconds);
+            print(base, null);
+            print(full, base);
+            rows.add(base);
+            rows.add(full);
+        }
+        System.exit(0);
+    }
+
+    static void print(Row r, Row base) {
+        System.out.printf(Locale.ROOT, "%-34s N=%3d  aggregate %7.0f fps  per-stream %6.1f..%6.1f  GPU mem %6d MiB  CPU %5.1f cores"
+                        + "  D2H %6.1f B/frame  dropped %d%s%s%n", r.mode(), r.n(), r.agg(), r.min(), r.max(), r.memMiB(), r.cpu(),
+                r.hostBytesPerFrame(), r.dropped(), base == null ? "" : String.format(Locale.ROOT, "  = %.1f%% of decode-only", 100 * r.agg() / base.agg()),
+                r.failed() > 0 ? "  FAILED STREAMS " + r.failed() : "");
+    }
+
+    static Row run(int n, Path clip, int batch, boolean full, double warm, double seconds) throws Exception {
+        CliOptions o = CliOptions.parse(new String[] {"--batch-size", Integer.toString(batch)});
+        FrameDetector<?> det = full ? GpuDetector.create(ModelSpec.of(o), batch) : DecodeOnlyDetector.gpu();
+        AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(20), 8, 0),
+                false, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
+        try (AnalyticsService<?> s = new AnalyticsService<>(opts, det)) {
+            for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + clip.toAbsolutePath(), "x"));
+            Thread.sleep((long) (warm * 1000));
+            s.perf().sample();
+            long f0 = processed(s), cpu0 = cpuNanos(), t0 = System.nanoTime(), h0 = Transfers.bytesToHost();
+            long memMax = 0;
+            long end = t0 + (long) (seconds * 1e9);
+            while (System.nanoTime() < end) {
+                Thread.sleep(1000);
+                long[] m = Cuda.memoryInfo();
+                memMax = Math.max(memMax, (m[1] - m[0]) >> 20);
+            }
+            List<PerfReporter.StreamFps> fps = s.perf().sample();
+            double dt = (System.nanoTime() - t0) / 1e9;
+            long frames = processed(s) - f0;
+            double agg = frames / dt;
+            long dropped = s.status().stream().mapToLong(StreamStatus::dropped).sum();
+            long failed = s.status().stream().filter(x -> x.state().equals("FAILED")).count();
+            double hostPerFrame = frames == 0 ? 0 : (Transfers.bytesToHost() - h0) / (double) frames;
+            double cpu = (cpuNanos() - cpu0) / 1e9 / dt;
+            return new Row(full ? "full path (test detector, NMS)" : "decode-only (same service, no model)", n, agg,
+                    fps.stream().mapToDouble(PerfReporter.StreamFps::fps).min().orElse(0),
+                    fps.stream().mapToDouble(PerfReporter.StreamFps::fps).max().orElse(0), memMax, cpu, hostPerFrame, dropped, failed);
+        }
+    }
+
+    static long processed(AnalyticsService<?> s) {
+        return s.status().stream().mapToLong(StreamStatus::framesProcessed).sum();
+    }
+
+    static long cpuNanos() throws Exception {
+        String[] f = Files.readString(Path.of("/proc/self/stat")).split("\\) ")[1].split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    }
+}
