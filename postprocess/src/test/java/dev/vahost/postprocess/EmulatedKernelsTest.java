@@ -217,4 +217,40 @@ class EmulatedKernelsTest {
         assertTrue(actual.problem(0).orElseThrow().contains("exceed the capacity of 10"), actual.problem(0).orElse(""));
         assertEquals(32, actual.candidatesAboveThreshold(0));
     }
+
+    @Test
+    void singleBoxAndLargeSingleClassWithEarlyStop() {
+        checkCandidates(TestData.candidates(71, 1, 1, 1, 640, false, 0), NmsConfig.classAware(0.5f, 1, 1), identity(1, 640), "one box");
+        // 5000 rows of one class: 79 words per row (three "removed" registers per lane), stop at 300.
+        checkCandidates(TestData.candidates(72, 1, 5000, 1, 1280, false, 0), NmsConfig.classAware(0.5f, 5000, 300),
+                identity(1, 1280), "one class 5000, top 300");
+    }
+
+    @Test
+    void batchSizesAndMappingsChangeBetweenSubmits() {
+        TestData.Batch c = TestData.candidates(81, 3, 400, 6, 320, false, 0);
+        CandidateBoxes d = new CandidateBoxes(6, 400, 0.2f);
+        NmsConfig nms = NmsConfig.classAware(0.5f, 300, 40);
+        EmuBackend be = new EmuBackend();
+        try (PostprocessEngine e = new PostprocessEngine(be, d, nms, 4, Integer.MAX_VALUE)) {
+            DeviceTensor[] t3 = {DeviceTensor.contiguous(be.copyIn(c.boxes()), DType.F32, "t", 3, 400, 4),
+                    DeviceTensor.contiguous(be.copyIn(c.scores()), DType.F32, "t", 3, 400),
+                    DeviceTensor.contiguous(be.copyIn(c.classIds()), DType.I32, "t", 3, 400)};
+            DeviceTensor[] t1 = {t3[0].narrow(2, 3), t3[1].narrow(2, 3), t3[2].narrow(2, 3)};
+            List<List<InputMapping>> mapsSeq = List.of(letterboxes(3, 320), identity(1, 320), identity(3, 320), letterboxes(3, 320));
+            for (List<InputMapping> maps : mapsSeq) {
+                int n = maps.size();
+                DeviceTensor[] t = n == 3 ? t3 : t1;
+                e.submit(null, maps, t);
+                BatchDetections actual = e.results();
+                HostTensor[] h = n == 3 ? c.host() : new HostTensor[] {
+                        HostTensor.f32(Arrays.copyOfRange(c.boxes(), 2 * 400 * 4, 3 * 400 * 4), 1, 400, 4),
+                        HostTensor.f32(Arrays.copyOfRange(c.scores(), 800, 1200), 1, 400),
+                        HostTensor.i32(Arrays.copyOfRange(c.classIds(), 800, 1200), 1, 400)};
+                Checks.assertSameResults(new CpuPostprocessor(d, nms).run(maps, h), actual, "batch of " + n);
+                assertTrue(actual.totalDetections() > 0);
+            }
+            assertThrows(IllegalArgumentException.class, () -> e.submit(null, identity(5, 320), t3));
+        }
+    }
 }
