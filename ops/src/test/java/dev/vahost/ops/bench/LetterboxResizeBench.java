@@ -118,7 +118,7 @@ public final class LetterboxResizeBench {
         int spinMs = 50;
         StringBuilder json = new StringBuilder();
         json.append(String.format(Locale.ROOT, "{\"device\": \"%s\", \"peak_gbps\": %.1f, \"iters\": %d, \"results\": {",
-                Cuda.describeDevice().replace("\"", "'"), peak / 1e9, iters));
+                Cuda.describeDevice().replace("\"", "'"), Double.isNaN(peak) ? 0 : peak / 1e9, iters));
         boolean ok = true;
         try (GpuImages g = new GpuImages("ops-bench", 2L << 30); CudaStream s = CudaStream.create();
              LetterboxResize op = LetterboxResize.create(c, n, g.pool());
