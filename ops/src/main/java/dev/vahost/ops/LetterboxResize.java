@@ -199,24 +199,26 @@ public final class LetterboxResize implements AutoCloseable {
                 throw new IllegalArgumentException("frame " + i + " of the batch is null");
             }
             Formats.code(f.format());
-            Formats.checkPitches("frame " + i, f.format(), f.width(), f.pitches());
+            Formats.checkPitches(f, i);
             Rect r = regions == null ? null : regions.get(i);
-            if (r != null) {
-                r.requireInside(f.width(), f.height(), "frame " + i + " (" + f + ")");
+            if (r != null && ((long) r.x() + r.width() > f.width() || (long) r.y() + r.height() > f.height())) {
+                r.requireInside(f.width(), f.height(), "frame " + i + " (" + f + ")"); // throws
             }
         }
         if (out.dtype() != config.dtype()) {
             throw new IllegalArgumentException("output tensor " + out.describe() + " is " + out.dtype()
                     + " but the config writes " + config.dtype());
         }
-        long[] want = config.shape(n);
         if (out.rank() != 4 || out.dim(0) != n) {
             throw new IllegalArgumentException("mismatched batch: " + n + " frames but the output tensor is "
-                    + out.describe() + " (expected " + Arrays.toString(want) + ")");
+                    + out.describe() + " (expected " + Arrays.toString(config.shape(n)) + ")");
         }
-        if (!Arrays.equals(out.shape(), want)) {
+        boolean nchw = config.layout() == TensorLayout.NCHW;
+        // compared dimension by dimension: no arrays on the per-batch path
+        if (out.dim(nchw ? 1 : 3) != 3 || out.dim(nchw ? 2 : 1) != config.height() || out.dim(nchw ? 3 : 2) != config.width()) {
             throw new IllegalArgumentException("output tensor " + out.describe() + " does not match the config: expected "
-                    + Arrays.toString(want) + " (" + config.layout() + ", " + config.width() + "x" + config.height() + ")");
+                    + Arrays.toString(config.shape(n)) + " (" + config.layout() + ", " + config.width() + "x"
+                    + config.height() + ")");
         }
         if (!out.isContiguous()) {
             throw new UnsupportedOperationException("the output tensor must be contiguous, got " + out.describe());

@@ -1,5 +1,6 @@
 package dev.vahost.ops.internal;
 
+import dev.vahost.nvmm.DeviceImage;
 import dev.vahost.nvmm.PixelFormat;
 
 /** Pixel formats the ops read: kernel codes (pixel.cuh's {@code Format}) and plane geometry. */
@@ -44,6 +45,15 @@ public final class Formats {
         }
         int cw = (width + 1) / 2;
         return f == PixelFormat.NV12 ? 2 * cw : cw;
+    }
+
+    /** As {@link #checkPitches(String, PixelFormat, int, int[])} for batch frame {@code index}; allocates nothing unless it throws. */
+    public static void checkPitches(DeviceImage image, int index) {
+        for (int p = 0; p < image.format().planes(); p++) {
+            if (image.pitch(p) < planeRowBytes(image.format(), image.width(), p)) {
+                checkPitches("frame " + index, image.format(), image.width(), image.pitches());
+            }
+        }
     }
 
     /** Throws IllegalArgumentException naming {@code what} when a plane's pitch is shorter than its rows. */
