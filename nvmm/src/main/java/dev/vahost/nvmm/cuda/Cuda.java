@@ -63,7 +63,9 @@ public final class Cuda {
             String n = new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
             return new State(dev, ctx, ordinal, n, major[0], minor[0], total[0], null);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            return unavailable("CUDA driver library not loadable (" + e.getMessage() + ")");
+            String m = String.valueOf(e.getMessage());
+            int nl = m.indexOf('\n');
+            return unavailable("CUDA driver library not loadable (" + (nl > 0 ? m.substring(0, nl) : m) + "; no NVIDIA driver?)");
         }
     }
 
