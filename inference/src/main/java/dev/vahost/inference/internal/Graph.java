@@ -1,0 +1,76 @@
+package dev.vahost.inference.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The imported model: nodes in topological order, constants (initializers, Constant nodes, folded
+ * values) by name, the runtime inputs (initializers excluded) and the outputs. Mutable only while
+ * {@link Optimizer} rewrites it; frozen (never changed) once an engine is built from it.
+ */
+public final class Graph {
+    public final String source;
+    public final long irVersion;
+    public final int opset;
+    public final String producer;
+    public final List<Node> nodes;
+    public final Map<String, Tensor> constants;
+    public final List<ValueInfo> inputs;
+    public final List<ValueInfo> outputs;
+
+    public Graph(String source, long irVersion, int opset, String producer, List<Node> nodes,
+                 Map<String, Tensor> constants, List<ValueInfo> inputs, List<ValueInfo> outputs) {
+        this.source = source;
+        this.irVersion = irVersion;
+        this.opset = opset;
+        this.producer = producer;
+        this.nodes = new ArrayList<>(nodes);
+        this.constants = new LinkedHashMap<>(constants);
+        this.inputs = List.copyOf(inputs);
+        this.outputs = List.copyOf(outputs);
+    }
+
+    public boolean isConstant(String value) {
+        return constants.containsKey(value);
+    }
+
+    /** How many node inputs and graph outputs read each value. */
+    public Map<String, Integer> useCounts() {
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : nodes) {
+            for (String in : n.inputs) {
+                if (!in.isEmpty()) uses.merge(in, 1, Integer::sum);
+            }
+        }
+        for (ValueInfo o : outputs) uses.merge(o.name(), 1, Integer::sum);
+        return uses;
+    }
+
+    /** The node producing each value. */
+    public Map<String, Node> producers() {
+        Map<String, Node> p = new HashMap<>();
+        for (Node n : nodes) {
+            for (String o : n.outputs) {
+                if (!o.isEmpty()) p.put(o, n);
+            }
+        }
+        return p;
+    }
+
+    public boolean isGraphOutput(String value) {
+        for (ValueInfo o : outputs) {
+            if (o.name().equals(value)) return true;
+        }
+        return false;
+    }
+
+    /** Sum of constant elements (parameters, once folded). */
+    public long constantElements() {
+        long n = 0;
+        for (Tensor t : constants.values()) n += t.size();
+        return n;
+    }
+}
