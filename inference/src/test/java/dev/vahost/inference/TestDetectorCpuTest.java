@@ -60,8 +60,8 @@ class TestDetectorCpuTest {
     void oneImageIsFastEnoughForTheServiceCpuPath() {
         float[] image = Goldens.detectorImages(0, 1);
         try (CpuEngine engine = CpuEngine.create(TestDetector.model(), 2)) {
-            for (int i = 0; i < 3; i++) engine.run(image, 1); // warm-up (JIT)
-            int runs = 5;
+            for (int i = 0; i < 10; i++) engine.run(image, 1); // warm-up (JIT)
+            int runs = 10;
             long t0 = System.nanoTime();
             for (int i = 0; i < runs; i++) engine.run(image, 1);
             double ms = (System.nanoTime() - t0) / 1e6 / runs;

@@ -10,6 +10,9 @@ import java.util.stream.IntStream;
  * instance (it keeps scratch buffers); plans are immutable and can be shared.
  */
 public final class CpuExecutor {
+    /** -Dvahost.inference.profile=true: time per step kind (development aid). */
+    public static final boolean PROFILE = Boolean.getBoolean("vahost.inference.profile");
+    public static final java.util.Map<String, Long> PROFILE_NS = new java.util.concurrent.ConcurrentHashMap<>();
     private final ForkJoinPool pool;
     private final int threads;
     private float[] col = new float[0];
@@ -40,7 +43,9 @@ public final class CpuExecutor {
         }
         for (Step s : p.steps) {
             try {
+                long t0 = PROFILE ? System.nanoTime() : 0;
                 exec(p, s, v);
+                if (PROFILE) PROFILE_NS.merge(s.getClass().getSimpleName() + (s instanceof Step.Conv c ? " k" + c.kh() + " s" + c.sh() + " " + c.act() : ""), System.nanoTime() - t0, Long::sum);
             } catch (RuntimeException e) {
                 throw new IllegalStateException("CPU executor failed in " + s.node() + ": " + e.getMessage(), e);
             }
@@ -104,15 +109,23 @@ public final class CpuExecutor {
                     src = in;
                     srcOff = inBase;
                 } else {
+                    long t0 = PROFILE ? System.nanoTime() : 0;
                     im2col(c, in, inBase, cg, cb);
+                    if (PROFILE) PROFILE_NS.merge("  im2col", System.nanoTime() - t0, Long::sum);
                     src = cb;
                     srcOff = 0;
                 }
                 final int outBase = (n * c.k() + g * kg) * hw, wBase = g * kg * kd, gk = g * kg;
                 parallel(blocksPerGroup, bi -> {
                     int k0 = bi * block, k1 = Math.min(kg, k0 + block);
+                    long t0 = PROFILE ? System.nanoTime() : 0;
                     gemmRows(w, wBase, kd, src, srcOff, hw, out, outBase, k0, k1, bias, gk);
+                    long t1 = PROFILE ? System.nanoTime() : 0;
                     applyAct(out, outBase + k0 * hw, (k1 - k0) * hw, c.act(), c.alpha());
+                    if (PROFILE) {
+                        PROFILE_NS.merge("  gemm (thread time)", t1 - t0, Long::sum);
+                        PROFILE_NS.merge("  act (thread time)", System.nanoTime() - t1, Long::sum);
+                    }
                 });
             }
         }
@@ -151,47 +164,58 @@ public final class CpuExecutor {
     }
 
     /**
-     * out[k][p] = bias[k] + sum_d w[k][d] * src[d][p] for k in [k0, k1): four output rows at a time
-     * share each load of src, over column tiles that keep the four rows in L1.
+     * out[k][p] = bias[k] + sum_d w[k][d] * src[d][p] for k in [k0, k1). Micro-kernel: two output
+     * rows by four source rows per pass over a column tile, so each loaded element of src feeds two
+     * rows and each output element is loaded and stored once per four products; the JIT vectorises
+     * the inner loop (measured ~10 GFLOPS per core on the build machine vs ~8 for 4x1).
      */
     private static void gemmRows(float[] w, int wBase, int kd, float[] src, int srcOff, int cols, float[] out, int outBase,
                                  int k0, int k1, float[] bias, int biasBase) {
         final int tile = 512;
         for (int p0 = 0; p0 < cols; p0 += tile) {
             int p1 = Math.min(cols, p0 + tile);
-            int k = k0;
-            for (; k + 4 <= k1; k += 4) {
-                int o0 = outBase + k * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
-                float b0 = bias == null ? 0f : bias[biasBase + k], b1 = bias == null ? 0f : bias[biasBase + k + 1],
-                        b2 = bias == null ? 0f : bias[biasBase + k + 2], b3 = bias == null ? 0f : bias[biasBase + k + 3];
-                for (int p = p0; p < p1; p++) {
-                    out[o0 + p] = b0;
-                    out[o1 + p] = b1;
-                    out[o2 + p] = b2;
-                    out[o3 + p] = b3;
-                }
-                int w0 = wBase + k * kd, w1 = w0 + kd, w2 = w1 + kd, w3 = w2 + kd;
-                for (int d = 0; d < kd; d++) {
-                    float a0 = w[w0 + d], a1 = w[w1 + d], a2 = w[w2 + d], a3 = w[w3 + d];
-                    int s = srcOff + d * cols;
-                    for (int p = p0; p < p1; p++) {
-                        float x = src[s + p];
-                        out[o0 + p] += a0 * x;
-                        out[o1 + p] += a1 * x;
-                        out[o2 + p] += a2 * x;
-                        out[o3 + p] += a3 * x;
+            for (int k = k0; k < k1; k += 2) {
+                boolean two = k + 1 < k1;
+                int o0 = outBase + k * cols, o1 = two ? o0 + cols : o0;
+                float bias0 = bias == null ? 0f : bias[biasBase + k];
+                float bias1 = bias == null || !two ? 0f : bias[biasBase + k + 1];
+                for (int p = p0; p < p1; p++) out[o0 + p] = bias0;
+                if (two) for (int p = p0; p < p1; p++) out[o1 + p] = bias1;
+                int w0 = wBase + k * kd, w1 = two ? w0 + kd : w0;
+                int d = 0;
+                if (two) {
+                    for (; d + 4 <= kd; d += 4) {
+                        float a0 = w[w0 + d], a1 = w[w0 + d + 1], a2 = w[w0 + d + 2], a3 = w[w0 + d + 3];
+                        float b0 = w[w1 + d], b1 = w[w1 + d + 1], b2 = w[w1 + d + 2], b3 = w[w1 + d + 3];
+                        int s0 = srcOff + d * cols, s1 = s0 + cols, s2 = s1 + cols, s3 = s2 + cols;
+                        for (int p = p0; p < p1; p++) {
+                            float x0 = src[s0 + p], x1 = src[s1 + p], x2 = src[s2 + p], x3 = src[s3 + p];
+                            out[o0 + p] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
+                            out[o1 + p] += b0 * x0 + b1 * x1 + b2 * x2 + b3 * x3;
+                        }
                     }
-                }
-            }
-            for (; k < k1; k++) {
-                int o0 = outBase + k * cols;
-                float b0 = bias == null ? 0f : bias[biasBase + k];
-                for (int p = p0; p < p1; p++) out[o0 + p] = b0;
-                int w0 = wBase + k * kd;
-                for (int d = 0; d < kd; d++) {
-                    float a0 = w[w0 + d];
-                    int s = srcOff + d * cols;
-                    for (int p = p0; p < p1; p++) out[o0 + p] += a0 * src[s + p];
+                    for (; d < kd; d++) {
+                        float a0 = w[w0 + d], b0 = w[w1 + d];
+                        int s0 = srcOff + d * cols;
+                        for (int p = p0; p < p1; p++) {
+                            float x0 = src[s0 + p];
+                            out[o0 + p] += a0 * x0;
+                            out[o1 + p] += b0 * x0;
+                        }
+                    }
+                } else {
+                    for (; d + 4 <= kd; d += 4) {
+                        float a0 = w[w0 + d], a1 = w[w0 + d + 1], a2 = w[w0 + d + 2], a3 = w[w0 + d + 3];
+                        int s0 = srcOff + d * cols, s1 = s0 + cols, s2 = s1 + cols, s3 = s2 + cols;
+                        for (int p = p0; p < p1; p++) {
+                            out[o0 + p] += a0 * src[s0 + p] + a1 * src[s1 + p] + a2 * src[s2 + p] + a3 * src[s3 + p];
+                        }
+                    }
+                    for (; d < kd; d++) {
+                        float a0 = w[w0 + d];
+                        int s0 = srcOff + d * cols;
+                        for (int p = p0; p < p1; p++) out[o0 + p] += a0 * src[s0 + p];
+                    }
                 }
             }
         }
