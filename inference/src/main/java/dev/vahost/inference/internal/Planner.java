@@ -35,7 +35,7 @@ public final class Planner {
         if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, got " + batch);
         Planner p = new Planner(g, batch);
         int[] in = new int[g.inputs.size()];
-        for (int i = 0; i < in.length; i++) in[i] = p.defineInput(g.inputs.get(i));
+        for (int i = 0; i < in.length; i++) in[i] = p.defineInput(g.inputs.get(i), i == 0);
         for (Node n : g.nodes) {
             try {
                 p.node(n);
@@ -89,7 +89,7 @@ public final class Planner {
         return new Plan(batch, names.toArray(new String[0]), sh, cs, al, in, out, steps);
     }
 
-    private int defineInput(ValueInfo vi) {
+    private int defineInput(ValueInfo vi, boolean first) {
         if (vi.dims() == null) {
             throw new UnsupportedModelException(g.source + ": input " + vi.name() + " declares no shape; a fixed shape"
                     + " (batch may be symbolic) is required");
@@ -101,7 +101,7 @@ public final class Planner {
             else throw new UnsupportedModelException(g.source + ": input " + vi.describe() + " has dynamic dimension "
                     + d + "; only the batch (dimension 0) may be symbolic");
         }
-        if (s.length > 0 && vi.dims()[0] >= 0 && vi.dims()[0] != batch) {
+        if (first && s.length > 0 && vi.dims()[0] >= 0 && vi.dims()[0] != batch) { // the first input carries the batch
             throw new IllegalArgumentException(g.source + ": input " + vi.describe() + " has a fixed batch of "
                     + vi.dims()[0] + "; cannot run it at batch " + batch);
         }
