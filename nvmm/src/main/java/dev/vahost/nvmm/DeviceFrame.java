@@ -196,15 +196,8 @@ public final class DeviceFrame implements AutoCloseable {
         return f;
     }
 
-    /** Caps colorimetry → ColorSpec; unlabelled content follows GStreamer's default (BT.709 from 720 lines up). */
     static ColorSpec colorOf(VideoInfo info) {
-        ColorSpec.Matrix m = switch (info.matrix()) {
-            case BT709 -> ColorSpec.Matrix.BT709;
-            case BT601, FCC, SMPTE240M -> ColorSpec.Matrix.BT601;
-            default -> info.height() >= 720 ? ColorSpec.Matrix.BT709 : ColorSpec.Matrix.BT601;
-        };
-        ColorSpec.Range r = info.range() == VideoInfo.ColorRange.FULL ? ColorSpec.Range.FULL : ColorSpec.Range.LIMITED;
-        return new ColorSpec(m, r);
+        return ColorSpec.of(info);
     }
 
     private static void syncIfNeeded(long mem) {

@@ -1,13 +1,147 @@
 package dev.vahost.pipelines.detect;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vahost.gst.MemoryKind;
 import dev.vahost.gst.VideoFrame;
+import dev.vahost.gst.VideoInfo;
+import dev.vahost.inference.CpuEngine;
+import dev.vahost.inference.OnnxModel;
+import dev.vahost.nvmm.ColorSpec;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.PixelFormat;
+import dev.vahost.nvmm.UnsupportedFrameException;
+import dev.vahost.ops.HostImage;
+import dev.vahost.ops.Letterbox;
+import dev.vahost.ops.PreprocessConfig;
+import dev.vahost.ops.cpu.LetterboxResizeCpu;
 import dev.vahost.pipelines.FrameDetector;
+import dev.vahost.pipelines.FrameResult;
+import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.postprocess.BatchDetections;
+import dev.vahost.postprocess.CpuPostprocessor;
+import dev.vahost.postprocess.Detection;
+import dev.vahost.postprocess.HostTensor;
+import dev.vahost.postprocess.InputMapping;
 
-/** The CPU path (wired to the ops/inference/postprocess CPU references). */
-public final class CpuDetector {
-    private CpuDetector() {}
+/**
+ * The CPU path: system-memory frames (I420 from the software decoders) → letterbox/colour/normalise
+ * (ops' CPU reference) → the model on the CPU executor → YOLOv8-style decode + batched NMS
+ * (postprocess' CPU reference) → boxes in source pixels. The same stages as the GPU path, so the
+ * two paths give the same detections up to fp16 rounding.
+ */
+public final class CpuDetector implements FrameDetector<VideoFrame> {
+    private final ModelSpec spec;
+    private final CpuEngine engine;
+    private final PreprocessConfig pre;
+    private final CpuPostprocessor post;
+    private final int rows, anchors;
 
-    public static FrameDetector<VideoFrame> create(ModelSpec model) {
-        throw new UnsupportedOperationException("CPU model path not wired yet");
+    private CpuDetector(ModelSpec spec, CpuEngine engine, PreprocessConfig pre, CpuPostprocessor post, int rows, int anchors) {
+        this.spec = spec;
+        this.engine = engine;
+        this.pre = pre;
+        this.post = post;
+        this.rows = rows;
+        this.anchors = anchors;
+    }
+
+    public static CpuDetector create(ModelSpec spec) {
+        OnnxModel model = OnnxModel.parse(spec.onnx(), spec.name());
+        ModelShapes shapes = ModelShapes.of(model, spec);
+        CpuEngine engine = CpuEngine.create(model);
+        return new CpuDetector(spec, engine, shapes.preprocess(DType.F32), new CpuPostprocessor(shapes.decoder(spec), shapes.nms(spec)),
+                shapes.rows(), shapes.anchors());
+    }
+
+    @Override
+    public boolean gpu() {
+        return false;
+    }
+
+    @Override
+    public VideoFrame adopt(VideoFrame frame) {
+        VideoInfo info = frame.info();
+        if (info.memory() != MemoryKind.SYSTEM || !"I420".equals(info.format())) {
+            String id = frame.streamId(), what = info.memory().capsFeature() + " " + info.format();
+            frame.close();
+            throw new UnsupportedFrameException(id, "the CPU path takes I420 frames in system memory, got " + what);
+        }
+        return frame;
+    }
+
+    @Override
+    public long ptsNanos(VideoFrame f) {
+        return f.ptsNanos();
+    }
+
+    @Override
+    public void release(VideoFrame f) {
+        f.close();
+    }
+
+    static HostImage hostImage(VideoFrame f) {
+        VideoInfo info = f.info();
+        ByteBuffer data = f.map();
+        int[] offsets = new int[3], pitches = new int[3];
+        for (int p = 0; p < 3; p++) {
+            offsets[p] = (int) f.planeOffset(p);
+            pitches[p] = f.stride(p);
+        }
+        return new HostImage(PixelFormat.I420, info.width(), info.height(), data, offsets, pitches, ColorSpec.of(info));
+    }
+
+    static InputMapping mapping(Letterbox lb) {
+        return new InputMapping((float) lb.scaleX(), (float) lb.scaleY(), lb.padX(), lb.padY(), lb.source().width(),
+                lb.source().height());
+    }
+
+    @Override
+    public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
+        int n = batch.size();
+        try {
+            List<HostImage> images = new ArrayList<>(n);
+            for (Batcher.Entry<VideoFrame> e : batch) images.add(hostImage(e.frame()));
+            LetterboxResizeCpu.Result in = LetterboxResizeCpu.run(images, null, pre);
+            float[] out = engine.run(in.values(), n);
+            List<InputMapping> maps = new ArrayList<>(n);
+            for (Letterbox lb : in.letterboxes()) maps.add(mapping(lb));
+            BatchDetections d = post.run(maps, HostTensor.f32(out, n, rows, anchors));
+            List<FrameResult> results = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                VideoFrame f = batch.get(i).frame();
+                results.add(new FrameResult(batch.get(i).streamId(), f.sequence(), f.ptsNanos(), f.info().width(),
+                        f.info().height(), convert(d, i, spec)));
+            }
+            return results;
+        } finally {
+            for (Batcher.Entry<VideoFrame> e : batch) e.frame().close();
+        }
+    }
+
+    /** Detections of image i as results; an image whose model output was invalid gets none (logged once). */
+    static List<FrameResult.Detection> convert(BatchDetections d, int i, ModelSpec spec) {
+        if (d.problem(i).isPresent()) {
+            ModelShapes.LOG.warn("model output for image {} of a batch is invalid: {}", i, d.problem(i).get());
+            return List.of();
+        }
+        List<Detection> ds = d.detections(i);
+        List<FrameResult.Detection> out = new ArrayList<>(ds.size());
+        for (Detection x : ds) {
+            out.add(new FrameResult.Detection(x.classId(), spec.label(x.classId()), x.score(), x.x1(), x.y1(), x.x2(), x.y2()));
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "CPU path: " + spec.name() + ", input " + pre.width() + "x" + pre.height() + ", CPU executor";
+    }
+
+    @Override
+    public void close() {
+        engine.close();
     }
 }
