@@ -1,0 +1,783 @@
+package dev.vahost.inference;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.sun.jna.Memory;
+
+import dev.vahost.inference.internal.Act;
+import dev.vahost.inference.internal.Half;
+import dev.vahost.inference.internal.Plan;
+import dev.vahost.inference.internal.Step;
+import dev.vahost.inference.internal.Tensor;
+import dev.vahost.inference.jna.Cublas;
+import dev.vahost.inference.jna.Cudnn;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.DeviceTensor;
+import dev.vahost.nvmm.cuda.Cuda;
+import dev.vahost.nvmm.cuda.CudaEvent;
+import dev.vahost.nvmm.cuda.CudaException;
+import dev.vahost.nvmm.cuda.CudaStream;
+import dev.vahost.nvmm.cuda.DeviceBuffer;
+import dev.vahost.nvmm.cuda.DeviceOutOfMemoryException;
+import dev.vahost.nvmm.cuda.DevicePool;
+import dev.vahost.nvmm.cuda.GpuUnavailableException;
+import dev.vahost.nvmm.cuda.Kernel;
+import dev.vahost.nvmm.cuda.KernelModule;
+import dev.vahost.nvmm.cuda.Ptr;
+import dev.vahost.nvmm.cuda.Transfers;
+
+import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
+
+/**
+ * The GPU engine: convolutions by cuDNN (legacy API, NCHW, fp16 data with float32 accumulation on
+ * tensor cores, or fp32), matrix products by cuBLAS, everything else by the kernels of
+ * {@code src/main/cuda/glue.cu}. Built from the same {@link Plan} as the CPU executor.
+ *
+ * <p>Memory, all from the caller's {@link DevicePool}: weights (converted once), one activation
+ * arena whose offsets are assigned by value lifetimes (values that are never alive together share
+ * bytes), one cuDNN workspace, and per batch size a small table of copy/broadcast strides. A model
+ * that does not fit fails at load with {@link DeviceOutOfMemoryException} naming the pool, after
+ * freeing what it took.
+ *
+ * <p>Per batch size a plan of launches is built once (cuDNN descriptors, chosen algorithms, launch
+ * arguments); {@link #infer} copies the input into the arena (converting F32/F16), replays the
+ * launches on the caller's stream and converts the outputs into the caller's tensors.
+ */
+public final class CudnnEngine implements InferenceEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(CudnnEngine.class);
+    private static final int THREADS = 256;
+
+    private final OnnxModel model;
+    private final EngineConfig config;
+    private final DevicePool pool;
+    private final DType dtype;
+    private final String suffix;
+    private final KernelModule glue;
+    private final List<DeviceBuffer> buffers = new ArrayList<>();
+    private final List<Runnable> destroyers = new ArrayList<>();
+    private final Map<Integer, GpuPlan> plans = new HashMap<>();
+    private final Map<Object, Long> uploaded = new IdentityHashMap<>();
+    private final Memory one = new Memory(4), zero = new Memory(4);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Plan maxPlan;
+    private long cudnn, cublas;
+    private long arena;
+    private long[] offsets;          // arena offset per value id (roots only), -1 for constants
+    private long workspace, workspaceBytes;
+    private CudaEvent lastDone;
+    private CudaStream lastStream;
+
+    private CudnnEngine(OnnxModel model, EngineConfig config, DevicePool pool) {
+        this.model = model;
+        this.config = config;
+        this.pool = pool;
+        this.dtype = config.precision();
+        this.suffix = dtype == DType.F16 ? "_f16" : "_f32";
+        this.glue = KernelModule.load("inference", "glue");
+        this.maxPlan = model.plan(config.maxBatch());
+        one.setFloat(0, 1f);
+        zero.setFloat(0, 0f);
+    }
+
+    /**
+     * Loads {@code model} on the GPU. Throws {@link GpuUnavailableException} without a GPU, cuDNN 9
+     * or cuBLAS; {@link UnsupportedModelException} for graph patterns this engine does not run;
+     * {@link DeviceOutOfMemoryException} when the pool is too small.
+     */
+    public static CudnnEngine load(OnnxModel model, EngineConfig config, DevicePool pool) {
+        Cuda.requireAvailable();
+        String why = Cudnn.load();
+        if (why != null) throw new GpuUnavailableException(why);
+        why = Cublas.load();
+        if (why != null) throw new GpuUnavailableException(why);
+        if (!model.supportsBatch(config.maxBatch())) {
+            throw new IllegalArgumentException(model.name() + " cannot run at batch " + config.maxBatch());
+        }
+        Cuda.ensureCurrent();
+        CudnnEngine e = new CudnnEngine(model, config, pool);
+        try {
+            e.build();
+            return e;
+        } catch (RuntimeException ex) {
+            e.close();
+            throw ex;
+        }
+    }
+
+    private DeviceBuffer alloc(long bytes, String purpose) {
+        DeviceBuffer b = pool.allocate(Math.max(bytes, 256), model.name() + ": " + purpose);
+        buffers.add(b);
+        return b;
+    }
+
+    private void build() {
+        long[] h = new long[1];
+        Cudnn.check(Cudnn.Graph.cudnnCreate(h), "cudnnCreate");
+        cudnn = h[0];
+        destroyers.add(() -> Cudnn.Graph.cudnnDestroy(cudnn));
+        Cublas.check(Cublas.cublasCreate_v2(h), "cublasCreate_v2");
+        cublas = h[0];
+        destroyers.add(() -> Cublas.cublasDestroy_v2(cublas));
+        planArena();
+        long t0 = System.nanoTime();
+        try (CudaStream s = CudaStream.create()) {
+            setStream(s);
+            // Tune with a temporary workspace of the configured size, then keep only what the chosen algorithms need.
+            long limit = config.workspaceBytes();
+            DeviceBuffer tmp = limit > 0 ? pool.allocate(limit, model.name() + ": cuDNN tuning workspace") : null;
+            workspace = tmp == null ? 0 : tmp.address();
+            workspaceBytes = limit;
+            long need = 0;
+            try {
+                List<Integer> batches = new ArrayList<>();
+                batches.add(config.maxBatch());
+                for (int b : config.tuneBatches()) if (!batches.contains(b)) batches.add(b);
+                for (int b : batches) {
+                    GpuPlan p = new GpuPlan(b, config.tune(), s);
+                    plans.put(b, p);
+                    need = Math.max(need, p.workspaceNeeded);
+                }
+                s.synchronize();
+            } finally {
+                if (tmp != null) tmp.close();
+            }
+            workspaceBytes = need;
+            workspace = need > 0 ? alloc(need, "cuDNN workspace").address() : 0;
+            for (GpuPlan p : plans.values()) p.bindWorkspace();
+        }
+        LOG.info("{}: loaded on {} for batch <= {}, {}, {} launches per batch of {}, arena {} MiB, workspace {} MiB,"
+                        + " pool {} used {} MiB, plan built in {} ms", model.name(), Cuda.describeDevice(), config.maxBatch(),
+                dtype, plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
+                workspaceBytes >> 20, pool.name(), pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private long arenaBytes;
+
+    /** Lifetime-based offsets for every runtime value at max batch (256-byte aligned). */
+    private void planArena() {
+        Plan p = maxPlan;
+        int n = p.names.length;
+        int[] first = new int[n], last = new int[n];
+        Arrays.fill(first, Integer.MAX_VALUE);
+        Arrays.fill(last, -1);
+        for (int in : p.inputs) { first[p.root(in)] = -1; last[p.root(in)] = Math.max(last[p.root(in)], -1); }
+        for (int si = 0; si < p.steps.size(); si++) {
+            for (int v : reads(p.steps.get(si))) {
+                int r = p.root(v);
+                last[r] = Math.max(last[r], si);
+                first[r] = Math.min(first[r], si);
+            }
+            for (int v : writes(p.steps.get(si))) {
+                int r = p.root(v);
+                first[r] = Math.min(first[r], si);
+                last[r] = Math.max(last[r], si);
+            }
+        }
+        for (int o : p.outputs) last[p.root(o)] = Integer.MAX_VALUE;
+        offsets = new long[n];
+        Arrays.fill(offsets, -1);
+        List<long[]> placed = new ArrayList<>(); // {offset, size, first, last}
+        long top = 0;
+        for (int v = 0; v < n; v++) {
+            if (p.aliasOf[v] >= 0 || p.constants[v] != null || last[v] < -1 || first[v] == Integer.MAX_VALUE) continue;
+            long size = align(p.numel(v) * dtype.bytes());
+            long off = 0;
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                for (long[] b : placed) {
+                    boolean liveTogether = !(b[3] < first[v] || last[v] < b[2]);
+                    boolean overlap = off < b[0] + b[1] && b[0] < off + size;
+                    if (liveTogether && overlap) {
+                        off = b[0] + b[1];
+                        moved = true;
+                    }
+                }
+            }
+            offsets[v] = off;
+            placed.add(new long[] {off, size, first[v], last[v]});
+            top = Math.max(top, off + size);
+        }
+        arenaBytes = Math.max(top, 256);
+        arena = alloc(arenaBytes, "activation arena (batch " + config.maxBatch() + ")").address();
+    }
+
+    private static long align(long b) {
+        return (b + 255) & ~255L;
+    }
+
+    private static int[] reads(Step s) {
+        if (s instanceof Step.Conv c) return new int[] {c.in()};
+        if (s instanceof Step.Affine a) return new int[] {a.in()};
+        if (s instanceof Step.Unary u) return new int[] {u.in()};
+        if (s instanceof Step.Binary b) return new int[] {b.a(), b.b()};
+        if (s instanceof Step.Copy c) return new int[] {c.in()};
+        if (s instanceof Step.CopyGroup g) return Arrays.stream(g.parts()).mapToInt(Step.Copy::in).toArray();
+        if (s instanceof Step.Reshape r) return new int[] {r.in()};
+        if (s instanceof Step.MaxPool m) return new int[] {m.in()};
+        if (s instanceof Step.Resize r) return new int[] {r.in()};
+        if (s instanceof Step.Softmax m) return new int[] {m.in()};
+        if (s instanceof Step.MatMul m) return m.c() >= 0 ? new int[] {m.a(), m.b(), m.c()} : new int[] {m.a(), m.b()};
+        throw new IllegalStateException("unknown step " + s);
+    }
+
+    private static int[] writes(Step s) {
+        if (s instanceof Step.Conv c) return new int[] {c.out()};
+        if (s instanceof Step.Affine a) return new int[] {a.out()};
+        if (s instanceof Step.Unary u) return new int[] {u.out()};
+        if (s instanceof Step.Binary b) return new int[] {b.out()};
+        if (s instanceof Step.Copy c) return new int[] {c.out()};
+        if (s instanceof Step.CopyGroup g) return Arrays.stream(g.parts()).mapToInt(Step.Copy::out).toArray();
+        if (s instanceof Step.Reshape r) return new int[] {r.out()};
+        if (s instanceof Step.MaxPool m) return new int[] {m.out()};
+        if (s instanceof Step.Resize r) return new int[] {r.out()};
+        if (s instanceof Step.Softmax m) return new int[] {m.out()};
+        if (s instanceof Step.MatMul m) return new int[] {m.out()};
+        throw new IllegalStateException("unknown step " + s);
+    }
+
+    // ------------------------------------------------------------------ uploads
+
+    private long uploadActivations(Object key, float[] data, String what) {
+        Long a = uploaded.get(key);
+        if (a != null) return a;
+        DeviceBuffer b = alloc((long) data.length * dtype.bytes(), what);
+        if (dtype == DType.F16) {
+            short[] h = new short[data.length];
+            for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(data[i]);
+            Transfers.toDevice(b.address(), h);
+        } else {
+            Transfers.toDevice(b.address(), data);
+        }
+        uploaded.put(key, b.address());
+        return b.address();
+    }
+
+    private long uploadF32(Object key, float[] data, String what) {
+        Long a = uploaded.get(key);
+        if (a != null) return a;
+        DeviceBuffer b = alloc(4L * data.length, what);
+        Transfers.toDevice(b.address(), data);
+        uploaded.put(key, b.address());
+        return b.address();
+    }
+
+    private long uploadInts(Object key, int[] data, String what) {
+        Long a = uploaded.get(key);
+        if (a != null) return a;
+        DeviceBuffer b = alloc(4L * data.length, what);
+        Transfers.toDevice(b.address(), data);
+        uploaded.put(key, b.address());
+        return b.address();
+    }
+
+    private CudaStream boundStream;
+
+    private void setStream(CudaStream s) {
+        if (s == boundStream) return;
+        long h = Ptr.handle(s.handle()); // reflective: once per stream change, not per call
+        boundStream = s;
+        Cudnn.check(Cudnn.Graph.cudnnSetStream(cudnn, h), "cudnnSetStream");
+        Cublas.check(Cublas.cublasSetStream_v2(cublas, h), "cublasSetStream_v2");
+    }
+
+    private static int blocks(long n) {
+        return (int) Math.max(1, Math.min((n + THREADS - 1) / THREADS, 1L << 20));
+    }
+
+    // ------------------------------------------------------------------ the per-batch plan
+
+    /** One enqueued operation: a kernel launch or a library call with its arguments fixed. */
+    private interface Launch {
+        void run(CudaStream s);
+    }
+
+    private final class GpuPlan {
+        final int batch;
+        final Plan plan;
+        final List<Launch> launches = new ArrayList<>();
+        final List<long[]> meta = new ArrayList<>(); // i64 tables, uploaded together
+        final List<long[]> metaRefs = new ArrayList<>(); // {launch-owned holder index}
+        long metaBase;
+        long workspaceNeeded;
+        final List<ConvCall> convs = new ArrayList<>();
+
+        GpuPlan(int batch, boolean tune, CudaStream s) {
+            this.batch = batch;
+            this.plan = model.plan(batch);
+            if (plan.names.length != maxPlan.names.length) {
+                throw new UnsupportedModelException(model.name() + ": the graph plans differently at batch " + batch
+                        + " than at " + config.maxBatch());
+            }
+            for (int v = 0; v < plan.names.length; v++) {
+                if (offsets[v] >= 0 && plan.numel(v) > maxPlan.numel(v)) {
+                    throw new UnsupportedModelException(model.name() + ": value " + plan.describe(v) + " at batch " + batch
+                            + " is larger than at the max batch " + config.maxBatch());
+                }
+            }
+            for (Step st : plan.steps) {
+                try {
+                    lower(st, tune, s);
+                } catch (UnsupportedModelException | DeviceOutOfMemoryException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException(model.name() + ": GPU plan for " + st.node() + " at batch " + batch
+                            + " failed: " + e.getMessage(), e);
+                }
+            }
+            int total = 0;
+            for (long[] m : meta) total += m.length;
+            if (total > 0) {
+                long[] all = new long[total];
+                int at = 0;
+                for (long[] m : meta) {
+                    System.arraycopy(m, 0, all, at, m.length);
+                    at += m.length;
+                }
+                DeviceBuffer b = alloc(8L * total, "index tables (batch " + batch + ")");
+                Transfers.toDevice(b.address(), all);
+                metaBase = b.address();
+            }
+        }
+
+        /** Registers an i64 table; returns a holder whose [0] becomes its device address once uploaded. */
+        long[] table(long[] data) {
+            int at = 0;
+            for (long[] m : meta) at += m.length;
+            meta.add(data);
+            long[] ref = {at};
+            metaRefs.add(ref);
+            return ref;
+        }
+
+        long metaAddress(long[] ref) {
+            return metaBase + 8L * ref[0];
+        }
+
+        long addr(int v) {
+            int r = plan.root(v);
+            if (plan.constants[r] != null) {
+                return uploadActivations(plan.constants[r], plan.constants[r].asFloats(), "constant '" + plan.names[r] + "'");
+            }
+            if (offsets[r] < 0) throw new IllegalStateException("value " + plan.describe(v) + " has no storage");
+            return arena + offsets[r];
+        }
+
+        void bindWorkspace() {
+            for (ConvCall c : convs) c.bindWorkspace();
+        }
+
+        void lower(Step st, boolean tune, CudaStream s) {
+            if (st instanceof Step.Conv c) conv(c, tune, s);
+            else if (st instanceof Step.Unary u) {
+                long x = addr(u.in()), y = addr(u.out()), n = u.numel();
+                // act(x * 1 + 0) over one channel: exact, and one kernel less to maintain.
+                long one1 = uploadF32("one", new float[] {1f}, "unit scale"), zero1 = uploadF32("zero", new float[] {0f}, "zero shift");
+                Kernel a = glue.kernel("affine_act" + suffix);
+                int act = u.act().code;
+                float alpha = u.alpha();
+                launches.add(str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, one1, zero1, n, 1, n, act, alpha));
+            } else if (st instanceof Step.Affine af) {
+                long x = addr(af.in()), y = addr(af.out());
+                long sc = uploadF32(af.scale(), af.scale(), "scale of " + af.node()), sh = uploadF32(af.shift(), af.shift(), "shift of " + af.node());
+                long n = af.outer() * af.channels() * af.inner(), inner = af.inner();
+                int ch = af.channels();
+                Kernel a = glue.kernel("affine_act" + suffix);
+                launches.add(str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, sc, sh, inner, ch, n, 0, 0f));
+            } else if (st instanceof Step.Binary b) binary(b);
+            else if (st instanceof Step.Copy c) copy(c);
+            else if (st instanceof Step.CopyGroup g) { for (Step.Copy c : g.parts()) copy(c); }
+            else if (st instanceof Step.Reshape) { /* alias: same storage */ }
+            else if (st instanceof Step.MaxPool m) {
+                long x = addr(m.in()), y = addr(m.out()), planes = (long) m.n() * m.c(), n = planes * m.oh() * m.ow();
+                Kernel k = glue.kernel("maxpool" + suffix);
+                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, m.h(), m.w(), m.oh(), m.ow(),
+                        m.kh(), m.kw(), m.sh(), m.sw(), m.pt(), m.pl(), m.dh(), m.dw()));
+            } else if (st instanceof Step.Resize r) {
+                long x = addr(r.in()), y = addr(r.out()), planes = (long) r.n() * r.c(), n = planes * r.oh() * r.ow();
+                long rows = uploadInts(r.rowIndex(), r.rowIndex(), "resize rows of " + r.node());
+                long cols = uploadInts(r.colIndex(), r.colIndex(), "resize columns of " + r.node());
+                Kernel k = glue.kernel("resize_nearest" + suffix);
+                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, r.h(), r.w(), r.oh(), r.ow(), rows, cols));
+            } else if (st instanceof Step.Softmax m) {
+                long x = addr(m.in()), y = addr(m.out()), outer = m.outer(), inner = m.inner();
+                int len = m.axis();
+                Kernel k = glue.kernel("softmax" + suffix);
+                launches.add(str -> k.launch(str, blocks(outer * inner), 1, 1, THREADS, 1, 1, 0, x, y, outer, len, inner));
+            } else if (st instanceof Step.MatMul m) matmul(m);
+            else throw new UnsupportedModelException(model.name() + ": " + st.node() + ": no GPU implementation of "
+                        + st.getClass().getSimpleName());
+        }
+
+        void binary(Step.Binary b) {
+            long a = addr(b.a()), bb = addr(b.b()), y = addr(b.out());
+            long[] shape = b.shape();
+            long n = Tensor.numel(shape);
+            int op = b.op().ordinal();
+            long[] rm = rowMajor(shape);
+            if (Arrays.equals(b.aStrides(), rm) && Arrays.equals(b.bStrides(), rm)) {
+                Kernel k = glue.kernel("binary_flat" + suffix);
+                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, n, 0, 0f));
+                return;
+            }
+            long[][] c = coalesce(shape, new long[][] {b.aStrides(), b.bStrides(), rm});
+            int r = c[0].length;
+            long[] t = new long[3 * r];
+            for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
+            long[] ref = table(t);
+            Kernel k = glue.kernel("binary_bcast" + suffix);
+            launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, r, n, metaAddress(ref)));
+        }
+
+        void copy(Step.Copy cp) {
+            long x = addr(cp.in()), y = addr(cp.out());
+            long n = Tensor.numel(cp.shape());
+            if (n == 0) return;
+            long[][] c = coalesce(cp.shape(), new long[][] {cp.inStrides(), cp.outStrides()});
+            int r = c[0].length;
+            long[] t = new long[3 * r + 2];
+            for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
+            t[3 * r] = cp.inOffset();
+            t[3 * r + 1] = cp.outOffset();
+            long[] ref = table(t);
+            String ty = dtype == DType.F16 ? "f16" : "f32";
+            Kernel k = glue.kernel("copy_" + ty + "_" + ty);
+            launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, r, n, metaAddress(ref)));
+        }
+
+        void matmul(Step.MatMul m) {
+            long a = addr(m.a()), b = addr(m.b()), y = addr(m.out());
+            long sa = m.batch() > 1 ? m.aOffsets()[1] - m.aOffsets()[0] : 0, sb = m.batch() > 1 ? m.bOffsets()[1] - m.bOffsets()[0] : 0;
+            for (int i = 0; i < m.batch(); i++) {
+                if (m.aOffsets()[i] != m.aOffsets()[0] + i * sa || m.bOffsets()[i] != m.bOffsets()[0] + i * sb) {
+                    throw new UnsupportedModelException(model.name() + ": MatMul node '" + m.node() + "': this batch"
+                            + " broadcast pattern is not supported on the GPU (operands must have uniform batch strides)");
+                }
+            }
+            long a0 = a + m.aOffsets()[0] * dtype.bytes(), b0 = b + m.bOffsets()[0] * dtype.bytes();
+            int ty = dtype == DType.F16 ? Cublas.CUDA_R_16F : Cublas.CUDA_R_32F;
+            // Row-major C[m,n] = A·B is column-major Cᵀ[n,m] = Bᵀ·Aᵀ: swap operands (see README).
+            int opB = m.transB() ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, ldb = m.transB() ? m.k() : m.n();
+            int opA = m.transA() ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, lda = m.transA() ? m.m() : m.k();
+            Memory alpha = new Memory(4);
+            alpha.setFloat(0, m.alpha());
+            int mm = m.m(), nn = m.n(), kk = m.k(), batchCount = m.batch();
+            long strideC = (long) mm * nn;
+            launches.add(str -> Cublas.check(Cublas.cublasGemmStridedBatchedEx(cublas, opB, opA, nn, mm, kk, alpha, b0, ty, ldb, sb,
+                    a0, ty, lda, sa, zero, y, ty, nn, strideC, batchCount, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
+                    "cublasGemmStridedBatchedEx(" + m.node() + ")"));
+            if (m.c() >= 0) {
+                long c = m.beta() == 1f ? addr(m.c()) : scaledConstant(m);
+                long[] shape = {m.m(), m.n()};
+                long[][] cc = coalesce(shape, new long[][] {rowMajor(shape), m.cStrides(), rowMajor(shape)});
+                int r = cc[0].length;
+                long[] t = new long[3 * r];
+                for (int d = 0; d < r; d++) { t[d] = cc[0][d]; t[r + d] = cc[1][d]; t[2 * r + d] = cc[2][d]; }
+                long[] ref = table(t);
+                long n = (long) m.m() * m.n();
+                Kernel k = glue.kernel("binary_bcast" + suffix);
+                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, c, y, 0, r, n, metaAddress(ref)));
+            }
+        }
+
+        long scaledConstant(Step.MatMul m) {
+            Tensor c = plan.constants[plan.root(m.c())];
+            if (c == null) {
+                throw new UnsupportedModelException(model.name() + ": Gemm node '" + m.node() + "': beta != 1 needs a constant C on the GPU");
+            }
+            float[] f = c.asFloats().clone();
+            for (int i = 0; i < f.length; i++) f[i] *= m.beta();
+            return uploadActivations(m, f, "beta*C of " + m.node());
+        }
+
+        void conv(Step.Conv c, boolean tune, CudaStream s) {
+            ConvCall call = new ConvCall(this, c, tune, s);
+            convs.add(call);
+            workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
+            launches.add(call);
+            if (c.bias() != null || c.act() != Act.NONE) {
+                long y = addr(c.out()), n = (long) c.n() * c.k() * c.oh() * c.ow(), plane = (long) c.oh() * c.ow();
+                long bias = c.bias() == null ? 0L : uploadF32(c.bias(), c.bias().floats(), "bias of " + c.node());
+                int k = c.k(), act = c.act().code;
+                float alpha = c.alpha();
+                Kernel kb = glue.kernel("bias_act" + suffix);
+                launches.add(str -> kb.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, bias, plane, k, n, act, alpha));
+            }
+        }
+    }
+
+    /** A cuDNN convolution with its descriptors and algorithm. */
+    private final class ConvCall implements Launch {
+        final String node;
+        final long xDesc, wDesc, yDesc, convDesc, x, w, y;
+        final int algo;
+        final long wsBytes;
+        long ws;
+
+        ConvCall(GpuPlan gp, Step.Conv c, boolean tune, CudaStream s) {
+            node = c.node();
+            int dt = dtype == DType.F16 ? Cudnn.CUDNN_DATA_HALF : Cudnn.CUDNN_DATA_FLOAT;
+            long[] h = new long[1];
+            Cudnn.check(Cudnn.Ops.cudnnCreateTensorDescriptor(h), "cudnnCreateTensorDescriptor");
+            xDesc = h[0];
+            Cudnn.check(Cudnn.Ops.cudnnCreateTensorDescriptor(h), "cudnnCreateTensorDescriptor");
+            yDesc = h[0];
+            Cudnn.check(Cudnn.Ops.cudnnCreateFilterDescriptor(h), "cudnnCreateFilterDescriptor");
+            wDesc = h[0];
+            Cudnn.check(Cudnn.Cnn.cudnnCreateConvolutionDescriptor(h), "cudnnCreateConvolutionDescriptor");
+            convDesc = h[0];
+            long xd = xDesc, yd = yDesc, wd = wDesc, cd = convDesc;
+            destroyers.add(() -> {
+                Cudnn.Ops.cudnnDestroyTensorDescriptor(xd);
+                Cudnn.Ops.cudnnDestroyTensorDescriptor(yd);
+                Cudnn.Ops.cudnnDestroyFilterDescriptor(wd);
+                Cudnn.Cnn.cudnnDestroyConvolutionDescriptor(cd);
+            });
+            String where = "conv " + node + " " + c.n() + "x" + c.c() + "x" + c.h() + "x" + c.w() + " -> " + c.k() + "x"
+                    + c.oh() + "x" + c.ow() + " k" + c.kh() + "x" + c.kw() + " s" + c.sh() + " g" + c.groups();
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, Cudnn.CUDNN_TENSOR_NCHW, dt, c.n(), c.c(), c.h(), c.w()),
+                    "cudnnSetTensor4dDescriptor(x) " + where);
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(yDesc, Cudnn.CUDNN_TENSOR_NCHW, dt, c.n(), c.k(), c.oh(), c.ow()),
+                    "cudnnSetTensor4dDescriptor(y) " + where);
+            Cudnn.check(Cudnn.Ops.cudnnSetFilter4dDescriptor(wDesc, dt, Cudnn.CUDNN_TENSOR_NCHW, c.k(), c.c() / c.groups(), c.kh(), c.kw()),
+                    "cudnnSetFilter4dDescriptor " + where);
+            // cuDNN pads symmetrically with the begin pads; asymmetric ONNX pads are checked below.
+            Cudnn.check(Cudnn.Cnn.cudnnSetConvolution2dDescriptor(convDesc, c.pt(), c.pl(), c.sh(), c.sw(), c.dh(), c.dw(),
+                    Cudnn.CUDNN_CROSS_CORRELATION, Cudnn.CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor " + where);
+            Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionGroupCount(convDesc, c.groups()), "cudnnSetConvolutionGroupCount " + where);
+            Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionMathType(convDesc, dtype == DType.F16 ? Cudnn.CUDNN_TENSOR_OP_MATH
+                    : Cudnn.CUDNN_DEFAULT_MATH), "cudnnSetConvolutionMathType " + where);
+            int[] on = new int[1], oc = new int[1], oh = new int[1], ow = new int[1];
+            Cudnn.check(Cudnn.Cnn.cudnnGetConvolution2dForwardOutputDim(convDesc, xDesc, wDesc, on, oc, oh, ow),
+                    "cudnnGetConvolution2dForwardOutputDim " + where);
+            if (oh[0] != c.oh() || ow[0] != c.ow()) {
+                throw new UnsupportedModelException(model.name() + ": Conv node '" + node + "': asymmetric padding (output "
+                        + c.oh() + "x" + c.ow() + ", cuDNN's symmetric padding gives " + oh[0] + "x" + ow[0]
+                        + ") is not supported on the GPU");
+            }
+            x = gp.addr(c.in());
+            y = gp.addr(c.out());
+            w = uploadActivations(c.weight(), c.weight().floats(), "weights of " + node);
+            int[] count = new int[1];
+            Cudnn.check(Cudnn.Cnn.cudnnGetConvolutionForwardAlgorithmMaxCount(cudnn, count), "cudnnGetConvolutionForwardAlgorithmMaxCount");
+            int req = Math.max(1, count[0]);
+            Memory perf = new Memory((long) Cudnn.ALGO_PERF_SIZE * req);
+            int[] got = new int[1];
+            if (tune) {
+                Cudnn.check(Cudnn.Cnn.cudnnFindConvolutionForwardAlgorithmEx(cudnn, xDesc, x, wDesc, w, convDesc, yDesc, y, req, got,
+                        perf, workspace, workspaceBytes), "cudnnFindConvolutionForwardAlgorithmEx " + where);
+            } else {
+                Cudnn.check(Cudnn.Cnn.cudnnGetConvolutionForwardAlgorithm_v7(cudnn, xDesc, wDesc, convDesc, yDesc, req, got, perf),
+                        "cudnnGetConvolutionForwardAlgorithm_v7 " + where);
+            }
+            int chosen = -1;
+            long mem = 0;
+            for (int i = 0; i < got[0]; i++) {
+                long o = (long) i * Cudnn.ALGO_PERF_SIZE;
+                int status = perf.getInt(o + 4);
+                long need = perf.getLong(o + 16);
+                if (status == Cudnn.CUDNN_STATUS_SUCCESS && need <= workspaceBytes) {
+                    chosen = perf.getInt(o);
+                    mem = need;
+                    break;
+                }
+            }
+            if (chosen < 0) {
+                throw new IllegalStateException("no cuDNN algorithm for " + where + " within a workspace of " + workspaceBytes + " bytes");
+            }
+            algo = chosen;
+            wsBytes = mem;
+            ws = workspace;
+            LOG.debug("{}: algo {} workspace {} B", where, algo, mem);
+        }
+
+        void bindWorkspace() {
+            ws = workspace;
+        }
+
+        @Override
+        public void run(CudaStream s) {
+            Cudnn.check(Cudnn.Cnn.cudnnConvolutionForward(cudnn, one, xDesc, x, wDesc, w, convDesc, algo, wsBytes == 0 ? 0 : ws,
+                    wsBytes, zero, yDesc, y), "cudnnConvolutionForward(" + node + ")");
+        }
+    }
+
+    static long[] rowMajor(long[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    /**
+     * Merges adjacent dimensions that are contiguous in every stride set and drops dimensions of
+     * size 1, so kernels do fewer divisions. Returns {shape, strides0, strides1, ...}.
+     */
+    static long[][] coalesce(long[] shape, long[][] strides) {
+        List<Long> s = new ArrayList<>();
+        List<List<Long>> st = new ArrayList<>();
+        for (int k = 0; k < strides.length; k++) st.add(new ArrayList<>());
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) continue;
+            if (!s.isEmpty()) {
+                int last = s.size() - 1;
+                boolean merge = true;
+                for (int k = 0; k < strides.length; k++) {
+                    if (st.get(k).get(last) != strides[k][d] * shape[d]) { merge = false; break; }
+                }
+                if (merge) {
+                    s.set(last, s.get(last) * shape[d]);
+                    for (int k = 0; k < strides.length; k++) st.get(k).set(last, strides[k][d]);
+                    continue;
+                }
+            }
+            s.add(shape[d]);
+            for (int k = 0; k < strides.length; k++) st.get(k).add(strides[k][d]);
+        }
+        if (s.isEmpty()) {
+            s.add(1L);
+            for (int k = 0; k < strides.length; k++) st.get(k).add(0L);
+        }
+        long[][] r = new long[strides.length + 1][];
+        r[0] = s.stream().mapToLong(Long::longValue).toArray();
+        for (int k = 0; k < strides.length; k++) r[k + 1] = st.get(k).stream().mapToLong(Long::longValue).toArray();
+        return r;
+    }
+
+    // ------------------------------------------------------------------ API
+
+    @Override
+    public OnnxModel model() { return model; }
+
+    @Override
+    public int maxBatch() { return config.maxBatch(); }
+
+    @Override
+    public DType precision() { return dtype; }
+
+    public EngineConfig config() { return config; }
+
+    /** Bytes of the activation arena and of the cuDNN workspace. */
+    public long arenaBytes() { return arenaBytes; }
+
+    public long workspaceBytes() { return workspaceBytes; }
+
+    /** Launches (kernels and library calls) one infer enqueues at {@code batch}, conversions excluded. */
+    public synchronized int launchCount(int batch) {
+        return plan(batch).launches.size();
+    }
+
+    @Override
+    public synchronized void prepare(int... batches) {
+        for (int b : batches) plan(b);
+    }
+
+    private GpuPlan plan(int batch) {
+        if (closed.get()) throw new IllegalStateException("engine for " + model.name() + " is closed");
+        if (batch < 1 || batch > config.maxBatch()) {
+            throw new IllegalArgumentException(model.name() + ": batch " + batch + " outside 1.." + config.maxBatch());
+        }
+        GpuPlan p = plans.get(batch);
+        if (p == null) {
+            Cuda.ensureCurrent();
+            try (CudaStream s = CudaStream.create()) {
+                setStream(s);
+                p = new GpuPlan(batch, false, s);
+            }
+            plans.put(batch, p);
+        }
+        return p;
+    }
+
+    @Override
+    public void infer(CudaStream stream, DeviceTensor input, DeviceTensor output) {
+        infer(stream, new DeviceTensor[] {input}, new DeviceTensor[] {output});
+    }
+
+    @Override
+    public synchronized void infer(CudaStream stream, DeviceTensor[] inputs, DeviceTensor[] outputs) {
+        if (closed.get()) throw new IllegalStateException("engine for " + model.name() + " is closed");
+        if (inputs.length != maxPlan.inputs.length || outputs.length != maxPlan.outputs.length) {
+            throw new IllegalArgumentException(model.name() + " takes " + maxPlan.inputs.length + " input(s) and "
+                    + maxPlan.outputs.length + " output(s), got " + inputs.length + " and " + outputs.length);
+        }
+        long n = inputs[0].rank() > 0 ? inputs[0].dim(0) : 0;
+        GpuPlan p = plan((int) n);
+        for (int i = 0; i < inputs.length; i++) {
+            requireTensor("input " + i, inputs[i], p.plan.shapes[p.plan.inputs[i]]);
+        }
+        for (int i = 0; i < outputs.length; i++) {
+            requireTensor("output " + i, outputs[i], p.plan.shapes[p.plan.outputs[i]]);
+        }
+        Cuda.ensureCurrent();
+        if (lastStream != null && lastStream != stream && lastDone != null) {
+            // The previous call's work may still read or write the arena on another stream.
+            CudaException.check(cuStreamWaitEvent(stream.handle(), lastDone.handle(), 0), "cuStreamWaitEvent");
+        }
+        setStream(stream);
+        for (int i = 0; i < inputs.length; i++) convert(stream, inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]),
+                dtype, inputs[i].numel());
+        for (Launch l : p.launches) l.run(stream);
+        for (int i = 0; i < outputs.length; i++) convert(stream, p.addr(p.plan.outputs[i]), dtype, outputs[i].address(),
+                outputs[i].dtype(), outputs[i].numel());
+        if (lastDone == null) lastDone = CudaEvent.marker();
+        lastDone.record(stream);
+        lastStream = stream;
+    }
+
+    private void requireTensor(String what, DeviceTensor t, long[] shape) {
+        if (t.dtype() != DType.F32 && t.dtype() != DType.F16) {
+            throw new IllegalArgumentException(model.name() + ": " + what + " must be F32 or F16, got " + t.describe());
+        }
+        if (!Arrays.equals(t.shape(), shape) || !t.isContiguous()) {
+            throw new IllegalArgumentException(model.name() + ": " + what + " must be a contiguous " + Arrays.toString(shape)
+                    + ", got " + t.describe());
+        }
+    }
+
+    private void convert(CudaStream s, long from, DType fromType, long to, DType toType, long n) {
+        if (n == 0) return;
+        String k = "convert_" + (fromType == DType.F16 ? "f16" : "f32") + "_" + (toType == DType.F16 ? "f16" : "f32");
+        glue.kernel(k).launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        try {
+            Cuda.ensureCurrent();
+            if (lastDone != null) {
+                lastDone.synchronize();
+                lastDone.close();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{}: waiting for the last inference failed", model.name(), e);
+        }
+        for (int i = destroyers.size() - 1; i >= 0; i--) {
+            try {
+                destroyers.get(i).run();
+            } catch (RuntimeException e) {
+                LOG.error("{}: releasing a cuDNN/cuBLAS object failed", model.name(), e);
+            }
+        }
+        for (DeviceBuffer b : buffers) b.close();
+        buffers.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "CudnnEngine[" + model.name() + ", " + dtype + ", max batch " + config.maxBatch() + "]";
+    }
+}

@@ -1,0 +1,41 @@
+package dev.vahost.inference;
+
+import dev.vahost.nvmm.DType;
+
+/**
+ * How a GPU engine is built. {@code maxBatch}: largest batch {@code infer} accepts (buffers are
+ * sized for it). {@code precision}: F16 (tensor cores, float32 accumulation) or F32.
+ * {@code workspaceBytes}: the most cuDNN may use for a convolution's workspace. {@code tune}: time
+ * every convolution's algorithms at load (cudnnFindConvolutionForwardAlgorithmEx, like PyTorch's
+ * cudnn.benchmark) for the max batch and {@code tuneBatches}; batches not tuned use cuDNN's heuristics.
+ */
+public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches) {
+    public EngineConfig {
+        if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+        if (precision != DType.F16 && precision != DType.F32) {
+            throw new IllegalArgumentException("precision must be F16 or F32, got " + precision);
+        }
+        if (workspaceBytes < 0) throw new IllegalArgumentException("workspaceBytes must be >= 0, got " + workspaceBytes);
+        tuneBatches = tuneBatches == null ? new int[0] : tuneBatches.clone();
+        for (int b : tuneBatches) {
+            if (b < 1 || b > maxBatch) throw new IllegalArgumentException("tune batch " + b + " outside 1.." + maxBatch);
+        }
+    }
+
+    /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}. */
+    public static EngineConfig fp16(int maxBatch) {
+        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0]);
+    }
+
+    public static EngineConfig fp32(int maxBatch) {
+        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0]);
+    }
+
+    public EngineConfig withTuneBatches(int... batches) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches);
+    }
+
+    public EngineConfig withTune(boolean t) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.vahost.inference.jna;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * cuDNN 9 legacy API, direct-mapped with JNA. cuDNN 9 splits the library: the functions of
+ * {@code cudnn_graph.h} live in {@code libcudnn_graph.so.9}, those of {@code cudnn_ops.h} in
+ * {@code libcudnn_ops.so.9} and those of {@code cudnn_cnn.h} in {@code libcudnn_cnn.so.9};
+ * {@code libcudnn.so.9} is a shim that forwards to them. Each nested class mirrors one header and is
+ * bound to its sub-library, or to the shim when the sub-library cannot be loaded. Prototypes and
+ * enum values as in cuDNN 9.14/9.19 (checked against the GPU machine's headers, tools/gpu/
+ * inference-cuda-facts.py). Handles and device pointers are passed as {@code long}.
+ */
+public final class Cudnn {
+    private Cudnn() {}
+
+    // cudnnStatus_t
+    public static final int CUDNN_STATUS_SUCCESS = 0;
+    // cudnnDataType_t
+    public static final int CUDNN_DATA_FLOAT = 0, CUDNN_DATA_HALF = 2;
+    // cudnnTensorFormat_t
+    public static final int CUDNN_TENSOR_NCHW = 0, CUDNN_TENSOR_NHWC = 1;
+    // cudnnConvolutionMode_t
+    public static final int CUDNN_CROSS_CORRELATION = 1;
+    // cudnnMathType_t
+    public static final int CUDNN_DEFAULT_MATH = 0, CUDNN_TENSOR_OP_MATH = 1, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2;
+    /** sizeof(cudnnConvolutionFwdAlgoPerf_t): algo@0, status@4, time(float)@8, memory(size_t)@16, determinism@24, mathType@28, reserved[3]@32. */
+    public static final int ALGO_PERF_SIZE = 48;
+
+    private static volatile String loadError;
+    private static volatile boolean loaded;
+
+    /** Loads and binds the libraries once; returns null on success or why it failed. */
+    public static synchronized String load() {
+        if (loaded) return null;
+        if (loadError != null) return loadError;
+        String shim = System.getProperty("vahost.cudnn.library", "libcudnn.so.9");
+        try {
+            bind(Graph.class, "libcudnn_graph.so.9", shim);
+            bind(Ops.class, "libcudnn_ops.so.9", shim);
+            bind(Cnn.class, "libcudnn_cnn.so.9", shim);
+            loaded = true;
+            return null;
+        } catch (Throwable t) {
+            loadError = "cuDNN 9 not loadable (" + t + "); install cuDNN 9 (libcudnn*.so.9) on the library path";
+            return loadError;
+        }
+    }
+
+    private static void bind(Class<?> c, String lib, String shim) {
+        try {
+            Native.register(c, NativeLibrary.getInstance(lib));
+        } catch (UnsatisfiedLinkError e) {
+            Native.register(c, NativeLibrary.getInstance(shim));
+        }
+    }
+
+    /** cudnn_graph.h */
+    public static final class Graph {
+        private Graph() {}
+        public static native long cudnnGetVersion();
+        public static native String cudnnGetErrorString(int status);
+        public static native int cudnnCreate(long[] handle);
+        public static native int cudnnDestroy(long handle);
+        public static native int cudnnSetStream(long handle, long stream);
+    }
+
+    /** cudnn_ops.h */
+    public static final class Ops {
+        private Ops() {}
+        public static native int cudnnCreateTensorDescriptor(long[] desc);
+        public static native int cudnnSetTensor4dDescriptor(long desc, int format, int dataType, int n, int c, int h, int w);
+        public static native int cudnnDestroyTensorDescriptor(long desc);
+        public static native int cudnnCreateFilterDescriptor(long[] desc);
+        public static native int cudnnSetFilter4dDescriptor(long desc, int dataType, int format, int k, int c, int h, int w);
+        public static native int cudnnDestroyFilterDescriptor(long desc);
+    }
+
+    /** cudnn_cnn.h */
+    public static final class Cnn {
+        private Cnn() {}
+        public static native int cudnnCreateConvolutionDescriptor(long[] desc);
+        public static native int cudnnSetConvolution2dDescriptor(long desc, int padH, int padW, int u, int v, int dilationH,
+                                                                int dilationW, int mode, int computeType);
+        public static native int cudnnSetConvolutionMathType(long desc, int mathType);
+        public static native int cudnnSetConvolutionGroupCount(long desc, int groups);
+        public static native int cudnnDestroyConvolutionDescriptor(long desc);
+        public static native int cudnnGetConvolution2dForwardOutputDim(long conv, long x, long w, int[] n, int[] c, int[] h, int[] wo);
+        public static native int cudnnGetConvolutionForwardAlgorithmMaxCount(long handle, int[] count);
+        public static native int cudnnGetConvolutionForwardAlgorithm_v7(long handle, long x, long w, long conv, long y,
+                                                                        int requested, int[] returned, Pointer perf);
+        public static native int cudnnFindConvolutionForwardAlgorithmEx(long handle, long x, long xPtr, long w, long wPtr,
+                                                                        long conv, long y, long yPtr, int requested,
+                                                                        int[] returned, Pointer perf, long workspace,
+                                                                        long workspaceBytes);
+        public static native int cudnnGetConvolutionForwardWorkspaceSize(long handle, long x, long w, long conv, long y,
+                                                                         int algo, long[] bytes);
+        public static native int cudnnConvolutionForward(long handle, Pointer alpha, long x, long xPtr, long w, long wPtr,
+                                                         long conv, int algo, long workspace, long workspaceBytes,
+                                                         Pointer beta, long y, long yPtr);
+    }
+
+    /** Throws IllegalStateException naming the call unless {@code status} is success. */
+    public static void check(int status, String call) {
+        if (status != CUDNN_STATUS_SUCCESS) {
+            String msg;
+            try {
+                msg = Graph.cudnnGetErrorString(status);
+            } catch (Throwable t) {
+                msg = "status " + status;
+            }
+            throw new IllegalStateException(call + " failed: " + msg + " (" + status + ")");
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.vahost.inference;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The GPU engine's host-side index arithmetic, without a GPU: dimension coalescing for the strided
+ * copy and broadcast kernels. The kernels themselves are covered only by the @Tag("gpu") tests.
+ */
+class CudnnEngineCpuTest {
+    @Test
+    void contiguousDimensionsMergeAndUnitDimensionsDrop() {
+        long[] shape = {2, 3, 4, 5};
+        long[] rm = CudnnEngine.rowMajor(shape);
+        long[][] c = CudnnEngine.coalesce(shape, new long[][] {rm, rm});
+        assertArrayEquals(new long[] {120}, c[0]);
+        assertArrayEquals(new long[] {1}, c[1]);
+    }
+
+    @Test
+    void concatIntoChannelSliceKeepsTwoDimensions() {
+        // [2, 3, 4, 5] written at channel offset of a [2, 8, 4, 5] output
+        long[] shape = {2, 3, 4, 5};
+        long[][] c = CudnnEngine.coalesce(shape, new long[][] {CudnnEngine.rowMajor(shape), {160, 20, 5, 1}});
+        assertArrayEquals(new long[] {2, 60}, c[0]);
+        assertArrayEquals(new long[] {60, 1}, c[1]);
+        assertArrayEquals(new long[] {160, 1}, c[2]);
+    }
+
+    @Test
+    void broadcastStridesStaySeparate() {
+        // [2, 4, 5, 6] * per-channel [1, 4, 1, 1]
+        long[] shape = {2, 4, 5, 6};
+        long[][] c = CudnnEngine.coalesce(shape, new long[][] {CudnnEngine.rowMajor(shape), {0, 1, 0, 0}});
+        assertArrayEquals(new long[] {2, 4, 30}, c[0]);
+        assertArrayEquals(new long[] {120, 30, 1}, c[1]);
+        assertArrayEquals(new long[] {0, 1, 0}, c[2]);
+    }
+
+    @Test
+    void allUnitShapeBecomesOneElement() {
+        long[][] c = CudnnEngine.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
+        assertArrayEquals(new long[] {1}, c[0]);
+    }
+}
