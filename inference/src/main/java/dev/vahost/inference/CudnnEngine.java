@@ -554,8 +554,9 @@ public final class CudnnEngine implements InferenceEngine {
             Cudnn.check(Cudnn.Cnn.cudnnSetConvolution2dDescriptor(convDesc, c.pt(), c.pl(), c.sh(), c.sw(), c.dh(), c.dw(),
                     Cudnn.CUDNN_CROSS_CORRELATION, Cudnn.CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor " + where);
             Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionGroupCount(convDesc, c.groups()), "cudnnSetConvolutionGroupCount " + where);
+            // fp32: FMA math, because DEFAULT_MATH lets Ampere+ GPUs use TF32 (10-bit mantissa) silently.
             Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionMathType(convDesc, dtype == DType.F16 ? Cudnn.CUDNN_TENSOR_OP_MATH
-                    : Cudnn.CUDNN_DEFAULT_MATH), "cudnnSetConvolutionMathType " + where);
+                    : Cudnn.CUDNN_FMA_MATH), "cudnnSetConvolutionMathType " + where);
             int[] on = new int[1], oc = new int[1], oh = new int[1], ow = new int[1];
             Cudnn.check(Cudnn.Cnn.cudnnGetConvolution2dForwardOutputDim(convDesc, xDesc, wDesc, on, oc, oh, ow),
                     "cudnnGetConvolution2dForwardOutputDim " + where);

@@ -25,7 +25,8 @@ public final class Cudnn {
     // cudnnConvolutionMode_t
     public static final int CUDNN_CROSS_CORRELATION = 1;
     // cudnnMathType_t
-    public static final int CUDNN_DEFAULT_MATH = 0, CUDNN_TENSOR_OP_MATH = 1, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2;
+    public static final int CUDNN_DEFAULT_MATH = 0, CUDNN_TENSOR_OP_MATH = 1, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2,
+            CUDNN_FMA_MATH = 3;
     /** sizeof(cudnnConvolutionFwdAlgoPerf_t): algo@0, status@4, time(float)@8, memory(size_t)@16, determinism@24, mathType@28, reserved[3]@32. */
     public static final int ALGO_PERF_SIZE = 48;
 
