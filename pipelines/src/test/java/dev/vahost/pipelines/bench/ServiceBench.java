@@ -33,7 +33,7 @@ import dev.vahost.pipelines.source.SourceSpec;
  */
 public final class ServiceBench {
     record Row(String mode, int n, double agg, double min, double max, long memMiB, double cpu, double hostBytesPerFrame,
-               long dropped, long failed) {}
+               long frameBytesToHost, long dropped, long failed) {}
 
     public static void main(String[] args) throws Exception {
         int[] counts = {16, 32, 64, 128};
@@ -72,8 +72,8 @@ public final class ServiceBench {
 
     static void print(Row r, Row base) {
         System.out.printf(Locale.ROOT, "%-34s N=%3d  aggregate %7.0f fps  per-stream %6.1f..%6.1f  GPU mem %6d MiB  CPU %5.1f cores"
-                        + "  D2H %6.1f B/frame  dropped %d%s%s%n", r.mode(), r.n(), r.agg(), r.min(), r.max(), r.memMiB(), r.cpu(),
-                r.hostBytesPerFrame(), r.dropped(), base == null ? "" : String.format(Locale.ROOT, "  = %.1f%% of decode-only", 100 * r.agg() / base.agg()),
+                        + "  D2H %6.1f B/frame (frame bytes: %d)  dropped %d%s%s%n", r.mode(), r.n(), r.agg(), r.min(), r.max(), r.memMiB(), r.cpu(),
+                r.hostBytesPerFrame(), r.frameBytesToHost(), r.dropped(), base == null ? "" : String.format(Locale.ROOT, "  = %.1f%% of decode-only", 100 * r.agg() / base.agg()),
                 r.failed() > 0 ? "  FAILED STREAMS " + r.failed() : "");
     }
 
@@ -86,6 +86,7 @@ public final class ServiceBench {
             for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + clip.toAbsolutePath(), "x"));
             Thread.sleep((long) (warm * 1000));
             s.perf().sample();
+            long r0 = det instanceof GpuDetector g ? g.resultBytesToHost() : 0;
             long f0 = processed(s), cpu0 = cpuNanos(), t0 = System.nanoTime(), h0 = Transfers.bytesToHost();
             long memMax = 0;
             long end = t0 + (long) (seconds * 1e9);
@@ -100,11 +101,14 @@ public final class ServiceBench {
             double agg = frames / dt;
             long dropped = s.status().stream().mapToLong(StreamStatus::dropped).sum();
             long failed = s.status().stream().filter(x -> x.state().equals("FAILED")).count();
-            double hostPerFrame = frames == 0 ? 0 : (Transfers.bytesToHost() - h0) / (double) frames;
+            long host = Transfers.bytesToHost() - h0;
+            long results = (det instanceof GpuDetector g ? g.resultBytesToHost() : 0) - r0;
+            double hostPerFrame = frames == 0 ? 0 : host / (double) frames;
             double cpu = (cpuNanos() - cpu0) / 1e9 / dt;
             return new Row(full ? "full path (test detector, NMS)" : "decode-only (same service, no model)", n, agg,
                     fps.stream().mapToDouble(PerfReporter.StreamFps::fps).min().orElse(0),
-                    fps.stream().mapToDouble(PerfReporter.StreamFps::fps).max().orElse(0), memMax, cpu, hostPerFrame, dropped, failed);
+                    fps.stream().mapToDouble(PerfReporter.StreamFps::fps).max().orElse(0), memMax, cpu, hostPerFrame, host - results,
+                    dropped, failed);
         }
     }
 
