@@ -4,14 +4,17 @@
 Reads DIR/bench.json and DIR/bench-<A>.{boxes.f32,scores.f32,classes.i32,kept.i32} written by
 dev.vahost.postprocess.bench.NmsBench, then times with CUDA events (median; the first call is
 warm-up):
-  batched_nms      torchvision.ops.batched_nms on the whole batch, group = image*80 + class
-                   (as called: above 5,000 boxes on CUDA it takes the per-class loop)
+  batched_nms      torchvision.ops.batched_nms on the whole batch, group = image*80 + class, as a
+                   user calls it (torchvision picks its path by input size: at these sizes the
+                   per-class loop in the versions seen so far)
   coordinate_trick torchvision.ops.boxes._batched_nms_coordinate_trick on the whole batch (one nms)
   per_image        batched_nms once per image (32 calls)
 torchvision gets only the NMS (its inputs already decoded and on the GPU, no top-k, no copy to the
 host); our time includes decode, NMS, top-k 300, mapping, compaction and the results copy.
 It also checks that our top-300 per image equals torchvision's first 300 kept per image.
-Usage: nms_torchvision_bench.py [DIR] [--budget SECONDS_PER_METHOD]
+--json PATH writes DIR/bench.json with torchvision's timings added per entry to PATH (the one data
+file postprocess-gpu.sh brings back).
+Usage: nms_torchvision_bench.py [DIR] [--budget SECONDS_PER_METHOD] [--json PATH]
 """
 import json
 import os
@@ -44,10 +47,14 @@ def timed(fn, budget, max_iters=50):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    budget = 6.0
-    if "--budget" in sys.argv:
-        budget = float(sys.argv[sys.argv.index("--budget") + 1])
+    args, opts, it = [], {}, iter(sys.argv[1:])
+    for a in it:
+        if a.startswith("--"):
+            opts[a] = next(it)
+        else:
+            args.append(a)
+    budget = float(opts.get("--budget", 6.0))
+    json_out = opts.get("--json")
     d = args[0] if args else os.environ.get("VAHOST_BENCH_OUT", "target/nms-bench")
     entries = json.load(open(os.path.join(d, "bench.json")))
     dev = torch.device("cuda")
@@ -90,11 +97,19 @@ def main():
         for k, (ms, it) in results.items():
             print(f"  torchvision {k:16s}: {ms:10.3f} ms median of {it:2d}  -> ours is {ms / ours_ms:8.1f}x faster")
         rows.append((m, ours_ms, results, same == n))
+        e["torchvision_ms_median"] = {k: round(ms, 4) for k, (ms, _) in results.items()}
+        e["torchvision_iterations"] = {k: it for k, (_, it) in results.items()}
+        e["torchvision_same_top_k_images"] = same
+        e["torchvision"] = f"torch {torch.__version__}, torchvision {torchvision.__version__}"
     target = [r for r in rows if r[0] == 1000]
     ok = all(r[3] for r in rows) and all(r[1] < min(ms for ms, _ in r[2].values()) for r in rows)
     if target:
         print(f"target <= 0.3 ms at 32 x 1000: {'MET' if target[0][1] <= 0.3 else 'MISSED'} ({target[0][1]:.3f} ms)")
     print("faster than every torchvision variant at every size, same kept boxes:", "YES" if ok else "NO")
+    if json_out:
+        with open(json_out, "w") as f:
+            f.write("[\n" + ",\n".join("  " + json.dumps(e) for e in entries) + "\n]\n")
+        print(f"timings added to {json_out}")
     return 0 if all(r[3] for r in rows) else 1
 
 

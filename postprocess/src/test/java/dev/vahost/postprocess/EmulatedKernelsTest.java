@@ -172,6 +172,26 @@ class EmulatedKernelsTest {
     }
 
     @Test
+    void centerNetFp16SparseBlobsAndPlateaus() {
+        // The heatmap shape of the GPU test (sparse blobs, two-cell plateaus), small, fp16 inputs.
+        int n = 2, cls = 4, h = 32, w = 32;
+        float[] heat = TestData.centerNetHeat(42, n, cls, h, w, 40);
+        SplittableRandom r = new SplittableRandom(43);
+        float[] wh = new float[n * 2 * h * w], off = new float[n * 2 * h * w];
+        for (int i = 0; i < wh.length; i++) wh[i] = (float) r.nextDouble(1, 12);
+        for (int i = 0; i < off.length; i++) off[i] = (float) r.nextDouble(0, 1);
+        short[] h16 = Half.fromFloats(heat), w16 = Half.fromFloats(wh), o16 = Half.fromFloats(off);
+        CenterNetDecode d = new CenterNetDecode(cls, h, w, 4f, true, true, 0.3f, 500);
+        NmsConfig nms = NmsConfig.classAware(0.5f, 300, 100);
+        List<InputMapping> maps = letterboxes(n, 128);
+        BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, HostTensor.f32(Half.toFloats(h16), n, cls, h, w),
+                HostTensor.f32(Half.toFloats(w16), n, 2, h, w), HostTensor.f32(Half.toFloats(o16), n, 2, h, w));
+        assertTrue(expected.totalDetections() > 40, expected.toString());
+        Checks.assertSameResults(expected, emulate(d, nms, n, maps, new Object[] {h16, w16, o16},
+                new long[][] {{n, cls, h, w}, {n, 2, h, w}, {n, 2, h, w}}), "centernet f16");
+    }
+
+    @Test
     void invalidValuesFlagOnlyTheirImage() {
         TestData.Batch c = TestData.candidates(51, 3, 300, 4, 320, false, 0);
         c.scores()[300 + 17] = Float.NaN;            // image 1

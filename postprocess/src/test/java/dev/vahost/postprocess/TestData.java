@@ -65,6 +65,37 @@ public final class TestData {
     }
 
     /**
+     * A CenterNet-style heatmap {@code [n, c, h, w]} of logits shaped like a trained model's: background
+     * around -6 (sigmoid 0.0025) and {@code objects} blobs per image, each a peak logit in (-1.5, 4) at a
+     * random (class, y, x) with its 8 neighbours 0.5..3 lower, so cells above a 0.3 threshold that are
+     * not 3x3 maxima are common; every 8th blob is a two-cell plateau (equal logits: both cells are
+     * peaks). Blobs may touch or overlap. A dense Gaussian heatmap instead has ~74,000 3x3 maxima above
+     * 0.3 per 80x128x128 image, more than any sensible candidate capacity.
+     */
+    public static float[] centerNetHeat(long seed, int images, int classes, int h, int w, int objects) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] heat = new float[images * classes * h * w];
+        for (int i = 0; i < heat.length; i++) heat[i] = (float) (r.nextGaussian() - 6);
+        for (int b = 0; b < images; b++) {
+            for (int o = 0; o < objects; o++) {
+                int k = r.nextInt(classes), y = r.nextInt(h), x = r.nextInt(w);
+                int plane = (b * classes + k) * h * w;
+                float peak = (float) r.nextDouble(-1.5, 4);
+                for (int dy = -1; dy <= 1; dy++) {
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int yy = y + dy, xx = x + dx;
+                        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                        float v = (dx == 0 && dy == 0) ? peak : peak - (float) r.nextDouble(0.5, 3);
+                        heat[plane + yy * w + xx] = Math.max(heat[plane + yy * w + xx], v);
+                    }
+                }
+                if (o % 8 == 0 && x + 1 < w) heat[plane + y * w + x + 1] = heat[plane + y * w + x];
+            }
+        }
+        return heat;
+    }
+
+    /**
      * A YOLOv8-style output [n, 4+C, A] for a {@code size x size} input: centres and sizes like
      * {@link #candidates}, class scores in (0, 1) with one dominant class per anchor above
      * {@code minBest}, so how many anchors pass a threshold is controlled.
