@@ -35,6 +35,18 @@ import dev.vahost.nvmm.cuda.KernelModule;
 import dev.vahost.nvmm.cuda.Ptr;
 import dev.vahost.nvmm.cuda.Transfers;
 
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUresult;
+import jcuda.driver.CUstreamCaptureMode;
+
+import static jcuda.driver.JCudaDriver.cuGraphDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphExecDestroy;
+import static jcuda.driver.JCudaDriver.cuGraphInstantiate;
+import static jcuda.driver.JCudaDriver.cuGraphLaunch;
+import static jcuda.driver.JCudaDriver.cuStreamBeginCapture;
+import static jcuda.driver.JCudaDriver.cuStreamEndCapture;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
 
 /**
@@ -49,8 +61,15 @@ import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
  * freeing what it took.
  *
  * <p>Per batch size a plan of launches is built once (cuDNN descriptors, chosen algorithms, launch
- * arguments); {@link #infer} copies the input into the arena (converting F32/F16), replays the
- * launches on the caller's stream and converts the outputs into the caller's tensors.
+ * arguments). Every convolution's algorithm is checked when it is chosen: its workspace is asked of
+ * cuDNN for the math type the algorithm was found with, and it is run once; an algorithm cuDNN
+ * rejects falls back to the next candidate. With {@link EngineConfig#graphs()} the plan's launches
+ * are then captured once into a CUDA graph (on a private stream, thread-local capture mode, after a
+ * warm-up run so that lazy module loading and library set-up happen outside the capture); the graph
+ * reads and writes only the engine's own arena, weights and workspace, whose addresses never change.
+ * {@link #infer} copies the input into the arena (converting F32/F16), launches the graph (or, without
+ * one, the launches one by one) on the caller's stream and converts the outputs into the caller's
+ * tensors: three to four enqueues per batch instead of one per operation.
  */
 public final class CudnnEngine implements InferenceEngine {
     private static final Logger LOG = LoggerFactory.getLogger(CudnnEngine.class);
@@ -75,6 +94,9 @@ public final class CudnnEngine implements InferenceEngine {
     private long workspace, workspaceBytes;
     private CudaEvent lastDone;
     private CudaStream lastStream;
+    private long cublasWorkspace, cublasWorkspaceBytes;
+    private boolean graphsEnabled;
+    private final Kernel[][] converters = new Kernel[2][2];
 
     private CudnnEngine(OnnxModel model, EngineConfig config, DevicePool pool) {
         this.model = model;
@@ -84,6 +106,12 @@ public final class CudnnEngine implements InferenceEngine {
         this.suffix = dtype == DType.F16 ? "_f16" : "_f32";
         this.glue = KernelModule.load("inference", "glue");
         this.maxPlan = model.plan(config.maxBatch());
+        this.graphsEnabled = config.graphs();
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 2; b++) {
+                converters[a][b] = glue.kernel("convert_" + (a == 0 ? "f32" : "f16") + "_" + (b == 0 ? "f32" : "f16"));
+            }
+        }
         one.setFloat(0, 1f);
         zero.setFloat(0, 0f);
     }
@@ -127,6 +155,12 @@ public final class CudnnEngine implements InferenceEngine {
         Cublas.check(Cublas.cublasCreate_v2(h), "cublasCreate_v2");
         cublas = h[0];
         destroyers.add(() -> Cublas.cublasDestroy_v2(cublas));
+        if (maxPlan.steps.stream().anyMatch(st -> st instanceof Step.MatMul)) {
+            // cuBLAS's own workspace would be allocated on first use, which graph capture forbids; 32 MiB is
+            // NVIDIA's recommendation for Hopper.
+            cublasWorkspaceBytes = 32L << 20;
+            cublasWorkspace = alloc(cublasWorkspaceBytes, "cuBLAS workspace").address();
+        }
         planArena();
         long t0 = System.nanoTime();
         try (CudaStream s = CudaStream.create()) {
@@ -148,16 +182,31 @@ public final class CudnnEngine implements InferenceEngine {
                 }
                 s.synchronize();
             } finally {
-                if (tmp != null) tmp.close();
+                if (tmp != null) {
+                    cuStreamSynchronize(s.handle()); // trial convolutions may still use it when planning failed
+                    tmp.close();
+                }
             }
             workspaceBytes = need;
             workspace = need > 0 ? alloc(need, "cuDNN workspace").address() : 0;
             for (GpuPlan p : plans.values()) p.bindWorkspace();
+        } finally {
+            boundStream = null;
         }
+        for (GpuPlan p : plans.values()) p.capture();
         LOG.info("{}: loaded on {} for batch <= {}, {}, {} launches per batch of {}, arena {} MiB, workspace {} MiB,"
-                        + " pool {} used {} MiB, plan built in {} ms", model.name(), Cuda.describeDevice(), config.maxBatch(),
-                dtype, plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
-                workspaceBytes >> 20, pool.name(), pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000);
+                        + " pool {} used {} MiB, plan built in {} ms; CUDA graphs: {}", model.name(), Cuda.describeDevice(),
+                config.maxBatch(), dtype, plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
+                workspaceBytes >> 20, pool.name(), pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000, graphSummary());
+    }
+
+    private String graphSummary() {
+        StringBuilder b = new StringBuilder();
+        plans.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            if (b.length() > 0) b.append("; ");
+            b.append("batch ").append(e.getKey()).append(' ').append(e.getValue().graphNote);
+        });
+        return b.toString();
     }
 
     private long arenaBytes;
@@ -288,6 +337,10 @@ public final class CudnnEngine implements InferenceEngine {
         boundStream = s;
         Cudnn.check(Cudnn.Graph.cudnnSetStream(cudnn, h), "cudnnSetStream");
         Cublas.check(Cublas.cublasSetStream_v2(cublas, h), "cublasSetStream_v2");
+        if (cublasWorkspace != 0) {
+            // cublasSetStream resets the workspace to cuBLAS's default pool: set ours again.
+            Cublas.check(Cublas.cublasSetWorkspace_v2(cublas, cublasWorkspace, cublasWorkspaceBytes), "cublasSetWorkspace_v2");
+        }
     }
 
     private static int blocks(long n) {
@@ -310,6 +363,8 @@ public final class CudnnEngine implements InferenceEngine {
         long metaBase;
         long workspaceNeeded;
         final List<ConvCall> convs = new ArrayList<>();
+        CUgraphExec exec;           // null: no graph, launches one by one
+        String graphNote = "not captured";
 
         GpuPlan(int batch, boolean tune, CudaStream s) {
             this.batch = batch;
@@ -374,6 +429,91 @@ public final class CudnnEngine implements InferenceEngine {
 
         void bindWorkspace() {
             for (ConvCall c : convs) c.bindWorkspace();
+        }
+
+        /** Enqueues the whole plan on {@code s}: the graph when there is one and graphs are enabled. */
+        void enqueue(CudaStream s) {
+            if (exec != null && graphsEnabled) {
+                CudaException.check(cuGraphLaunch(exec, s.handle()), () -> "cuGraphLaunch(" + model.name() + ", batch " + batch
+                        + ", " + launches.size() + " launches)");
+                return;
+            }
+            setStream(s);
+            for (Launch l : launches) l.run(s);
+        }
+
+        /**
+         * Captures the launches into a CUDA graph and checks one replay. Called with the final
+         * workspace bound and no inference in flight. On failure {@link #exec} stays null and
+         * {@link #graphNote} says why; the plain path is unaffected.
+         */
+        void capture() {
+            if (!config.graphs()) {
+                graphNote = "off (EngineConfig.graphs = false)";
+                return;
+            }
+            if (launches.isEmpty()) {
+                graphNote = "not needed (no launches)";
+                return;
+            }
+            long t0 = System.nanoTime();
+            CudaStream cs = CudaStream.create();
+            try {
+                setStream(cs);
+                // Warm-up outside the capture: lazily loaded kernels and cuDNN/cuBLAS first-use set-up.
+                for (Launch l : launches) l.run(cs);
+                cs.synchronize();
+                // Thread-local mode: other threads of the process (decoders, other engines) stay free to
+                // allocate and synchronise while this thread captures.
+                int r = cuStreamBeginCapture(cs.handle(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+                if (r != CUresult.CUDA_SUCCESS) {
+                    graphNote = fallback("cuStreamBeginCapture: " + CUresult.stringFor(r));
+                    return;
+                }
+                RuntimeException failure = null;
+                try {
+                    for (Launch l : launches) l.run(cs);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+                CUgraph g = new CUgraph();
+                r = cuStreamEndCapture(cs.handle(), g); // always end the capture, also after a failed launch
+                if (failure != null || r != CUresult.CUDA_SUCCESS) {
+                    if (r == CUresult.CUDA_SUCCESS) cuGraphDestroy(g);
+                    graphNote = fallback(failure != null ? "a launch failed under capture: " + failure.getMessage()
+                            : "cuStreamEndCapture: " + CUresult.stringFor(r));
+                    return;
+                }
+                CUgraphExec ex = new CUgraphExec();
+                r = cuGraphInstantiate(ex, g, 0L);
+                if (r != CUresult.CUDA_SUCCESS) {
+                    cuGraphDestroy(g);
+                    graphNote = fallback("cuGraphInstantiate: " + CUresult.stringFor(r));
+                    return;
+                }
+                r = cuGraphLaunch(ex, cs.handle());
+                if (r == CUresult.CUDA_SUCCESS) r = cuStreamSynchronize(cs.handle());
+                if (r != CUresult.CUDA_SUCCESS) {
+                    cuGraphExecDestroy(ex);
+                    cuGraphDestroy(g);
+                    graphNote = fallback("first replay: " + CUresult.stringFor(r));
+                    return;
+                }
+                exec = ex;
+                destroyers.add(() -> {
+                    cuGraphExecDestroy(ex);
+                    cuGraphDestroy(g);
+                });
+                graphNote = "captured (" + launches.size() + " launches, " + (System.nanoTime() - t0) / 1_000_000 + " ms)";
+            } finally {
+                boundStream = null; // the handles pointed at the capture stream
+                cs.close();
+            }
+        }
+
+        private String fallback(String why) {
+            LOG.warn("{}: no CUDA graph at batch {}, launching one by one: {}", model.name(), batch, why);
+            return "failed, launches one by one (" + why + ")";
         }
 
         void lower(Step st, boolean tune, CudaStream s) {
@@ -517,9 +657,9 @@ public final class CudnnEngine implements InferenceEngine {
 
     /** A cuDNN convolution with its descriptors and algorithm. */
     private final class ConvCall implements Launch {
-        final String node;
+        final String node, where;
         final long xDesc, wDesc, yDesc, convDesc, x, w, y;
-        final int algo;
+        final int algo, math;
         final long wsBytes;
         long ws;
 
@@ -568,6 +708,7 @@ public final class CudnnEngine implements InferenceEngine {
             x = gp.addr(c.in());
             y = gp.addr(c.out());
             w = uploadActivations(c.weight(), c.weight().floats(), "weights of " + node);
+            this.where = where;
             int[] count = new int[1];
             Cudnn.check(Cudnn.Cnn.cudnnGetConvolutionForwardAlgorithmMaxCount(cudnn, count), "cudnnGetConvolutionForwardAlgorithmMaxCount");
             int req = Math.max(1, count[0]);
@@ -580,25 +721,73 @@ public final class CudnnEngine implements InferenceEngine {
                 Cudnn.check(Cudnn.Cnn.cudnnGetConvolutionForwardAlgorithm_v7(cudnn, xDesc, wDesc, convDesc, yDesc, req, got, perf),
                         "cudnnGetConvolutionForwardAlgorithm_v7 " + where);
             }
-            int chosen = -1;
-            long mem = 0;
-            for (int i = 0; i < got[0]; i++) {
+            // Candidates in cuDNN's order (fastest first), each with the math type it was found with, then
+            // every algorithm with the default math type as a last resort.
+            int defaultMath = dtype == DType.F16 ? Cudnn.CUDNN_TENSOR_OP_MATH : Cudnn.CUDNN_FMA_MATH;
+            List<int[]> cands = new ArrayList<>();
+            List<Long> reported = new ArrayList<>();
+            for (int i = 0; i < Math.min(got[0], req); i++) {
                 long o = (long) i * Cudnn.ALGO_PERF_SIZE;
-                int status = perf.getInt(o + 4);
-                long need = perf.getLong(o + 16);
-                if (status == Cudnn.CUDNN_STATUS_SUCCESS && need <= workspaceBytes) {
-                    chosen = perf.getInt(o);
-                    mem = need;
-                    break;
+                if (perf.getInt(o + 4) != Cudnn.CUDNN_STATUS_SUCCESS) continue;
+                int math = perf.getInt(o + 28);
+                // fp32 stays on FMA math whatever the entry says: DEFAULT_MATH lets Ampere+ use TF32 silently.
+                if (dtype != DType.F16 || math < Cudnn.CUDNN_DEFAULT_MATH || math > Cudnn.CUDNN_FMA_MATH) math = defaultMath;
+                cands.add(new int[] {perf.getInt(o), math});
+                reported.add(perf.getLong(o + 16));
+            }
+            for (int a = 0; a < Cudnn.CONVOLUTION_FWD_ALGO_COUNT; a++) {
+                cands.add(new int[] {a, defaultMath});
+                reported.add(0L);
+            }
+            StringBuilder rejected = new StringBuilder();
+            int chosen = -1, chosenMath = defaultMath;
+            long mem = 0;
+            for (int i = 0; i < cands.size() && chosen < 0; i++) {
+                int a = cands.get(i)[0], math = cands.get(i)[1];
+                long[] need = new long[1];
+                String why = tryAlgorithm(a, math, reported.get(i), need);
+                if (why == null) {
+                    chosen = a;
+                    chosenMath = math;
+                    mem = need[0];
+                } else if (i < cands.size() - Cudnn.CONVOLUTION_FWD_ALGO_COUNT || rejected.length() == 0) {
+                    rejected.append(rejected.length() == 0 ? "" : "; ").append("algo ").append(a).append(" math ").append(math)
+                            .append(": ").append(why);
                 }
             }
             if (chosen < 0) {
-                throw new IllegalStateException("no cuDNN algorithm for " + where + " within a workspace of " + workspaceBytes + " bytes");
+                throw new IllegalStateException("no cuDNN algorithm runs " + where + " within a workspace of " + workspaceBytes
+                        + " bytes (" + rejected + ")");
             }
+            if (rejected.length() > 0) {
+                LOG.info("{}: using algo {} math {} workspace {} B after cuDNN rejected: {}", where, chosen, chosenMath, mem, rejected);
+            }
+            Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionMathType(convDesc, chosenMath), "cudnnSetConvolutionMathType " + where);
             algo = chosen;
+            math = chosenMath;
             wsBytes = mem;
             ws = workspace;
-            LOG.debug("{}: algo {} workspace {} B", where, algo, mem);
+            LOG.debug("{}: algo {} math {} workspace {} B", where, algo, math, mem);
+        }
+
+        /**
+         * Sets {@code math}, asks cuDNN for the algorithm's workspace with that math type (the size a
+         * find/heuristics entry reports can be that of another math type), and runs the convolution once
+         * (on the arena's current contents) so that cuDNN's parameter checks happen now, not at inference.
+         * Returns null and the workspace in {@code need[0]}, or why the algorithm cannot be used.
+         */
+        private String tryAlgorithm(int a, int math, long reported, long[] need) {
+            int st = Cudnn.Cnn.cudnnSetConvolutionMathType(convDesc, math);
+            if (st != Cudnn.CUDNN_STATUS_SUCCESS) return "cudnnSetConvolutionMathType: " + Cudnn.describe(st);
+            long[] bytes = new long[1];
+            st = Cudnn.Cnn.cudnnGetConvolutionForwardWorkspaceSize(cudnn, xDesc, wDesc, convDesc, yDesc, a, bytes);
+            if (st != Cudnn.CUDNN_STATUS_SUCCESS) return "cudnnGetConvolutionForwardWorkspaceSize: " + Cudnn.describe(st);
+            long n = Math.max(bytes[0], reported);
+            if (n > workspaceBytes) return "needs " + n + " B of workspace, " + workspaceBytes + " B available";
+            st = Cudnn.Cnn.cudnnConvolutionForward(cudnn, one, xDesc, x, wDesc, w, convDesc, a, n == 0 ? 0 : workspace, n, zero, yDesc, y);
+            if (st != Cudnn.CUDNN_STATUS_SUCCESS) return "trial cudnnConvolutionForward: " + Cudnn.describe(st);
+            need[0] = n;
+            return null;
         }
 
         void bindWorkspace() {
@@ -607,8 +796,12 @@ public final class CudnnEngine implements InferenceEngine {
 
         @Override
         public void run(CudaStream s) {
-            Cudnn.check(Cudnn.Cnn.cudnnConvolutionForward(cudnn, one, xDesc, x, wDesc, w, convDesc, algo, wsBytes == 0 ? 0 : ws,
-                    wsBytes, zero, yDesc, y), "cudnnConvolutionForward(" + node + ")");
+            int st = Cudnn.Cnn.cudnnConvolutionForward(cudnn, one, xDesc, x, wDesc, w, convDesc, algo, wsBytes == 0 ? 0 : ws,
+                    wsBytes, zero, yDesc, y);
+            if (st != Cudnn.CUDNN_STATUS_SUCCESS) {
+                throw new IllegalStateException("cudnnConvolutionForward(" + where + ", algo " + algo + ", math " + math
+                        + ", workspace " + wsBytes + " B) failed: " + Cudnn.describe(st));
+            }
         }
     }
 
@@ -685,6 +878,24 @@ public final class CudnnEngine implements InferenceEngine {
         for (int b : batches) plan(b);
     }
 
+    /**
+     * Turns graph replay on or off for later {@link #infer} calls (benchmarks and diagnosis: the
+     * same plans, algorithms and buffers either way). Has no effect where no graph was captured.
+     */
+    public synchronized void setGraphsEnabled(boolean enabled) {
+        graphsEnabled = enabled;
+    }
+
+    /** True when {@link #infer} at {@code batch} replays a CUDA graph (prepares the batch). */
+    public synchronized boolean usesGraph(int batch) {
+        return graphsEnabled && plan(batch).exec != null;
+    }
+
+    /** Whether a graph was captured at {@code batch}, or why not (prepares the batch). */
+    public synchronized String graphStatus(int batch) {
+        return plan(batch).graphNote;
+    }
+
     private GpuPlan plan(int batch) {
         if (closed.get()) throw new IllegalStateException("engine for " + model.name() + " is closed");
         if (batch < 1 || batch > config.maxBatch()) {
@@ -693,11 +904,19 @@ public final class CudnnEngine implements InferenceEngine {
         GpuPlan p = plans.get(batch);
         if (p == null) {
             Cuda.ensureCurrent();
+            // Building runs every convolution once (algorithm check) and captures a graph after a warm-up
+            // run: both write the arena, so no earlier inference may still be using it.
+            if (lastDone != null) lastDone.synchronize();
             try (CudaStream s = CudaStream.create()) {
                 setStream(s);
                 p = new GpuPlan(batch, false, s);
+                s.synchronize();
+            } finally {
+                boundStream = null;
             }
+            p.capture();
             plans.put(batch, p);
+            LOG.info("{}: prepared batch {}: {} launches, CUDA graph {}", model.name(), batch, p.launches.size(), p.graphNote);
         }
         return p;
     }
@@ -727,10 +946,9 @@ public final class CudnnEngine implements InferenceEngine {
             // The previous call's work may still read or write the arena on another stream.
             CudaException.check(cuStreamWaitEvent(stream.handle(), lastDone.handle(), 0), "cuStreamWaitEvent");
         }
-        setStream(stream);
         for (int i = 0; i < inputs.length; i++) convert(stream, inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]),
                 dtype, inputs[i].numel());
-        for (Launch l : p.launches) l.run(stream);
+        p.enqueue(stream);
         for (int i = 0; i < outputs.length; i++) convert(stream, p.addr(p.plan.outputs[i]), dtype, outputs[i].address(),
                 outputs[i].dtype(), outputs[i].numel());
         if (lastDone == null) lastDone = CudaEvent.marker();
@@ -750,8 +968,7 @@ public final class CudnnEngine implements InferenceEngine {
 
     private void convert(CudaStream s, long from, DType fromType, long to, DType toType, long n) {
         if (n == 0) return;
-        String k = "convert_" + (fromType == DType.F16 ? "f16" : "f32") + "_" + (toType == DType.F16 ? "f16" : "f32");
-        glue.kernel(k).launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
+        converters[fromType == DType.F16 ? 1 : 0][toType == DType.F16 ? 1 : 0].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
     }
 
     @Override

@@ -8,8 +8,11 @@ import dev.vahost.nvmm.DType;
  * {@code workspaceBytes}: the most cuDNN may use for a convolution's workspace. {@code tune}: time
  * every convolution's algorithms at load (cudnnFindConvolutionForwardAlgorithmEx, like PyTorch's
  * cudnn.benchmark) for the max batch and {@code tuneBatches}; batches not tuned use cuDNN's heuristics.
+ * {@code graphs}: replay each prepared batch size's launches as one CUDA graph (captured at prepare
+ * time); where capture fails the engine logs why and launches one by one.
  */
-public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches) {
+public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
+                           boolean graphs) {
     public EngineConfig {
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         if (precision != DType.F16 && precision != DType.F32) {
@@ -22,20 +25,29 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
         }
     }
 
-    /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}. */
+    /** As the canonical constructor, with CUDA graphs on. */
+    public EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches) {
+        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, true);
+    }
+
+    /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}, CUDA graphs. */
     public static EngineConfig fp16(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0]);
+        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0], true);
     }
 
     public static EngineConfig fp32(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0]);
+        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0], true);
     }
 
     public EngineConfig withTuneBatches(int... batches) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs);
     }
 
     public EngineConfig withTune(boolean t) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs);
+    }
+
+    public EngineConfig withGraphs(boolean g) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g);
     }
 }

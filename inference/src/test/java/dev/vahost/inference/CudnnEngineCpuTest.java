@@ -39,6 +39,16 @@ class CudnnEngineCpuTest {
     }
 
     @Test
+    void graphsAreOnByDefaultAndCanBeTurnedOff() {
+        assertTrue(EngineConfig.fp16(8).graphs());
+        assertTrue(new EngineConfig(8, dev.vahost.nvmm.DType.F32, 0, false, null).graphs());
+        EngineConfig off = EngineConfig.fp16(8).withGraphs(false).withTuneBatches(1, 4).withTune(false);
+        assertFalse(off.graphs());
+        assertArrayEquals(new int[] {1, 4}, off.tuneBatches());
+        assertFalse(off.tune());
+    }
+
+    @Test
     void allUnitShapeBecomesOneElement() {
         long[][] c = CudnnEngine.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
         assertArrayEquals(new long[] {1}, c[0]);

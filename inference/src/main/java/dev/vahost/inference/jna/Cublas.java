@@ -43,6 +43,8 @@ public final class Cublas {
     public static native int cublasDestroy_v2(long handle);
     public static native int cublasSetStream_v2(long handle, long stream);
     public static native int cublasSetMathMode(long handle, int mode);
+    /** A user-owned workspace, so that no call allocates (required under CUDA graph capture). cublasSetStream resets it. */
+    public static native int cublasSetWorkspace_v2(long handle, long workspace, long bytes);
     public static native int cublasGemmStridedBatchedEx(long handle, int transa, int transb, int m, int n, int k,
                                                         Pointer alpha, long a, int aType, int lda, long strideA,
                                                         long b, int bType, int ldb, long strideB, Pointer beta,

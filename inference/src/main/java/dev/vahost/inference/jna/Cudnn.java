@@ -27,6 +27,8 @@ public final class Cudnn {
     // cudnnMathType_t
     public static final int CUDNN_DEFAULT_MATH = 0, CUDNN_TENSOR_OP_MATH = 1, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION = 2,
             CUDNN_FMA_MATH = 3;
+    /** CUDNN_CONVOLUTION_FWD_ALGO_COUNT: algorithms 0 (IMPLICIT_GEMM) .. 7 (WINOGRAD_NONFUSED). */
+    public static final int CONVOLUTION_FWD_ALGO_COUNT = 8;
     /** sizeof(cudnnConvolutionFwdAlgoPerf_t): algo@0, status@4, time(float)@8, memory(size_t)@16, determinism@24, mathType@28, reserved[3]@32. */
     public static final int ALGO_PERF_SIZE = 48;
 
@@ -103,16 +105,21 @@ public final class Cudnn {
                                                          Pointer beta, long y, long yPtr);
     }
 
+    /** cuDNN's name for a status, with its number: "CUDNN_STATUS_BAD_PARAM (2000)". */
+    public static String describe(int status) {
+        String msg;
+        try {
+            msg = Graph.cudnnGetErrorString(status);
+        } catch (Throwable t) {
+            msg = "status";
+        }
+        return msg + " (" + status + ")";
+    }
+
     /** Throws IllegalStateException naming the call unless {@code status} is success. */
     public static void check(int status, String call) {
         if (status != CUDNN_STATUS_SUCCESS) {
-            String msg;
-            try {
-                msg = Graph.cudnnGetErrorString(status);
-            } catch (Throwable t) {
-                msg = "status " + status;
-            }
-            throw new IllegalStateException(call + " failed: " + msg + " (" + status + ")");
+            throw new IllegalStateException(call + " failed: " + describe(status));
         }
     }
 }
