@@ -5,10 +5,12 @@
 # About 3 minutes. Steps (each one's failure is reported, the next still runs):
 #   1. cuDNN/cuBLAS symbol check (the libraries the JNA bindings load, nm -D)
 #   2. @Tag("gpu") tests of dev.vahost.inference (GPU engine vs onnxruntime on every golden, fp32 and
-#      fp16; the test detector end to end)
+#      fp16, CUDA graph replay and launch by launch; the test detector end to end; graph replay with
+#      alternating batch sizes, buffers and streams)
 #   3. bench640.onnx regenerated here by tools/detector/bench_model.py --export --golden, with the
 #      PyTorch eager fp16 benchmark in the same command (the side-by-side baseline)
-#   4. the Java benchmark (InferenceBench) on that bench640.onnx at batch 1, 8, 32, fp16
+#   4. the Java benchmark (InferenceBench) on that bench640.onnx at batch 1, 8, 32, fp16, CUDA graphs
+#      off and on (same engine): images/s, GPU ms per batch (CUDA events), host enqueue ms per batch
 # Everything goes to $OUT/inference-engine-gpu.txt; a summary of the BENCH lines at the end.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,7 +45,7 @@ step() {  # step NAME TIMEOUT_S COMMAND...
     path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
     echo "$lib -> ${path:-NOT FOUND}"
     [ -n "$path" ] && nm -D --defined-only "$path" 2>/dev/null \
-      | grep -E " (cudnnCreate|cudnnSetStream|cudnnSetTensor4dDescriptor|cudnnSetFilter4dDescriptor|cudnnConvolutionForward|cudnnFindConvolutionForwardAlgorithmEx|cudnnGetConvolutionForwardAlgorithm_v7|cublasGemmStridedBatchedEx|cublasCreate_v2)$" \
+      | grep -E " (cudnnCreate|cudnnSetStream|cudnnSetTensor4dDescriptor|cudnnSetFilter4dDescriptor|cudnnConvolutionForward|cudnnFindConvolutionForwardAlgorithmEx|cudnnGetConvolutionForwardAlgorithm_v7|cudnnGetConvolutionForwardWorkspaceSize|cublasGemmStridedBatchedEx|cublasCreate_v2|cublasSetWorkspace_v2)$" \
       | awk '{print "   " $3}' | sort | tr '\n' ' '
     echo
   done

@@ -26,6 +26,11 @@ import dev.vahost.nvmm.cuda.Transfers;
  * tools/detector/bench_model.py), the same batch sizes as the PyTorch baseline of the same run:
  * input F16 [B, 3, 640, 640] already on the GPU (as PyTorch's bench), output F32, CUDA events
  * around back-to-back infers after warm-up, algorithms tuned at load for every batch measured.
+ * Each batch size is measured twice on the same engine (same algorithms, same buffers): launch by
+ * launch ({@code graphs=off}) and by CUDA graph replay ({@code graphs=on}). Per line: images/s and
+ * GPU ms per batch from the events (the stream's throughput: when the host enqueues more slowly than
+ * the GPU runs, this is the host's pace, flagged {@code host_bound=yes}), and host enqueue ms per
+ * batch (wall time of the infer calls themselves).
  * Optionally checks batch 1 against onnxruntime's output (--golden-dir with bench640_input.pb and
  * bench640_output.pb). Prints "JAVA_BENCH ..." lines.
  *
@@ -89,28 +94,55 @@ public final class InferenceBench {
                     System.out.printf("JAVA_BENCH_CHECK batch=1 precision=%s max_rel_error_vs_onnxruntime=%.3e max_abs_box_px=%.3f max_abs_score=%.4f%n",
                             dt, err, boxErr, scoreErr);
                 }
+                {
+                    // Graph replay and launch-by-launch must agree on the same input (same algorithms): max batch.
+                    DeviceTensor x = DeviceTensor.of(in, DType.F16, max, in1[1], in1[2], in1[3]);
+                    long[] os = out1.clone();
+                    os[0] = max;
+                    DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
+                    float[][] res = new float[2][];
+                    for (int g = 0; g < 2; g++) {
+                        engine.setGraphsEnabled(g == 1);
+                        engine.infer(s, x, y);
+                        s.synchronize();
+                        res[g] = new float[(int) (perOut * max)];
+                        Transfers.toHost(res[g], out.address());
+                    }
+                    System.out.printf("JAVA_BENCH_CHECK batch=%d graph_replay=%s max_rel_diff_graph_vs_launches=%.3e%n", max,
+                            engine.usesGraph(max) ? "yes" : "no (" + engine.graphStatus(max) + ")", Goldens.maxError(res[1], res[0]));
+                }
                 for (int b : batches) {
                     DeviceTensor x = DeviceTensor.of(in, DType.F16, b, in1[1], in1[2], in1[3]);
                     long[] os = out1.clone();
                     os[0] = b;
                     DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
-                    for (int i = 0; i < 10; i++) engine.infer(s, x, y);
-                    s.synchronize();
-                    long w0 = System.nanoTime();
-                    for (int i = 0; i < 5; i++) engine.infer(s, x, y);
-                    s.synchronize();
-                    double per = (System.nanoTime() - w0) / 5e9;
-                    int iters = (int) Math.max(10, seconds / Math.max(per, 1e-6));
-                    e0.record(s);
-                    long h0 = System.nanoTime();
-                    for (int i = 0; i < iters; i++) engine.infer(s, x, y);
-                    long hostNs = System.nanoTime() - h0;
-                    e1.record(s);
-                    e1.synchronize();
-                    float ms = e1.elapsedSince(e0);
-                    System.out.printf("JAVA_BENCH engine=cudnn-%s batch=%d images_per_s=%.1f ms_per_batch=%.3f host_enqueue_ms_per_batch=%.3f"
-                                    + " launches=%d iters=%d%n", precision, b, iters * b / (ms / 1000.0), ms / iters,
-                            hostNs / 1e6 / iters, engine.launchCount(b), iters);
+                    for (boolean graphs : new boolean[] {false, true}) {
+                        engine.setGraphsEnabled(graphs);
+                        if (graphs && !engine.usesGraph(b)) {
+                            System.out.printf("JAVA_BENCH_INFO batch=%d graphs=unavailable reason=\"%s\"%n", b, engine.graphStatus(b));
+                            continue;
+                        }
+                        for (int i = 0; i < 10; i++) engine.infer(s, x, y);
+                        s.synchronize();
+                        long w0 = System.nanoTime();
+                        for (int i = 0; i < 5; i++) engine.infer(s, x, y);
+                        s.synchronize();
+                        double per = (System.nanoTime() - w0) / 5e9;
+                        int iters = (int) Math.max(10, seconds / Math.max(per, 1e-6));
+                        e0.record(s);
+                        long h0 = System.nanoTime();
+                        for (int i = 0; i < iters; i++) engine.infer(s, x, y);
+                        long hostNs = System.nanoTime() - h0;
+                        e1.record(s);
+                        e1.synchronize();
+                        float ms = e1.elapsedSince(e0);
+                        double gpuMs = ms / iters, hostMs = hostNs / 1e6 / iters;
+                        System.out.printf("JAVA_BENCH engine=cudnn-%s graphs=%s batch=%d images_per_s=%.1f gpu_ms_per_batch=%.3f"
+                                        + " host_enqueue_ms_per_batch=%.3f host_bound=%s launches=%d enqueues_per_batch=%d iters=%d%n",
+                                precision, graphs ? "on" : "off", b, iters * b / (ms / 1000.0), gpuMs, hostMs,
+                                hostMs >= 0.9 * gpuMs ? "yes" : "no", engine.launchCount(b),
+                                graphs ? 3 : engine.launchCount(b) + 2, iters);
+                    }
                 }
             }
         }

@@ -31,7 +31,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * |gpu - ort| / (1 + |ort|): cuDNN picks algorithms whose summation order differs) and fp16 (5e-2:
  * fp16 storage has 11 significant bits and errors grow through deep graphs; the fp16 bound is the
  * documented accuracy of this engine). Cases whose padding is asymmetric are expected to be refused
- * on the GPU with UnsupportedModelException (cuDNN's legacy API pads symmetrically).
+ * on the GPU with UnsupportedModelException (cuDNN's legacy API pads symmetrically). Each case runs
+ * twice on the same engine: by CUDA graph replay (which must have been captured wherever the plan
+ * has launches) and launch by launch, with the outputs poisoned with NaN in between so that a stale
+ * result cannot pass.
  */
 @Tag("gpu")
 class GpuEngineGoldenTest {
@@ -88,17 +91,29 @@ class GpuEngineGoldenTest {
                 bufs.add(b);
                 out[o] = DeviceTensor.of(b, DType.F32, shape);
             }
-            engine.infer(s, in, out);
-            s.synchronize();
             float tol = precision == DType.F32 ? 1e-3f : 5e-2f;
-            for (int o = 0; o < out.length; o++) {
-                float[] got = new float[(int) out[o].numel()];
-                Transfers.toHost(got, out[o].address());
-                float[] exp = Goldens.tensor(c.outputs().get(o)).floats();
-                double err = Goldens.maxError(got, exp);
-                int w = Goldens.worstIndex(got, exp);
-                assertTrue(err <= tol, c.name() + " " + precision + " output " + o + ": error " + err + " > " + tol + " at " + w
-                        + " (gpu " + got[w] + ", onnxruntime " + exp[w] + ")");
+            for (boolean graph : new boolean[] {true, false}) {
+                engine.setGraphsEnabled(graph);
+                if (graph && engine.launchCount(batch) > 0) {
+                    assertTrue(engine.usesGraph(batch), c.name() + " " + precision + ": no CUDA graph: " + engine.graphStatus(batch));
+                }
+                for (DeviceTensor t : out) {
+                    float[] nan = new float[(int) t.numel()];
+                    java.util.Arrays.fill(nan, Float.NaN);
+                    Transfers.toDevice(t.address(), nan);
+                }
+                engine.infer(s, in, out);
+                s.synchronize();
+                String mode = graph ? "graph" : "launch by launch";
+                for (int o = 0; o < out.length; o++) {
+                    float[] got = new float[(int) out[o].numel()];
+                    Transfers.toHost(got, out[o].address());
+                    float[] exp = Goldens.tensor(c.outputs().get(o)).floats();
+                    double err = Goldens.maxError(got, exp);
+                    int w = Goldens.worstIndex(got, exp);
+                    assertTrue(err <= tol, c.name() + " " + precision + " " + mode + " output " + o + ": error " + err + " > " + tol
+                            + " at " + w + " (gpu " + got[w] + ", onnxruntime " + exp[w] + ")");
+                }
             }
         } finally {
             bufs.forEach(DeviceBuffer::close);

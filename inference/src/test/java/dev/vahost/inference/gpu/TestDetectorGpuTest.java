@@ -26,8 +26,9 @@ import dev.vahost.nvmm.cuda.Transfers;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The built-in test detector on the GPU engine, fp16 and fp32, batch 16 and batch 1 (a batch size not
- * tuned at load: heuristic algorithms), F32 and F16 input tensors: output vs onnxruntime (fp32 1e-3,
+ * The built-in test detector on the GPU engine (default config: CUDA graphs, which this test requires
+ * to have been captured), fp16 and fp32, batch 16 and batch 1 (a batch size not
+ * tuned at load: heuristic algorithms, graph captured on first use), F32 and F16 input tensors: output vs onnxruntime (fp32 1e-3,
  * fp16 2e-2 relative as |gpu - ort| / (1 + |ort|)), vs the CPU engine, and the detections (the
  * model card's decode + class-aware NMS, in plain Java on the copied-back output) against the
  * scenes' ground truth: recall and precision >= 0.9 at IoU 0.5. Decode and NMS on the GPU are the
@@ -57,6 +58,7 @@ class TestDetectorGpuTest {
                     for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(images[i]);
                     Transfers.toDevice(inH.address(), h);
                     float tol = precision == DType.F32 ? 1e-3f : 2e-2f;
+                    assertTrue(engine.usesGraph(16), precision + " batch 16: " + engine.graphStatus(16));
                     for (DType inType : new DType[] {DType.F32, DType.F16}) {
                         DeviceTensor x = DeviceTensor.of(inType == DType.F32 ? in : inH, inType, 16, 3, 320, 320);
                         DeviceTensor y = DeviceTensor.of(out, DType.F32, 16, 7, 2000);
@@ -86,6 +88,7 @@ class TestDetectorGpuTest {
                     float[] got1 = new float[7 * 2000];
                     Transfers.toHost(got1, out.address());
                     float[] exp1 = Arrays.copyOfRange(expected, 3 * 14000, 4 * 14000);
+                    assertTrue(engine.usesGraph(1), precision + " batch 1: " + engine.graphStatus(1));
                     assertTrue(Goldens.maxError(got1, exp1) <= tol, precision + " batch 1: error " + Goldens.maxError(got1, exp1));
                 }
             }
