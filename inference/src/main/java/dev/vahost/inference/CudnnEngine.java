@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import com.sun.jna.Memory;
 
 import dev.vahost.inference.internal.Act;
-import dev.vahost.inference.internal.Half;
+import dev.vahost.nvmm.Half;
 import dev.vahost.inference.internal.Plan;
 import dev.vahost.inference.internal.Step;
 import dev.vahost.inference.internal.Tensor;

@@ -3,7 +3,7 @@ package dev.vahost.ops;
 import java.util.Locale;
 
 import dev.vahost.nvmm.DType;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -14,7 +14,7 @@ import dev.vahost.gst.synth.TestClips;
 import dev.vahost.nvmm.ColorSpec;
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.PixelFormat;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 /**
  * The files tools/gpu/ops_cv2_check.py reads: NV12 frames, their RGB conversion (BT.601 limited =

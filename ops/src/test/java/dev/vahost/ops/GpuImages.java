@@ -12,7 +12,7 @@ import dev.vahost.nvmm.cuda.CudaStream;
 import dev.vahost.nvmm.cuda.DeviceBuffer;
 import dev.vahost.nvmm.cuda.DevicePool;
 import dev.vahost.nvmm.cuda.Transfers;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 /**
  * Test-side device memory: uploads host images with chosen pitches, allocates outputs, downloads

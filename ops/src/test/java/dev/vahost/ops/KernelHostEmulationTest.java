@@ -25,7 +25,7 @@ import dev.vahost.ops.cpu.ResizeCpu;
 import dev.vahost.ops.internal.ColorCoefficients;
 import dev.vahost.ops.internal.Formats;
 import dev.vahost.ops.internal.FrameTable;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,6 +1,6 @@
 package dev.vahost.postprocess;
 
-import dev.vahost.postprocess.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import org.junit.jupiter.api.Test;
 

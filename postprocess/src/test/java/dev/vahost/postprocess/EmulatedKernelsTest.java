@@ -2,7 +2,7 @@ package dev.vahost.postprocess;
 
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.DeviceTensor;
-import dev.vahost.postprocess.internal.Half;
+import dev.vahost.nvmm.Half;
 import dev.vahost.postprocess.internal.PostprocessEngine;
 
 import org.junit.jupiter.api.BeforeAll;

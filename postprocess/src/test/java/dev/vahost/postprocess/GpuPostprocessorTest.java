@@ -7,7 +7,7 @@ import dev.vahost.nvmm.cuda.CudaStream;
 import dev.vahost.nvmm.cuda.DeviceBuffer;
 import dev.vahost.nvmm.cuda.DevicePool;
 import dev.vahost.nvmm.cuda.Transfers;
-import dev.vahost.postprocess.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,7 @@
 package dev.vahost.inference.internal;
 
+import dev.vahost.nvmm.Half;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;

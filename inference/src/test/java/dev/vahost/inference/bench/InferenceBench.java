@@ -9,7 +9,7 @@ import dev.vahost.inference.CudnnEngine;
 import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.Goldens;
 import dev.vahost.inference.OnnxModel;
-import dev.vahost.inference.internal.Half;
+import dev.vahost.nvmm.Half;
 import dev.vahost.inference.internal.OnnxReader;
 import dev.vahost.inference.internal.Tensor;
 import dev.vahost.nvmm.DType;

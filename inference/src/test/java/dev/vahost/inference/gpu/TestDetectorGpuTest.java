@@ -14,7 +14,7 @@ import dev.vahost.inference.DetectorReference;
 import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.Goldens;
 import dev.vahost.inference.TestDetector;
-import dev.vahost.inference.internal.Half;
+import dev.vahost.nvmm.Half;
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.DeviceTensor;
 import dev.vahost.nvmm.GpuTests;

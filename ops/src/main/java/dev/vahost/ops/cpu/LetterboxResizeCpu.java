@@ -12,7 +12,7 @@ import dev.vahost.ops.Normalize;
 import dev.vahost.ops.PreprocessConfig;
 import dev.vahost.ops.Rect;
 import dev.vahost.ops.TensorLayout;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 /**
  * CPU reference of {@link dev.vahost.ops.LetterboxResize}, written as the sequence of OpenCV steps it

@@ -27,7 +27,7 @@ import dev.vahost.ops.LetterboxResize;
 import dev.vahost.ops.PreprocessConfig;
 import dev.vahost.ops.Rect;
 import dev.vahost.ops.cpu.LetterboxResizeCpu;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import jcuda.driver.CUdevice_attribute;
 

@@ -21,7 +21,7 @@ import dev.vahost.ops.Rect;
 import dev.vahost.ops.TensorLayout;
 import dev.vahost.ops.TestImages;
 import dev.vahost.ops.internal.ColorCoefficients;
-import dev.vahost.ops.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import static org.junit.jupiter.api.Assertions.*;
 

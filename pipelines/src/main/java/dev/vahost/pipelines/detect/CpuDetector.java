@@ -17,7 +17,6 @@ import dev.vahost.ops.HostImage;
 import dev.vahost.ops.Letterbox;
 import dev.vahost.ops.PreprocessConfig;
 import dev.vahost.ops.cpu.LetterboxResizeCpu;
-import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.postprocess.BatchDetections;
@@ -32,7 +31,7 @@ import dev.vahost.postprocess.InputMapping;
  * (postprocess' CPU reference) → boxes in source pixels. The same stages as the GPU path, so the
  * two paths give the same detections up to fp16 rounding.
  */
-public final class CpuDetector implements FrameDetector<VideoFrame> {
+public final class CpuDetector extends SystemFrameDetector {
     private final ModelSpec spec;
     private final CpuEngine engine;
     private final PreprocessConfig pre;
@@ -57,11 +56,6 @@ public final class CpuDetector implements FrameDetector<VideoFrame> {
     }
 
     @Override
-    public boolean gpu() {
-        return false;
-    }
-
-    @Override
     public VideoFrame adopt(VideoFrame frame) {
         VideoInfo info = frame.info();
         if (info.memory() != MemoryKind.SYSTEM || !"I420".equals(info.format())) {
@@ -70,16 +64,6 @@ public final class CpuDetector implements FrameDetector<VideoFrame> {
             throw new UnsupportedFrameException(id, "the CPU path takes I420 frames in system memory, got " + what);
         }
         return frame;
-    }
-
-    @Override
-    public long ptsNanos(VideoFrame f) {
-        return f.ptsNanos();
-    }
-
-    @Override
-    public void release(VideoFrame f) {
-        f.close();
     }
 
     static HostImage hostImage(VideoFrame f) {

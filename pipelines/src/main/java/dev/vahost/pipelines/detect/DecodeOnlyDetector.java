@@ -18,27 +18,7 @@ public final class DecodeOnlyDetector {
 
     /** CPU path: system-memory frames. */
     public static FrameDetector<VideoFrame> cpu() {
-        return new FrameDetector<>() {
-            @Override
-            public boolean gpu() {
-                return false;
-            }
-
-            @Override
-            public VideoFrame adopt(VideoFrame frame) {
-                return frame;
-            }
-
-            @Override
-            public long ptsNanos(VideoFrame f) {
-                return f.ptsNanos();
-            }
-
-            @Override
-            public void release(VideoFrame f) {
-                f.close();
-            }
-
+        return new SystemFrameDetector() {
             @Override
             public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
@@ -62,27 +42,7 @@ public final class DecodeOnlyDetector {
 
     /** GPU path: NVDEC frames in CUDA memory, mapped as DeviceFrames, released after batching. */
     public static FrameDetector<DeviceFrame> gpu() {
-        return new FrameDetector<>() {
-            @Override
-            public boolean gpu() {
-                return true;
-            }
-
-            @Override
-            public DeviceFrame adopt(VideoFrame frame) {
-                return DeviceFrame.fromCuda(frame);
-            }
-
-            @Override
-            public long ptsNanos(DeviceFrame f) {
-                return f.ptsNanos();
-            }
-
-            @Override
-            public void release(DeviceFrame f) {
-                f.close();
-            }
-
+        return new DeviceFrameDetector() {
             @Override
             public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
                 List<FrameResult> out = new ArrayList<>(batch.size());

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.vahost.gst.VideoFrame;
 import dev.vahost.inference.CudnnEngine;
 import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.InferenceEngine;
@@ -19,7 +18,6 @@ import dev.vahost.nvmm.cuda.DeviceBuffer;
 import dev.vahost.nvmm.cuda.DevicePool;
 import dev.vahost.ops.Letterbox;
 import dev.vahost.ops.LetterboxResize;
-import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.postprocess.BatchDetections;
@@ -33,7 +31,7 @@ import dev.vahost.postprocess.InputMapping;
  * batched NMS + compaction → one copy of the final detections to the host, one sync.
  * All device memory is allocated here, once, from one pool.
  */
-public final class GpuDetector implements FrameDetector<DeviceFrame> {
+public final class GpuDetector extends DeviceFrameDetector {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final ModelSpec spec;
@@ -65,6 +63,11 @@ public final class GpuDetector implements FrameDetector<DeviceFrame> {
             s = CudaStream.create();
             p = LetterboxResize.create(shapes.preprocess(DType.F16), maxBatch, pool);
             e = CudnnEngine.load(model, EngineConfig.fp16(maxBatch), pool);
+            // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
+            // graph) now rather than stalling the first batch of that size.
+            int[] sizes = new int[maxBatch];
+            for (int b = 1; b <= maxBatch; b++) sizes[b - 1] = b;
+            e.prepare(sizes);
             g = GpuPostprocessor.create(shapes.decoder(spec), shapes.nms(spec), maxBatch, pool);
             in = pool.allocate(p.config().bytes(maxBatch), "detector input");
             out = pool.allocate(4L * maxBatch * shapes.rows() * shapes.anchors(), "detector output");
@@ -97,26 +100,6 @@ public final class GpuDetector implements FrameDetector<DeviceFrame> {
     public static GpuDetector create(ModelSpec spec, int maxBatch) {
         Cuda.requireAvailable();
         return new GpuDetector(spec, maxBatch);
-    }
-
-    @Override
-    public boolean gpu() {
-        return true;
-    }
-
-    @Override
-    public DeviceFrame adopt(VideoFrame frame) {
-        return DeviceFrame.fromCuda(frame);
-    }
-
-    @Override
-    public long ptsNanos(DeviceFrame f) {
-        return f.ptsNanos();
-    }
-
-    @Override
-    public void release(DeviceFrame f) {
-        f.close();
     }
 
     @Override

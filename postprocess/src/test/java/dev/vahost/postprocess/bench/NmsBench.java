@@ -22,7 +22,7 @@ import dev.vahost.postprocess.internal.Candidates;
 import dev.vahost.postprocess.internal.CudaBackend;
 import dev.vahost.postprocess.internal.PostprocessEngine;
 import dev.vahost.postprocess.internal.CpuDecode;
-import dev.vahost.postprocess.internal.Half;
+import dev.vahost.nvmm.Half;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.vahost.ops.internal;
+package dev.vahost.nvmm;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

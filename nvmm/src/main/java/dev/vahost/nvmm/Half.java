@@ -1,8 +1,9 @@
-package dev.vahost.ops.internal;
+package dev.vahost.nvmm;
 
 /**
  * IEEE 754 binary16 conversions (Java 17 has none), round to nearest even like CUDA's
- * {@code __float2half_rn}.
+ * {@code __float2half_rn}: the one implementation the modules share for fp16 tensors and their
+ * tolerances.
  */
 public final class Half {
     private Half() {}
@@ -71,5 +72,17 @@ public final class Half {
         }
         int exp = Math.getExponent(a);
         return (float) Math.scalb(1.0, exp - 10);
+    }
+
+    public static float[] toFloats(short[] bits) {
+        float[] f = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) f[i] = toFloat(bits[i]);
+        return f;
+    }
+
+    public static short[] fromFloats(float[] f) {
+        short[] s = new short[f.length];
+        for (int i = 0; i < f.length; i++) s[i] = fromFloat(f[i]);
+        return s;
     }
 }

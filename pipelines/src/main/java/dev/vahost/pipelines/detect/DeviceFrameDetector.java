@@ -1,0 +1,28 @@
+package dev.vahost.pipelines.detect;
+
+import dev.vahost.gst.VideoFrame;
+import dev.vahost.nvmm.DeviceFrame;
+import dev.vahost.pipelines.FrameDetector;
+
+/** GPU-path detectors: pulled frames are mapped in place as DeviceFrames (no host copy). */
+abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
+    @Override
+    public final boolean gpu() {
+        return true;
+    }
+
+    @Override
+    public DeviceFrame adopt(VideoFrame frame) {
+        return DeviceFrame.fromCuda(frame);
+    }
+
+    @Override
+    public final long ptsNanos(DeviceFrame f) {
+        return f.ptsNanos();
+    }
+
+    @Override
+    public final void release(DeviceFrame f) {
+        f.close();
+    }
+}
