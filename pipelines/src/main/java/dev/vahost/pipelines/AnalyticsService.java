@@ -67,6 +67,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
     });
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
     private int nextIndex;
 
     public AnalyticsService(Options options, FrameDetector<F> detector) {
@@ -179,7 +180,16 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     private void onBatch(List<Batcher.Entry<F>> batch) {
-        List<FrameResult> results = detector.detect(batch);
+        List<FrameResult> results;
+        try {
+            results = detector.detect(batch);
+        } catch (RuntimeException e) {
+            // The detector released the batch's frames; their results are lost, the service goes on.
+            failedBatches.incrementAndGet();
+            LOG.error("batch of {} frames failed (streams {})", batch.size(),
+                    batch.stream().map(Batcher.Entry::streamId).distinct().toList(), e);
+            return;
+        }
         batches.incrementAndGet();
         for (FrameResult r : results) {
             perf.frame(r.streamId());
@@ -197,6 +207,11 @@ public final class AnalyticsService<F> implements AutoCloseable {
 
     public long batches() {
         return batches.get();
+    }
+
+    /** Batches whose detection failed (their frames were released without results). */
+    public long failedBatches() {
+        return failedBatches.get();
     }
 
     public Batcher<F> batcher() {

@@ -53,7 +53,10 @@ class ServiceGpuTest {
             before = Transfers.counts();
             for (String c : CAMS) s.addSource(SourceSpec.parse(c, "x"));
             s.addListener(r -> truth.get(r.streamId()).score(r));
-            await("300 frames per camera", Duration.ofSeconds(120), () -> s.status().stream().allMatch(x -> x.framesProcessed() >= 300));
+            await("300 frames per camera", Duration.ofSeconds(120), () -> {
+                if (s.failedBatches() > 0) throw new AssertionError(s.failedBatches() + " batch(es) failed; see the log");
+                return s.status().stream().allMatch(x -> x.framesProcessed() >= 300);
+            });
             System.out.println(Main.summary(s.status()));
         }
         Transfers.Counts d = Transfers.counts().minus(before);

@@ -14,6 +14,7 @@ import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.gst.synth.TestClips;
 import dev.vahost.pipelines.detect.DecodeOnlyDetector;
+import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.source.SourceSpec;
 
 import static dev.vahost.pipelines.ServiceTestSupport.*;
@@ -66,6 +67,34 @@ class ServiceRobustnessTest {
             assertTrue(m.get("junk").framesProcessed() == 0, "junk produced frames: " + m.get("junk"));
         }
         assertEquals(0, StreamPipeline.liveSamples(), "frames leaked");
+    }
+
+    @Test
+    void aFailingBatchIsCountedAndTheServiceGoesOn() throws Exception {
+        FrameDetector<VideoFrame> inner = DecodeOnlyDetector.cpu();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        FrameDetector<VideoFrame> flaky = new FrameDetector<>() {
+            public boolean gpu() { return false; }
+            public VideoFrame adopt(VideoFrame f) { return inner.adopt(f); }
+            public long ptsNanos(VideoFrame f) { return f.ptsNanos(); }
+            public void release(VideoFrame f) { f.close(); }
+            public java.util.List<FrameResult> detect(java.util.List<dev.vahost.pipelines.batch.Batcher.Entry<VideoFrame>> b) {
+                if (calls.incrementAndGet() % 3 == 0) {
+                    b.forEach(e -> e.frame().close()); // the contract: a failing detector still releases its frames
+                    throw new IllegalStateException("model failed on purpose");
+                }
+                return inner.detect(b);
+            }
+            public String describe() { return "flaky"; }
+            public void close() {}
+        };
+        try (AnalyticsService<VideoFrame> s = new AnalyticsService<>(options(true, true, Duration.ofSeconds(5), 0), flaky)) {
+            s.addSource(SourceSpec.parse("a=synthetic:160x120@30", "x"));
+            await("batches to fail and others to succeed", Duration.ofSeconds(30),
+                    () -> s.failedBatches() >= 3 && byId(s).get("a").framesProcessed() > 20);
+            assertEquals("RUNNING", byId(s).get("a").state());
+        }
+        assertEquals(0, StreamPipeline.liveSamples(), "frames of failed batches leaked");
     }
 
     @Test

@@ -84,6 +84,8 @@ public final class Detectors {
     public static String extraMetrics(AnalyticsService<?> s) {
         return "# HELP vahost_batches_total Batches run through the detector\n# TYPE vahost_batches_total counter\n"
                 + "vahost_batches_total " + s.batches() + "\n"
+                + "# HELP vahost_batches_failed_total Batches whose detection failed (frames released without results)\n"
+                + "# TYPE vahost_batches_failed_total counter\nvahost_batches_failed_total " + s.failedBatches() + "\n"
                 + (Cuda.isAvailable() ? "# HELP vahost_transfer_bytes_to_host_total Bytes copied device to host (all of them)\n"
                 + "# TYPE vahost_transfer_bytes_to_host_total counter\nvahost_transfer_bytes_to_host_total "
                 + dev.vahost.nvmm.cuda.Transfers.bytesToHost() + "\n" : "");

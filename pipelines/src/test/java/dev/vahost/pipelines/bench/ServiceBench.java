@@ -74,7 +74,7 @@ public final class ServiceBench {
         System.out.printf(Locale.ROOT, "%-34s N=%3d  aggregate %7.0f fps  per-stream %6.1f..%6.1f  GPU mem %6d MiB  CPU %5.1f cores"
                         + "  D2H %6.1f B/frame (frame bytes: %d)  dropped %d%s%s%n", r.mode(), r.n(), r.agg(), r.min(), r.max(), r.memMiB(), r.cpu(),
                 r.hostBytesPerFrame(), r.frameBytesToHost(), r.dropped(), base == null ? "" : String.format(Locale.ROOT, "  = %.1f%% of decode-only", 100 * r.agg() / base.agg()),
-                r.failed() > 0 ? "  FAILED STREAMS " + r.failed() : "");
+                r.failed() > 0 ? "  FAILED STREAMS/BATCHES " + r.failed() : "");
     }
 
     static Row run(int n, Path clip, int batch, boolean full, double warm, double seconds) throws Exception {
@@ -100,7 +100,7 @@ public final class ServiceBench {
             long frames = processed(s) - f0;
             double agg = frames / dt;
             long dropped = s.status().stream().mapToLong(StreamStatus::dropped).sum();
-            long failed = s.status().stream().filter(x -> x.state().equals("FAILED")).count();
+            long failed = s.status().stream().filter(x -> x.state().equals("FAILED")).count() + s.failedBatches();
             long host = Transfers.bytesToHost() - h0;
             long results = (det instanceof GpuDetector g ? g.resultBytesToHost() : 0) - r0;
             double hostPerFrame = frames == 0 ? 0 : host / (double) frames;
