@@ -91,7 +91,12 @@ public final class DeviceTensor {
     }
 
     public boolean isContiguous() {
-        return Arrays.equals(strides, rowMajorStrides(shape));
+        long acc = 1; // row-major check without an array: called per batch on the hot path
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != acc) return false;
+            acc *= shape[i];
+        }
+        return true;
     }
 
     /** Element {@code index} of dimension 0, as a tensor of rank-1. */
