@@ -47,10 +47,19 @@ public final class GstRuntime {
 
     /** The running GStreamer version as {major, minor, micro}. */
     public static int[] version() {
-        init();
-        int[] a = new int[1], b = new int[1], c = new int[1], d = new int[1];
-        dev.vahost.gst.lowlevel.GstNative.gst_version(a, b, c, d);
-        return new int[] {a[0], b[0], c[0]};
+        return LoadedVersion.V.clone();
+    }
+
+    /** Read once: the loaded library cannot change. */
+    private static final class LoadedVersion {
+        static final int[] V = read();
+
+        private static int[] read() {
+            init();
+            int[] a = new int[1], b = new int[1], c = new int[1], d = new int[1];
+            dev.vahost.gst.lowlevel.GstNative.gst_version(a, b, c, d);
+            return new int[] {a[0], b[0], c[0]};
+        }
     }
 
     /** True on the thread that runs bus listeners and lifecycle calls. */

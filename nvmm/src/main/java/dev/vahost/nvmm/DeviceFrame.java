@@ -34,6 +34,7 @@ import dev.vahost.nvmm.nvbuf.NvBufSurfaces;
 public final class DeviceFrame implements AutoCloseable {
     private static final ConcurrentLinkedQueue<Memory> MAP_INFOS = new ConcurrentLinkedQueue<>();
     private static volatile Boolean needsSync;
+    private static final int[] GST_VERSION = GstRuntime.version();
     private static Function memorySync;
 
     private final Mapping mapping;
@@ -125,7 +126,7 @@ public final class DeviceFrame implements AutoCloseable {
             offOffset = GstVideoNative.VIDEO_META_OFFSET;
             strideOffset = GstVideoNative.VIDEO_META_STRIDE;
         } else {
-            int[] v = GstRuntime.version();
+            int[] v = GST_VERSION; // per frame: no native call, no allocation
             if (v[0] != 1 || v[1] > 22) {
                 throw new UnsupportedFrameException(id, "GStreamer " + v[0] + "." + v[1] + " CUDA buffer without GstVideoMeta:"
                         + " the GstCudaMemory layout read here is the 1.22 one");
@@ -141,7 +142,7 @@ public final class DeviceFrame implements AutoCloseable {
         if (pitch[0] < info.width() * format.bytesPerPixel()) {
             throw new UnsupportedFrameException(id, "CUDA frame pitch " + pitch[0] + " is smaller than its width " + info.width());
         }
-        return new DeviceImage(format, info.width(), info.height(), addr, pitch, colorOf(info));
+        return new DeviceImage(format, info.width(), info.height(), addr, pitch, ColorSpec.of(info));
     }
 
     /**
@@ -162,7 +163,7 @@ public final class DeviceFrame implements AutoCloseable {
             }
             List<DeviceImage> images;
             try {
-                images = NvBufSurfaces.images(id, new Pointer(mi.getLong(GstNative.MAP_INFO_DATA)), layout, colorOf(frame.info()));
+                images = NvBufSurfaces.images(id, new Pointer(mi.getLong(GstNative.MAP_INFO_DATA)), layout, ColorSpec.of(frame.info()));
             } catch (RuntimeException e) {
                 GstNative.gst_buffer_unmap(frame.bufferHandle(), Pointer.nativeValue(mi));
                 throw e;
@@ -196,14 +197,10 @@ public final class DeviceFrame implements AutoCloseable {
         return f;
     }
 
-    static ColorSpec colorOf(VideoInfo info) {
-        return ColorSpec.of(info);
-    }
-
     private static void syncIfNeeded(long mem) {
         Boolean need = needsSync;
         if (need == null) {
-            int[] v = GstRuntime.version();
+            int[] v = GST_VERSION;
             memorySync = v[1] >= 24 ? GstCudaNative.cudaMemorySyncOrNull() : null;
             need = needsSync = memorySync != null;
         }
