@@ -9,8 +9,9 @@
 #      alternating batch sizes, buffers and streams)
 #   3. bench640.onnx regenerated here by tools/detector/bench_model.py --export --golden, with the
 #      PyTorch eager fp16 benchmark in the same command (the side-by-side baseline)
-#   4. the Java benchmark (InferenceBench) on that bench640.onnx at batch 1, 8, 32, fp16, CUDA graphs
-#      off and on (same engine): images/s, GPU ms per batch (CUDA events), host enqueue ms per batch
+#   4. the Java benchmark (InferenceBench) on that bench640.onnx at batch 1, 8, 32, fp16, NCHW and
+#      channels-last engines, CUDA graphs off and on (same engine): images/s, GPU ms per batch (CUDA
+#      events), host enqueue ms per batch; a per-launch profile by kind at batch 32
 # Everything goes to $OUT/inference-engine-gpu.txt; a summary of the BENCH lines at the end.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,21 +51,21 @@ step() {  # step NAME TIMEOUT_S COMMAND...
     echo
   done
 
-  step "GPU tests (dev.vahost.inference)" 170 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
+  step "GPU tests (dev.vahost.inference)" 300 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
       --select-package dev.vahost.inference --details=tree --disable-banner
 
   step "bench640.onnx + onnxruntime golden + PyTorch eager fp16 baseline" 150 \
       $PY tools/detector/bench_model.py --out "$work" --imgsz 640 --export --golden --bench --batches 1,8,32
 
   if [ -f "$work/bench640.onnx" ]; then
-    step "Java benchmark (CudnnEngine fp16)" 150 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.inference.bench.InferenceBench \
+    step "Java benchmark (CudnnEngine fp16)" 240 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.inference.bench.InferenceBench \
         --model "$work/bench640.onnx" --golden-dir "$work" --batches 1,8,32 --seconds 1.5 --precision f16
   else
     echo "=== Java benchmark skipped: bench640.onnx was not generated"; status=1
   fi
 
   echo "=== summary (same run, same GPU, same model, input already on the GPU)"
-  grep -hE "^(PYTORCH_BENCH|JAVA_BENCH)" "$log" 2>/dev/null || true
+  grep -hE "^(PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE)" "$log" 2>/dev/null || true
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 rm -rf "$work"

@@ -3,11 +3,20 @@
 // models lose precision only at stores. Index tables (strides of copies and broadcasts) live in
 // device memory, uploaded once per plan by GpuEngine; launches only pass pointers and counts.
 // Grid geometry: 1-D grid-stride loops, 256 threads per block (full occupancy on sm_75..sm_90 for
-// these register-light kernels); GpuEngine caps the grid at 65535*4 blocks and lets threads loop.
+// these register-light kernels); the engine caps the grid at 2^20 blocks and lets threads loop.
+// Index arithmetic is 32-bit whenever the element count allows (INDEXED dispatches): a 64-bit
+// division costs several times the memory time of an fp16 element on Hopper.
+// Layouts: a value is NCHW or NHWC (dev.vahost.inference.internal.Layouts). Elementwise kernels do
+// not care; per-channel ones take the channel's stride ("plane": H*W for NCHW, 1 for NHWC); copies
+// and broadcasts take element strides; max pooling and resize have an NHWC variant each.
 #include <cuda_fp16.h>
 #include <stdint.h>
+#include <limits.h>
 
 typedef long long i64;
+
+// Runs body with I = int when n fits in 31 bits, else I = long long. A uniform branch.
+#define INDEXED(n, ...) do { if ((n) <= (i64)INT_MAX) { typedef int I; __VA_ARGS__; } else { typedef i64 I; __VA_ARGS__; } } while (0)
 
 __device__ __forceinline__ float ld(const float* p, i64 i) { return p[i]; }
 __device__ __forceinline__ float ld(const __half* p, i64 i) { return __half2float(p[i]); }
@@ -26,30 +35,52 @@ __device__ __forceinline__ float act(float x, int a, float alpha) {
     }
 }
 
-#define GRID_STRIDE(i, n) for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)gridDim.x * blockDim.x)
+#define GRID_STRIDE(i, n) for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (I)(n); i += (I)gridDim.x * blockDim.x)
 
-// y[i] = act(y[i] + bias[c]) in place after a convolution; c = (i / plane) % channels (NCHW).
-template <typename T>
-__device__ void bias_act(T* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) {
+// y[i] = act(y[i] + bias[c]) in place after a convolution; c = (i / plane) % channels (plane = H*W
+// for NCHW, 1 for NHWC).
+template <typename I, typename T>
+__device__ void bias_act(T* y, const float* bias, I plane, int channels, I n, int a, float alpha) {
     GRID_STRIDE(i, n) {
         float v = ld(y, i);
         if (bias) v += bias[(i / plane) % channels];
         st(y, i, act(v, a, alpha));
     }
 }
-extern "C" __global__ void bias_act_f32(float* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { bias_act(y, bias, plane, channels, n, a, alpha); }
-extern "C" __global__ void bias_act_f16(__half* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { bias_act(y, bias, plane, channels, n, a, alpha); }
+extern "C" __global__ void bias_act_f32(float* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha)); }
+extern "C" __global__ void bias_act_f16(__half* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha)); }
 
-// y[i] = act(x[i] * scale[c] + shift[c]), c = (i / inner) % channels: standalone BatchNormalization.
-template <typename T>
-__device__ void affine_act(const T* x, T* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) {
+// NHWC fp16 with channels % 8 == 0 and 16-byte aligned y: eight channels per thread, one 16-byte
+// load and store. n8 = elements / 8.
+extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int channels, i64 n8, int a, float alpha) {
+    INDEXED(n8, {
+        uint4* v = reinterpret_cast<uint4*>(y);
+        GRID_STRIDE(i, n8) {
+            uint4 q = v[i];
+            __half2* h = reinterpret_cast<__half2*>(&q);
+            int c = (int)((i * 8) % channels);
+            #pragma unroll
+            for (int k = 0; k < 4; ++k) {
+                float2 f = __half22float2(h[k]);
+                if (bias) { f.x += bias[c + 2 * k]; f.y += bias[c + 2 * k + 1]; }
+                h[k] = __floats2half2_rn(act(f.x, a, alpha), act(f.y, a, alpha));
+            }
+            v[i] = q;
+        }
+    });
+}
+
+// y[i] = act(x[i] * scale[c] + shift[c]), c = (i / inner) % channels: standalone BatchNormalization
+// (inner = 1 for NHWC) and, with one channel of scale 1 and shift 0, the plain activations.
+template <typename I, typename T>
+__device__ void affine_act(const T* x, T* y, const float* scale, const float* shift, I inner, int channels, I n, int a, float alpha) {
     GRID_STRIDE(i, n) {
         int c = (int)((i / inner) % channels);
         st(y, i, act(ld(x, i) * scale[c] + shift[c], a, alpha));
     }
 }
-extern "C" __global__ void affine_act_f32(const float* x, float* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { affine_act(x, y, scale, shift, inner, channels, n, a, alpha); }
-extern "C" __global__ void affine_act_f16(const __half* x, __half* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { affine_act(x, y, scale, shift, inner, channels, n, a, alpha); }
+extern "C" __global__ void affine_act_f32(const float* x, float* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha)); }
+extern "C" __global__ void affine_act_f16(const __half* x, __half* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha)); }
 
 __device__ __forceinline__ float binop(int op, float a, float b) {
     switch (op) {
@@ -60,71 +91,117 @@ __device__ __forceinline__ float binop(int op, float a, float b) {
     }
 }
 
-// Same-shape operands, contiguous: y = a op b, then act.
-template <typename T>
-__device__ void binary_flat(const T* a, const T* b, T* y, int op, i64 n, int ac, float alpha) {
+// Operands and result in the same storage order: y = act(a op b).
+template <typename I, typename T>
+__device__ void binary_flat(const T* a, const T* b, T* y, int op, I n, int ac, float alpha) {
     GRID_STRIDE(i, n) st(y, i, act(binop(op, ld(a, i), ld(b, i)), ac, alpha));
 }
-extern "C" __global__ void binary_flat_f32(const float* a, const float* b, float* y, int op, i64 n, int ac, float alpha) { binary_flat(a, b, y, op, n, ac, alpha); }
-extern "C" __global__ void binary_flat_f16(const __half* a, const __half* b, __half* y, int op, i64 n, int ac, float alpha) { binary_flat(a, b, y, op, n, ac, alpha); }
+extern "C" __global__ void binary_flat_f32(const float* a, const float* b, float* y, int op, i64 n, int ac, float alpha) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha)); }
+extern "C" __global__ void binary_flat_f16(const __half* a, const __half* b, __half* y, int op, i64 n, int ac, float alpha) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha)); }
 
-// Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape.
-template <typename T>
-__device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, i64 n, const i64* meta) {
+// The same for fp16 with 16-byte aligned operands, eight elements per thread; n8 = elements / 8.
+extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __half* y, int op, i64 n8, int ac, float alpha) {
+    INDEXED(n8, {
+        GRID_STRIDE(i, n8) {
+            uint4 qa = reinterpret_cast<const uint4*>(a)[i], qb = reinterpret_cast<const uint4*>(b)[i], qy;
+            const __half2* ha = reinterpret_cast<const __half2*>(&qa);
+            const __half2* hb = reinterpret_cast<const __half2*>(&qb);
+            __half2* hy = reinterpret_cast<__half2*>(&qy);
+            #pragma unroll
+            for (int k = 0; k < 4; ++k) {
+                float2 fa = __half22float2(ha[k]), fb = __half22float2(hb[k]);
+                hy[k] = __floats2half2_rn(act(binop(op, fa.x, fb.x), ac, alpha), act(binop(op, fa.y, fb.y), ac, alpha));
+            }
+            reinterpret_cast<uint4*>(y)[i] = qy;
+        }
+    });
+}
+
+// Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the
+// engine orders the dimensions so that this is y's storage order).
+template <typename I, typename T>
+__device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n, const i64* meta) {
     GRID_STRIDE(i, n) {
-        i64 rem = i, ao = 0, bo = 0;
+        I rem = i, ao = 0, bo = 0;
         for (int d = rank - 1; d >= 0; --d) {
-            i64 s = meta[d];
-            i64 q = rem / s, r = rem - q * s;
-            ao += r * meta[rank + d];
-            bo += r * meta[2 * rank + d];
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            ao += r * (I)meta[rank + d];
+            bo += r * (I)meta[2 * rank + d];
             rem = q;
         }
         st(y, i, binop(op, ld(a, ao), ld(b, bo)));
     }
 }
-extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta) { binary_bcast(a, b, y, op, rank, n, meta); }
-extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta) { binary_bcast(a, b, y, op, rank, n, meta); }
+extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
+extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
 
 // Strided copy with type conversion: for every index of shape, y[yo + idx.yStrides] = x[xo + idx.xStrides].
 // meta = shape[rank], xStrides[rank], yStrides[rank], xOffset, yOffset (elements). Transpose, Slice,
-// Split, Concat, layout and dtype conversion of the engine's input and outputs.
-template <typename A, typename B>
-__device__ void copy_strided(const A* x, B* y, int rank, i64 n, const i64* meta) {
-    const i64 xo0 = meta[3 * rank], yo0 = meta[3 * rank + 1];
+// Split, Concat, layout and dtype conversion of the engine's input and outputs. The 32-bit variant
+// needs every address below 2^31 elements as well: the engine passes the largest reach as "span".
+template <typename I, typename A, typename B>
+__device__ void copy_strided(const A* x, B* y, int rank, I n, const i64* meta) {
+    const I xo0 = (I)meta[3 * rank], yo0 = (I)meta[3 * rank + 1];
     GRID_STRIDE(i, n) {
-        i64 rem = i, xo = xo0, yo = yo0;
+        I rem = i, xo = xo0, yo = yo0;
         for (int d = rank - 1; d >= 0; --d) {
-            i64 s = meta[d];
-            i64 q = rem / s, r = rem - q * s;
-            xo += r * meta[rank + d];
-            yo += r * meta[2 * rank + d];
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            xo += r * (I)meta[rank + d];
+            yo += r * (I)meta[2 * rank + d];
             rem = q;
         }
         st(y, yo, ld(x, xo));
     }
 }
-extern "C" __global__ void copy_f32_f32(const float* x, float* y, int rank, i64 n, const i64* meta) { copy_strided(x, y, rank, n, meta); }
-extern "C" __global__ void copy_f16_f16(const __half* x, __half* y, int rank, i64 n, const i64* meta) { copy_strided(x, y, rank, n, meta); }
-extern "C" __global__ void copy_f32_f16(const float* x, __half* y, int rank, i64 n, const i64* meta) { copy_strided(x, y, rank, n, meta); }
-extern "C" __global__ void copy_f16_f32(const __half* x, float* y, int rank, i64 n, const i64* meta) { copy_strided(x, y, rank, n, meta); }
+#define COPY_KERNEL(name, A, B) \
+    extern "C" __global__ void name(const A* x, B* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_strided<I>(x, y, rank, (I)n, meta)); }
+COPY_KERNEL(copy_f32_f32, float, float)
+COPY_KERNEL(copy_f16_f16, __half, __half)
+COPY_KERNEL(copy_f32_f16, float, __half)
+COPY_KERNEL(copy_f16_f32, __half, float)
+
+// Same-type strided copies of wider units (the engine divides strides and offsets by the width
+// when all of them allow): 4, 8 and 16 bytes per element.
+template <typename I, typename U>
+__device__ void copy_units(const U* x, U* y, int rank, I n, const i64* meta) {
+    const I xo0 = (I)meta[3 * rank], yo0 = (I)meta[3 * rank + 1];
+    GRID_STRIDE(i, n) {
+        I rem = i, xo = xo0, yo = yo0;
+        for (int d = rank - 1; d >= 0; --d) {
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            xo += r * (I)meta[rank + d];
+            yo += r * (I)meta[2 * rank + d];
+            rem = q;
+        }
+        y[yo] = x[xo];
+    }
+}
+extern "C" __global__ void copy_b4(const unsigned* x, unsigned* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
+extern "C" __global__ void copy_b8(const uint2* x, uint2* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
+extern "C" __global__ void copy_b16(const uint4* x, uint4* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
 
 // Contiguous copy with conversion (engine input and outputs, Identity).
-extern "C" __global__ void convert_f32_f16(const float* x, __half* y, i64 n) { GRID_STRIDE(i, n) y[i] = __float2half_rn(x[i]); }
-extern "C" __global__ void convert_f16_f32(const __half* x, float* y, i64 n) { GRID_STRIDE(i, n) y[i] = __half2float(x[i]); }
-extern "C" __global__ void convert_f32_f32(const float* x, float* y, i64 n) { GRID_STRIDE(i, n) y[i] = x[i]; }
-extern "C" __global__ void convert_f16_f16(const __half* x, __half* y, i64 n) { GRID_STRIDE(i, n) y[i] = x[i]; }
+#define CONVERT_KERNEL(name, A, B) \
+    extern "C" __global__ void name(const A* x, B* y, i64 n) { INDEXED(n, GRID_STRIDE(i, n) st(y, i, ld(x, i))); }
+CONVERT_KERNEL(convert_f32_f16, float, __half)
+CONVERT_KERNEL(convert_f16_f32, __half, float)
+CONVERT_KERNEL(convert_f32_f32, float, float)
+CONVERT_KERNEL(convert_f16_f16, __half, __half)
 
-// Max pooling, NCHW, one thread per output element; padded positions never win.
-template <typename T>
-__device__ void maxpool(const T* x, T* y, i64 planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+// Max pooling, one thread per output element; padded positions never win; NaN propagates.
+// NCHW: i = ((n*C + c)*oh + oy)*ow + ox over planes = N*C.
+template <typename I, typename T>
+__device__ void maxpool(const T* x, T* y, I planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
                         int pt, int pl, int dh, int dw) {
-    i64 n = planes * oh * ow;
+    I n = planes * oh * ow;
     GRID_STRIDE(i, n) {
         int ox = (int)(i % ow);
-        i64 t = i / ow;
+        I t = i / ow;
         int oy = (int)(t % oh);
-        i64 p = t / oh;
+        I p = t / oh;
         const T* xp = x + p * h * w;
         float best = -INFINITY;
         for (int a = 0; a < kh; ++a) {
@@ -133,39 +210,90 @@ __device__ void maxpool(const T* x, T* y, i64 planes, int h, int w, int oh, int 
             for (int b = 0; b < kw; ++b) {
                 int ix = ox * sw - pl + b * dw;
                 if (ix < 0 || ix >= w) continue;
-                float v = ld(xp, (i64)iy * w + ix);
+                float v = ld(xp, (I)iy * w + ix);
                 best = (v > best || v != v) ? v : best;
             }
         }
         st(y, i, best);
     }
 }
-extern "C" __global__ void maxpool_f32(const float* x, float* y, i64 planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw) { maxpool(x, y, planes, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw); }
-extern "C" __global__ void maxpool_f16(const __half* x, __half* y, i64 planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw) { maxpool(x, y, planes, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw); }
+#define MAXPOOL_ARGS i64 planes, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw
+extern "C" __global__ void maxpool_f32(const float* x, float* y, MAXPOOL_ARGS) { INDEXED(planes * h * w + planes * oh * ow, maxpool<I>(x, y, (I)planes, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
+extern "C" __global__ void maxpool_f16(const __half* x, __half* y, MAXPOOL_ARGS) { INDEXED(planes * h * w + planes * oh * ow, maxpool<I>(x, y, (I)planes, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
 
-// Nearest resize of the last two axes by index tables (source row per output row, column per column).
-template <typename T>
-__device__ void resize_nearest(const T* x, T* y, i64 planes, int h, int w, int oh, int ow, const int* rows, const int* cols) {
-    i64 n = planes * oh * ow;
+// NHWC: i = ((n*oh + oy)*ow + ox)*C + c; "planes" is the batch, c the channel count.
+template <typename I, typename T>
+__device__ void maxpool_nhwc(const T* x, T* y, I batch, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw,
+                             int pt, int pl, int dh, int dw) {
+    I n = batch * oh * ow * c;
+    GRID_STRIDE(i, n) {
+        int ch = (int)(i % c);
+        I t = i / c;
+        int ox = (int)(t % ow);
+        t /= ow;
+        int oy = (int)(t % oh);
+        I b = t / oh;
+        const T* xp = x + b * h * w * c + ch;
+        float best = -INFINITY;
+        for (int a = 0; a < kh; ++a) {
+            int iy = oy * sh - pt + a * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (int q = 0; q < kw; ++q) {
+                int ix = ox * sw - pl + q * dw;
+                if (ix < 0 || ix >= w) continue;
+                float v = ld(xp, ((I)iy * w + ix) * c);
+                best = (v > best || v != v) ? v : best;
+            }
+        }
+        st(y, i, best);
+    }
+}
+#define MAXPOOL_NHWC_ARGS i64 batch, int c, int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw
+extern "C" __global__ void maxpool_nhwc_f32(const float* x, float* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
+extern "C" __global__ void maxpool_nhwc_f16(const __half* x, __half* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
+
+// Nearest resize of the spatial axes by index tables (source row per output row, column per column).
+template <typename I, typename T>
+__device__ void resize_nearest(const T* x, T* y, I planes, int h, int w, int oh, int ow, const int* rows, const int* cols) {
+    I n = planes * oh * ow;
     GRID_STRIDE(i, n) {
         int ox = (int)(i % ow);
-        i64 t = i / ow;
+        I t = i / ow;
         int oy = (int)(t % oh);
-        i64 p = t / oh;
+        I p = t / oh;
         y[i] = x[(p * h + rows[oy]) * w + cols[ox]];
     }
 }
-extern "C" __global__ void resize_nearest_f32(const float* x, float* y, i64 planes, int h, int w, int oh, int ow, const int* rows, const int* cols) { resize_nearest(x, y, planes, h, w, oh, ow, rows, cols); }
-extern "C" __global__ void resize_nearest_f16(const __half* x, __half* y, i64 planes, int h, int w, int oh, int ow, const int* rows, const int* cols) { resize_nearest(x, y, planes, h, w, oh, ow, rows, cols); }
+#define RESIZE_ARGS i64 planes, int h, int w, int oh, int ow, const int* rows, const int* cols
+extern "C" __global__ void resize_nearest_f32(const float* x, float* y, RESIZE_ARGS) { INDEXED(planes * (h * w + oh * ow), resize_nearest<I>(x, y, (I)planes, h, w, oh, ow, rows, cols)); }
+extern "C" __global__ void resize_nearest_f16(const __half* x, __half* y, RESIZE_ARGS) { INDEXED(planes * (h * w + oh * ow), resize_nearest<I>(x, y, (I)planes, h, w, oh, ow, rows, cols)); }
+
+// NHWC: "planes" is the batch; c channels.
+template <typename I, typename T>
+__device__ void resize_nearest_nhwc(const T* x, T* y, I batch, int c, int h, int w, int oh, int ow, const int* rows, const int* cols) {
+    I n = batch * oh * ow * c;
+    GRID_STRIDE(i, n) {
+        int ch = (int)(i % c);
+        I t = i / c;
+        int ox = (int)(t % ow);
+        t /= ow;
+        int oy = (int)(t % oh);
+        I b = t / oh;
+        y[i] = x[((b * h + rows[oy]) * w + cols[ox]) * c + ch];
+    }
+}
+#define RESIZE_NHWC_ARGS i64 batch, int c, int h, int w, int oh, int ow, const int* rows, const int* cols
+extern "C" __global__ void resize_nearest_nhwc_f32(const float* x, float* y, RESIZE_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), resize_nearest_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, rows, cols)); }
+extern "C" __global__ void resize_nearest_nhwc_f16(const __half* x, __half* y, RESIZE_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), resize_nearest_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, rows, cols)); }
 
 // Softmax over the middle axis of [outer, len, inner]: one thread per (outer, inner) column; the
 // columns of consecutive threads are adjacent in memory (coalesced). Max-subtracted, float sums.
-template <typename T>
-__device__ void softmax_mid(const T* x, T* y, i64 outer, int len, i64 inner) {
-    i64 n = outer * inner;
+template <typename I, typename T>
+__device__ void softmax_mid(const T* x, T* y, I outer, int len, I inner) {
+    I n = outer * inner;
     GRID_STRIDE(i, n) {
-        i64 o = i / inner, in = i - o * inner;
-        i64 base = o * len * inner + in;
+        I o = i / inner, in = i - o * inner;
+        I base = o * len * inner + in;
         float m = -INFINITY;
         for (int a = 0; a < len; ++a) m = fmaxf(m, ld(x, base + a * inner));
         float s = 0.f;
@@ -174,5 +302,5 @@ __device__ void softmax_mid(const T* x, T* y, i64 outer, int len, i64 inner) {
         for (int a = 0; a < len; ++a) st(y, base + a * inner, __expf(ld(x, base + a * inner) - m) * inv);
     }
 }
-extern "C" __global__ void softmax_f32(const float* x, float* y, i64 outer, int len, i64 inner) { softmax_mid(x, y, outer, len, inner); }
-extern "C" __global__ void softmax_f16(const __half* x, __half* y, i64 outer, int len, i64 inner) { softmax_mid(x, y, outer, len, inner); }
+extern "C" __global__ void softmax_f32(const float* x, float* y, i64 outer, int len, i64 inner) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner)); }
+extern "C" __global__ void softmax_f16(const __half* x, __half* y, i64 outer, int len, i64 inner) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner)); }

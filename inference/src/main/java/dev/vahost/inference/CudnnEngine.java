@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import com.sun.jna.Memory;
 
 import dev.vahost.inference.internal.Act;
+import dev.vahost.inference.internal.Layouts;
 import dev.vahost.nvmm.Half;
 import dev.vahost.inference.internal.Plan;
 import dev.vahost.inference.internal.Step;
@@ -88,6 +89,9 @@ public final class CudnnEngine implements InferenceEngine {
     private final Memory one = new Memory(4), zero = new Memory(4);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Plan maxPlan;
+    private final Layouts layouts;
+    private final Map<Integer, Long> convTemps = new HashMap<>(); // step index -> arena offset of its layout temporary
+    private final Map<Object, Long> uploadedNhwc = new IdentityHashMap<>();
     private long cudnn, cublas;
     private long arena;
     private long[] offsets;          // arena offset per value id (roots only), -1 for constants
@@ -96,7 +100,7 @@ public final class CudnnEngine implements InferenceEngine {
     private CudaStream lastStream;
     private long cublasWorkspace, cublasWorkspaceBytes;
     private boolean graphsEnabled;
-    private final Kernel[][] converters = new Kernel[2][2];
+    private final Kernel[][] converters = new Kernel[2][2], permuters = new Kernel[2][2];
 
     private CudnnEngine(OnnxModel model, EngineConfig config, DevicePool pool) {
         this.model = model;
@@ -106,10 +110,12 @@ public final class CudnnEngine implements InferenceEngine {
         this.suffix = dtype == DType.F16 ? "_f16" : "_f32";
         this.glue = KernelModule.load("inference", "glue");
         this.maxPlan = model.plan(config.maxBatch());
+        this.layouts = config.channelsLast() ? Layouts.channelsLast(maxPlan) : Layouts.allNchw(maxPlan);
         this.graphsEnabled = config.graphs();
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
                 converters[a][b] = glue.kernel("convert_" + (a == 0 ? "f32" : "f16") + "_" + (b == 0 ? "f32" : "f16"));
+                permuters[a][b] = glue.kernel("copy_" + (a == 0 ? "f32" : "f16") + "_" + (b == 0 ? "f32" : "f16"));
             }
         }
         one.setFloat(0, 1f);
@@ -131,6 +137,18 @@ public final class CudnnEngine implements InferenceEngine {
             throw new IllegalArgumentException(model.name() + " cannot run at batch " + config.maxBatch());
         }
         Cuda.ensureCurrent();
+        try {
+            return build(model, config, pool);
+        } catch (IllegalStateException ex) {
+            if (!config.channelsLast()) throw ex;
+            // cuDNN has no NHWC algorithm for some convolution here (its NHWC coverage is narrower
+            // than NCHW's): the same model row-major, said loudly.
+            LOG.warn("{}: channels-last plan failed ({}); loading it NCHW", model.name(), ex.getMessage());
+            return build(model, config.withChannelsLast(false), pool);
+        }
+    }
+
+    private static CudnnEngine build(OnnxModel model, EngineConfig config, DevicePool pool) {
         CudnnEngine e = new CudnnEngine(model, config, pool);
         try {
             e.build();
@@ -194,9 +212,10 @@ public final class CudnnEngine implements InferenceEngine {
             boundStream = null;
         }
         for (GpuPlan p : plans.values()) p.capture();
-        LOG.info("{}: loaded on {} for batch <= {}, {}, {} launches per batch of {}, arena {} MiB, workspace {} MiB,"
-                        + " pool {} used {} MiB, plan built in {} ms; CUDA graphs: {}", model.name(), Cuda.describeDevice(),
-                config.maxBatch(), dtype, plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
+        LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} launches per batch of {}, arena {} MiB,"
+                        + " workspace {} MiB, pool {} used {} MiB, plan built in {} ms; CUDA graphs: {}", model.name(),
+                Cuda.describeDevice(), config.maxBatch(), dtype, layouts.count(), maxPlan.names.length,
+                plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
                 workspaceBytes >> 20, pool.name(), pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000, graphSummary());
     }
 
@@ -235,16 +254,28 @@ public final class CudnnEngine implements InferenceEngine {
         offsets = new long[n];
         Arrays.fill(offsets, -1);
         List<long[]> placed = new ArrayList<>(); // {offset, size, first, last}
+        List<Integer> temps = layouts.convTemporaries(p);
         long top = 0;
-        for (int v = 0; v < n; v++) {
-            if (p.aliasOf[v] >= 0 || p.constants[v] != null || last[v] < -1 || first[v] == Integer.MAX_VALUE) continue;
-            long size = align(p.numel(v) * dtype.bytes());
+        for (int v = 0; v < n + temps.size(); v++) {
+            long size;
+            int from, to;
+            if (v < n) {
+                if (p.aliasOf[v] >= 0 || p.constants[v] != null || last[v] < -1 || first[v] == Integer.MAX_VALUE) continue;
+                size = align(p.numel(v) * dtype.bytes());
+                from = first[v];
+                to = last[v];
+            } else { // a convolution's output in its input's layout, alive during that step only
+                int si = temps.get(v - n);
+                size = align(p.numel(((Step.Conv) p.steps.get(si)).out()) * dtype.bytes());
+                from = si;
+                to = si;
+            }
             long off = 0;
             boolean moved = true;
             while (moved) {
                 moved = false;
                 for (long[] b : placed) {
-                    boolean liveTogether = !(b[3] < first[v] || last[v] < b[2]);
+                    boolean liveTogether = !(b[3] < from || to < b[2]);
                     boolean overlap = off < b[0] + b[1] && b[0] < off + size;
                     if (liveTogether && overlap) {
                         off = b[0] + b[1];
@@ -252,8 +283,9 @@ public final class CudnnEngine implements InferenceEngine {
                     }
                 }
             }
-            offsets[v] = off;
-            placed.add(new long[] {off, size, first[v], last[v]});
+            if (v < n) offsets[v] = off;
+            else convTemps.put(temps.get(v - n), off);
+            placed.add(new long[] {off, size, from, to});
             top = Math.max(top, off + size);
         }
         arenaBytes = Math.max(top, 256);
@@ -311,6 +343,27 @@ public final class CudnnEngine implements InferenceEngine {
         return b.address();
     }
 
+    /** A convolution's weights [K, C/g, kh, kw] permuted to [K, kh, kw, C/g] for NHWC convolutions. */
+    private long uploadNhwcWeights(Step.Conv c, String what) {
+        Long a = uploadedNhwc.get(c.weight());
+        if (a != null) return a;
+        float[] src = c.weight().floats();
+        int k = c.k(), cg = c.c() / c.groups(), kh = c.kh(), kw = c.kw();
+        float[] dst = new float[src.length];
+        for (int o = 0; o < k; o++) {
+            for (int i = 0; i < cg; i++) {
+                for (int y = 0; y < kh; y++) {
+                    for (int x = 0; x < kw; x++) {
+                        dst[((o * kh + y) * kw + x) * cg + i] = src[((o * cg + i) * kh + y) * kw + x];
+                    }
+                }
+            }
+        }
+        long addr = uploadActivations(dst, dst, what);
+        uploadedNhwc.put(c.weight(), addr);
+        return addr;
+    }
+
     private long uploadF32(Object key, float[] data, String what) {
         Long a = uploaded.get(key);
         if (a != null) return a;
@@ -354,10 +407,15 @@ public final class CudnnEngine implements InferenceEngine {
         void run(CudaStream s);
     }
 
+    /** How a model input or output gets between the caller's contiguous tensor and the arena. */
+    private record IoCopy(long[] table, int rank, long n, long span, long[] ref) {}
+
     private final class GpuPlan {
         final int batch;
         final Plan plan;
         final List<Launch> launches = new ArrayList<>();
+        final List<String> kinds = new ArrayList<>(), nodes = new ArrayList<>(); // per launch, for profiles
+        final IoCopy[] inputCopies, outputCopies; // null entries: plain conversion (NCHW storage)
         final List<long[]> meta = new ArrayList<>(); // i64 tables, uploaded together
         final List<long[]> metaRefs = new ArrayList<>(); // {launch-owned holder index}
         long metaBase;
@@ -379,9 +437,18 @@ public final class CudnnEngine implements InferenceEngine {
                             + " is larger than at the max batch " + config.maxBatch());
                 }
             }
-            for (Step st : plan.steps) {
+            if (plan.steps.size() != maxPlan.steps.size()) {
+                throw new UnsupportedModelException(model.name() + ": the graph plans " + plan.steps.size() + " steps at batch "
+                        + batch + " but " + maxPlan.steps.size() + " at " + config.maxBatch());
+            }
+            inputCopies = new IoCopy[plan.inputs.length];
+            for (int i = 0; i < plan.inputs.length; i++) inputCopies[i] = ioCopy(plan.inputs[i], true);
+            outputCopies = new IoCopy[plan.outputs.length];
+            for (int i = 0; i < plan.outputs.length; i++) outputCopies[i] = ioCopy(plan.outputs[i], false);
+            for (int si = 0; si < plan.steps.size(); si++) {
+                Step st = plan.steps.get(si);
                 try {
-                    lower(st, tune, s);
+                    lower(si, st, tune, s);
                 } catch (UnsupportedModelException | DeviceOutOfMemoryException e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -402,6 +469,38 @@ public final class CudnnEngine implements InferenceEngine {
                 Transfers.toDevice(b.address(), all);
                 metaBase = b.address();
             }
+        }
+
+        /** A permuting copy between a contiguous NCHW tensor and an NHWC arena value, or null for NCHW values. */
+        IoCopy ioCopy(int v, boolean in) {
+            int r = plan.root(v);
+            if (!layouts.nhwc(r)) return null;
+            long[] shape = plan.shapes[v], rm = Layouts.rowMajor(shape), ph = layouts.physicalStrides(plan, r);
+            IoCopy c = stridedCopy(shape, in ? rm : ph, 0, in ? ph : rm, 0);
+            return new IoCopy(c.table(), c.rank(), c.n(), c.span(), table(c.table()));
+        }
+
+        /**
+         * The table of a strided copy, iterating in the destination's storage order with adjacent
+         * dimensions merged: shape, source strides, destination strides, source and destination offsets.
+         */
+        IoCopy stridedCopy(long[] shape, long[] from, long fromOffset, long[] to, long toOffset) {
+            int[] order = Layouts.storageOrder(shape, to);
+            long[][] c = coalesce(Layouts.permute(shape, order), new long[][] {Layouts.permute(from, order), Layouts.permute(to, order)});
+            int r = c[0].length;
+            long[] t = new long[3 * r + 2];
+            long n = 1, reachFrom = fromOffset, reachTo = toOffset;
+            for (int d = 0; d < r; d++) {
+                t[d] = c[0][d];
+                t[r + d] = c[1][d];
+                t[2 * r + d] = c[2][d];
+                n *= c[0][d];
+                reachFrom += (c[0][d] - 1) * c[1][d];
+                reachTo += (c[0][d] - 1) * c[2][d];
+            }
+            t[3 * r] = fromOffset;
+            t[3 * r + 1] = toOffset;
+            return new IoCopy(t, r, n, Math.max(n, Math.max(reachFrom, reachTo) + 1), null);
         }
 
         /** Registers an i64 table; returns a holder whose [0] becomes its device address once uploaded. */
@@ -516,8 +615,18 @@ public final class CudnnEngine implements InferenceEngine {
             return "failed, launches one by one (" + why + ")";
         }
 
-        void lower(Step st, boolean tune, CudaStream s) {
-            if (st instanceof Step.Conv c) conv(c, tune, s);
+        void add(String kind, String node, Launch l) {
+            launches.add(l);
+            kinds.add(kind);
+            nodes.add(node);
+        }
+
+        boolean nhwc(int v) {
+            return layouts.nhwc(plan.root(v));
+        }
+
+        void lower(int si, Step st, boolean tune, CudaStream s) {
+            if (st instanceof Step.Conv c) conv(si, c, tune, s);
             else if (st instanceof Step.Unary u) {
                 long x = addr(u.in()), y = addr(u.out()), n = u.numel();
                 // act(x * 1 + 0) over one channel: exact, and one kernel less to maintain.
@@ -525,37 +634,67 @@ public final class CudnnEngine implements InferenceEngine {
                 Kernel a = glue.kernel("affine_act" + suffix);
                 int act = u.act().code;
                 float alpha = u.alpha();
-                launches.add(str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, one1, zero1, n, 1, n, act, alpha));
+                add("activation", u.node(), str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, one1, zero1, n, 1, n, act, alpha));
             } else if (st instanceof Step.Affine af) {
                 long x = addr(af.in()), y = addr(af.out());
                 long sc = uploadF32(af.scale(), af.scale(), "scale of " + af.node()), sh = uploadF32(af.shift(), af.shift(), "shift of " + af.node());
-                long n = af.outer() * af.channels() * af.inner(), inner = af.inner();
+                long n = af.outer() * af.channels() * af.inner(), inner = nhwc(af.in()) ? 1 : af.inner();
                 int ch = af.channels();
                 Kernel a = glue.kernel("affine_act" + suffix);
-                launches.add(str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, sc, sh, inner, ch, n, 0, 0f));
+                add("affine", af.node(), str -> a.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, sc, sh, inner, ch, n, 0, 0f));
             } else if (st instanceof Step.Binary b) binary(b);
             else if (st instanceof Step.Copy c) copy(c);
             else if (st instanceof Step.CopyGroup g) { for (Step.Copy c : g.parts()) copy(c); }
             else if (st instanceof Step.Reshape) { /* alias: same storage */ }
             else if (st instanceof Step.MaxPool m) {
-                long x = addr(m.in()), y = addr(m.out()), planes = (long) m.n() * m.c(), n = planes * m.oh() * m.ow();
-                Kernel k = glue.kernel("maxpool" + suffix);
-                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, m.h(), m.w(), m.oh(), m.ow(),
-                        m.kh(), m.kw(), m.sh(), m.sw(), m.pt(), m.pl(), m.dh(), m.dw()));
+                long x = addr(m.in()), y = addr(m.out());
+                if (nhwc(m.in())) {
+                    long n = (long) m.n() * m.c() * m.oh() * m.ow(), batchN = m.n();
+                    Kernel k = glue.kernel("maxpool_nhwc" + suffix);
+                    add("maxpool", m.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, batchN, m.c(), m.h(), m.w(),
+                            m.oh(), m.ow(), m.kh(), m.kw(), m.sh(), m.sw(), m.pt(), m.pl(), m.dh(), m.dw()));
+                } else {
+                    long planes = (long) m.n() * m.c(), n = planes * m.oh() * m.ow();
+                    Kernel k = glue.kernel("maxpool" + suffix);
+                    add("maxpool", m.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, m.h(), m.w(),
+                            m.oh(), m.ow(), m.kh(), m.kw(), m.sh(), m.sw(), m.pt(), m.pl(), m.dh(), m.dw()));
+                }
             } else if (st instanceof Step.Resize r) {
-                long x = addr(r.in()), y = addr(r.out()), planes = (long) r.n() * r.c(), n = planes * r.oh() * r.ow();
+                long x = addr(r.in()), y = addr(r.out());
                 long rows = uploadInts(r.rowIndex(), r.rowIndex(), "resize rows of " + r.node());
                 long cols = uploadInts(r.colIndex(), r.colIndex(), "resize columns of " + r.node());
-                Kernel k = glue.kernel("resize_nearest" + suffix);
-                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, r.h(), r.w(), r.oh(), r.ow(), rows, cols));
+                if (nhwc(r.in())) {
+                    long n = (long) r.n() * r.c() * r.oh() * r.ow(), batchN = r.n();
+                    Kernel k = glue.kernel("resize_nearest_nhwc" + suffix);
+                    add("resize", r.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, batchN, r.c(), r.h(), r.w(),
+                            r.oh(), r.ow(), rows, cols));
+                } else {
+                    long planes = (long) r.n() * r.c(), n = planes * r.oh() * r.ow();
+                    Kernel k = glue.kernel("resize_nearest" + suffix);
+                    add("resize", r.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, planes, r.h(), r.w(),
+                            r.oh(), r.ow(), rows, cols));
+                }
             } else if (st instanceof Step.Softmax m) {
-                long x = addr(m.in()), y = addr(m.out()), outer = m.outer(), inner = m.inner();
+                long x = addr(m.in()), y = addr(m.out());
+                // NHWC (axis 1 only, see Layouts): the channels of a pixel are adjacent.
+                boolean last = nhwc(m.in());
+                long outer = last ? m.outer() * m.inner() : m.outer(), inner = last ? 1 : m.inner();
                 int len = m.axis();
                 Kernel k = glue.kernel("softmax" + suffix);
-                launches.add(str -> k.launch(str, blocks(outer * inner), 1, 1, THREADS, 1, 1, 0, x, y, outer, len, inner));
+                add("softmax", m.node(), str -> k.launch(str, blocks(outer * inner), 1, 1, THREADS, 1, 1, 0, x, y, outer, len, inner));
             } else if (st instanceof Step.MatMul m) matmul(m);
             else throw new UnsupportedModelException(model.name() + ": " + st.node() + ": no GPU implementation of "
                         + st.getClass().getSimpleName());
+        }
+
+        /** Physical strides and offset of operand {@code v} addressed by row-major {@code strides}/{@code offset}. */
+        long[] physical(String node, int v, long[] shape, long[] strides, long offset) {
+            long[] r = Layouts.restride(shape, strides, offset, plan.shapes[v], nhwc(v));
+            if (r == null) {
+                throw new IllegalStateException("node " + node + ": operand " + plan.describe(v) + " cannot be addressed NHWC at batch "
+                        + batch + " (the layout analysis at batch " + config.maxBatch() + " allowed it)");
+            }
+            return r;
         }
 
         void binary(Step.Binary b) {
@@ -563,35 +702,76 @@ public final class CudnnEngine implements InferenceEngine {
             long[] shape = b.shape();
             long n = Tensor.numel(shape);
             int op = b.op().ordinal();
-            long[] rm = rowMajor(shape);
-            if (Arrays.equals(b.aStrides(), rm) && Arrays.equals(b.bStrides(), rm)) {
-                Kernel k = glue.kernel("binary_flat" + suffix);
-                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, n, 0, 0f));
+            long[] pa = Arrays.copyOf(physical(b.node(), b.a(), shape, b.aStrides(), 0), shape.length);
+            long[] pb = Arrays.copyOf(physical(b.node(), b.b(), shape, b.bStrides(), 0), shape.length);
+            long[] py = Layouts.physicalStrides(shape, nhwc(b.out()));
+            // Walk y in storage order: the kernel writes y contiguously.
+            int[] order = Layouts.storageOrder(shape, py);
+            long[] ps = Layouts.permute(shape, order);
+            pa = Layouts.permute(pa, order);
+            pb = Layouts.permute(pb, order);
+            long[] rm = Layouts.rowMajor(ps);
+            if (Arrays.equals(pa, rm) && Arrays.equals(pb, rm)) {
+                if (dtype == DType.F16 && n % 8 == 0) {
+                    long n8 = n / 8;
+                    Kernel k = glue.kernel("binary_flat8_f16");
+                    add("binary", b.node(), str -> k.launch(str, blocks(n8), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, n8, 0, 0f));
+                } else {
+                    Kernel k = glue.kernel("binary_flat" + suffix);
+                    add("binary", b.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, n, 0, 0f));
+                }
                 return;
             }
-            long[][] c = coalesce(shape, new long[][] {b.aStrides(), b.bStrides(), rm});
+            long[][] c = coalesce(ps, new long[][] {pa, pb, rm});
             int r = c[0].length;
             long[] t = new long[3 * r];
             for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
             long[] ref = table(t);
             Kernel k = glue.kernel("binary_bcast" + suffix);
-            launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, r, n, metaAddress(ref)));
+            add("binary", b.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, a, bb, y, op, r, n, metaAddress(ref)));
         }
 
         void copy(Step.Copy cp) {
-            long x = addr(cp.in()), y = addr(cp.out());
-            long n = Tensor.numel(cp.shape());
-            if (n == 0) return;
-            long[][] c = coalesce(cp.shape(), new long[][] {cp.inStrides(), cp.outStrides()});
-            int r = c[0].length;
-            long[] t = new long[3 * r + 2];
-            for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
-            t[3 * r] = cp.inOffset();
-            t[3 * r + 1] = cp.outOffset();
+            long[] shape = cp.shape();
+            if (Tensor.numel(shape) == 0) return;
+            long[] pin = physical(cp.node(), cp.in(), shape, cp.inStrides(), cp.inOffset());
+            long[] pout = physical(cp.node(), cp.out(), shape, cp.outStrides(), cp.outOffset());
+            int rank = shape.length;
+            IoCopy c = stridedCopy(shape, Arrays.copyOf(pin, rank), pin[rank], Arrays.copyOf(pout, rank), pout[rank]);
+            enqueueCopy("copy", cp.node(), addr(cp.in()), addr(cp.out()), c);
+        }
+
+        /**
+         * A same-type strided copy, moved in the widest units (16, 8 or 4 bytes) that every stride,
+         * offset and the innermost run allow (arena values are 256-byte aligned).
+         */
+        void enqueueCopy(String kind, String node, long x, long y, IoCopy c) {
+            int r = c.rank();
+            long[] t = c.table();
+            int es = dtype.bytes();
+            for (int width : new int[] {16, 8, 4}) {
+                int u = width / es;
+                if (u <= 1) continue;
+                if (t[r + r - 1] != 1 || t[2 * r + r - 1] != 1 || t[r - 1] % u != 0) continue; // innermost: contiguous run of whole units
+                boolean fits = t[3 * r] % u == 0 && t[3 * r + 1] % u == 0;
+                for (int d = 0; d < r - 1 && fits; d++) fits = t[r + d] % u == 0 && t[2 * r + d] % u == 0;
+                if (!fits) continue;
+                long[] w = t.clone();
+                w[r - 1] /= u;
+                for (int d = 0; d < r - 1; d++) { w[r + d] /= u; w[2 * r + d] /= u; }
+                w[3 * r] /= u;
+                w[3 * r + 1] /= u;
+                long n = c.n() / u, span = Math.max(1, c.span() / u + 1);
+                long[] ref = table(w);
+                Kernel k = glue.kernel("copy_b" + width);
+                add(kind, node, str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, r, n, metaAddress(ref), span));
+                return;
+            }
             long[] ref = table(t);
             String ty = dtype == DType.F16 ? "f16" : "f32";
             Kernel k = glue.kernel("copy_" + ty + "_" + ty);
-            launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, r, n, metaAddress(ref)));
+            long n = c.n(), span = c.span();
+            add(kind, node, str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, r, n, metaAddress(ref), span));
         }
 
         void matmul(Step.MatMul m) {
@@ -612,7 +792,7 @@ public final class CudnnEngine implements InferenceEngine {
             alpha.setFloat(0, m.alpha());
             int mm = m.m(), nn = m.n(), kk = m.k(), batchCount = m.batch();
             long strideC = (long) mm * nn;
-            launches.add(str -> Cublas.check(Cublas.cublasGemmStridedBatchedEx(cublas, opB, opA, nn, mm, kk, alpha, b0, ty, ldb, sb,
+            add("matmul", m.node(), str -> Cublas.check(Cublas.cublasGemmStridedBatchedEx(cublas, opB, opA, nn, mm, kk, alpha, b0, ty, ldb, sb,
                     a0, ty, lda, sa, zero, y, ty, nn, strideC, batchCount, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
                     "cublasGemmStridedBatchedEx(" + m.node() + ")"));
             if (m.c() >= 0) {
@@ -625,7 +805,7 @@ public final class CudnnEngine implements InferenceEngine {
                 long[] ref = table(t);
                 long n = (long) m.m() * m.n();
                 Kernel k = glue.kernel("binary_bcast" + suffix);
-                launches.add(str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, c, y, 0, r, n, metaAddress(ref)));
+                add("matmul", m.node(), str -> k.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, c, y, 0, r, n, metaAddress(ref)));
             }
         }
 
@@ -639,18 +819,37 @@ public final class CudnnEngine implements InferenceEngine {
             return uploadActivations(m, f, "beta*C of " + m.node());
         }
 
-        void conv(Step.Conv c, boolean tune, CudaStream s) {
-            ConvCall call = new ConvCall(this, c, tune, s);
+        /**
+         * The convolution, then bias and activation in place; where the output's layout differs from
+         * the input's, both run on a temporary in the input's layout that is then permuted into the output.
+         */
+        void conv(int si, Step.Conv c, boolean tune, CudaStream s) {
+            boolean inNhwc = nhwc(c.in()), outNhwc = nhwc(c.out());
+            Long temp = convTemps.get(si);
+            if ((inNhwc != outNhwc) != (temp != null)) throw new IllegalStateException("no layout temporary for " + c.node());
+            long y = temp != null ? arena + temp : addr(c.out());
+            ConvCall call = new ConvCall(this, c, inNhwc, y, tune, s);
             convs.add(call);
             workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
-            launches.add(call);
+            add("conv", c.node(), call);
             if (c.bias() != null || c.act() != Act.NONE) {
-                long y = addr(c.out()), n = (long) c.n() * c.k() * c.oh() * c.ow(), plane = (long) c.oh() * c.ow();
+                long n = (long) c.n() * c.k() * c.oh() * c.ow(), plane = inNhwc ? 1 : (long) c.oh() * c.ow();
                 long bias = c.bias() == null ? 0L : uploadF32(c.bias(), c.bias().floats(), "bias of " + c.node());
                 int k = c.k(), act = c.act().code;
                 float alpha = c.alpha();
-                Kernel kb = glue.kernel("bias_act" + suffix);
-                launches.add(str -> kb.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, bias, plane, k, n, act, alpha));
+                if (inNhwc && dtype == DType.F16 && k % 8 == 0) {
+                    long n8 = n / 8;
+                    Kernel kb = glue.kernel("bias_act_nhwc8_f16");
+                    add("bias_act", c.node(), str -> kb.launch(str, blocks(n8), 1, 1, THREADS, 1, 1, 0, y, bias, k, n8, act, alpha));
+                } else {
+                    Kernel kb = glue.kernel("bias_act" + suffix);
+                    add("bias_act", c.node(), str -> kb.launch(str, blocks(n), 1, 1, THREADS, 1, 1, 0, y, bias, plane, k, n, act, alpha));
+                }
+            }
+            if (temp != null) {
+                long[] shape = plan.shapes[c.out()];
+                IoCopy p = stridedCopy(shape, Layouts.physicalStrides(shape, inNhwc), 0, Layouts.physicalStrides(shape, outNhwc), 0);
+                enqueueCopy("layout", c.node(), y, addr(c.out()), p);
             }
         }
     }
@@ -663,7 +862,7 @@ public final class CudnnEngine implements InferenceEngine {
         final long wsBytes;
         long ws;
 
-        ConvCall(GpuPlan gp, Step.Conv c, boolean tune, CudaStream s) {
+        ConvCall(GpuPlan gp, Step.Conv c, boolean nhwc, long yAddress, boolean tune, CudaStream s) {
             node = c.node();
             int dt = dtype == DType.F16 ? Cudnn.CUDNN_DATA_HALF : Cudnn.CUDNN_DATA_FLOAT;
             long[] h = new long[1];
@@ -684,11 +883,14 @@ public final class CudnnEngine implements InferenceEngine {
             });
             String where = "conv " + node + " " + c.n() + "x" + c.c() + "x" + c.h() + "x" + c.w() + " -> " + c.k() + "x"
                     + c.oh() + "x" + c.ow() + " k" + c.kh() + "x" + c.kw() + " s" + c.sh() + " g" + c.groups();
-            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, Cudnn.CUDNN_TENSOR_NCHW, dt, c.n(), c.c(), c.h(), c.w()),
+            int format = nhwc ? Cudnn.CUDNN_TENSOR_NHWC : Cudnn.CUDNN_TENSOR_NCHW;
+            where += nhwc ? " NHWC" : " NCHW";
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, format, dt, c.n(), c.c(), c.h(), c.w()),
                     "cudnnSetTensor4dDescriptor(x) " + where);
-            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(yDesc, Cudnn.CUDNN_TENSOR_NCHW, dt, c.n(), c.k(), c.oh(), c.ow()),
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(yDesc, format, dt, c.n(), c.k(), c.oh(), c.ow()),
                     "cudnnSetTensor4dDescriptor(y) " + where);
-            Cudnn.check(Cudnn.Ops.cudnnSetFilter4dDescriptor(wDesc, dt, Cudnn.CUDNN_TENSOR_NCHW, c.k(), c.c() / c.groups(), c.kh(), c.kw()),
+            // NHWC filters are [K, kh, kw, C/groups] ("KRSC"), permuted once at upload.
+            Cudnn.check(Cudnn.Ops.cudnnSetFilter4dDescriptor(wDesc, dt, format, c.k(), c.c() / c.groups(), c.kh(), c.kw()),
                     "cudnnSetFilter4dDescriptor " + where);
             // cuDNN pads symmetrically with the begin pads; asymmetric ONNX pads are checked below.
             Cudnn.check(Cudnn.Cnn.cudnnSetConvolution2dDescriptor(convDesc, c.pt(), c.pl(), c.sh(), c.sw(), c.dh(), c.dw(),
@@ -706,8 +908,8 @@ public final class CudnnEngine implements InferenceEngine {
                         + ") is not supported on the GPU");
             }
             x = gp.addr(c.in());
-            y = gp.addr(c.out());
-            w = uploadActivations(c.weight(), c.weight().floats(), "weights of " + node);
+            y = yAddress;
+            w = nhwc ? uploadNhwcWeights(c, "weights of " + node + " (KRSC)") : uploadActivations(c.weight(), c.weight().floats(), "weights of " + node);
             this.where = where;
             int[] count = new int[1];
             Cudnn.check(Cudnn.Cnn.cudnnGetConvolutionForwardAlgorithmMaxCount(cudnn, count), "cudnnGetConvolutionForwardAlgorithmMaxCount");
@@ -896,6 +1098,56 @@ public final class CudnnEngine implements InferenceEngine {
         return plan(batch).graphNote;
     }
 
+    /** GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...) and node. */
+    public record LaunchTime(String kind, String node, double ms) {}
+
+    /**
+     * Times every launch of the plan at {@code batch} on {@code s} with CUDA events around each
+     * (launch by launch, no graph; the arena's current contents as input), averaged over
+     * {@code repeats} runs after one warm-up. For diagnosis and benchmarks: the events add a little
+     * time to each launch, and back-to-back launches overlap their tails in normal runs.
+     */
+    public synchronized List<LaunchTime> profile(CudaStream s, int batch, int repeats) {
+        GpuPlan p = plan(batch);
+        Cuda.ensureCurrent();
+        if (lastStream != null && lastStream != s && lastDone != null) lastDone.synchronize();
+        int n = p.launches.size();
+        CudaEvent[] ev = new CudaEvent[n + 1];
+        double[] ms = new double[n];
+        try {
+            for (int i = 0; i <= n; i++) ev[i] = CudaEvent.timing();
+            setStream(s);
+            for (Launch l : p.launches) l.run(s);
+            for (int r = 0; r < repeats; r++) {
+                ev[0].record(s);
+                for (int i = 0; i < n; i++) {
+                    p.launches.get(i).run(s);
+                    ev[i + 1].record(s);
+                }
+                ev[n].synchronize();
+                for (int i = 0; i < n; i++) ms[i] += ev[i + 1].elapsedSince(ev[i]);
+            }
+            if (lastDone == null) lastDone = CudaEvent.marker();
+            lastDone.record(s); // the arena was written on s
+            lastStream = s;
+        } finally {
+            boundStream = null;
+            for (CudaEvent e : ev) if (e != null) e.close();
+        }
+        List<LaunchTime> r = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) r.add(new LaunchTime(p.kinds.get(i), p.nodes.get(i), ms[i] / Math.max(1, repeats)));
+        return r;
+    }
+
+    /** Values stored NHWC, of all values of the plan (0 when channels-last is off or nothing qualifies). */
+    public int nhwcValues() {
+        return layouts.count();
+    }
+
+    public boolean channelsLast() {
+        return config.channelsLast();
+    }
+
     private GpuPlan plan(int batch) {
         if (closed.get()) throw new IllegalStateException("engine for " + model.name() + " is closed");
         if (batch < 1 || batch > config.maxBatch()) {
@@ -946,11 +1198,14 @@ public final class CudnnEngine implements InferenceEngine {
             // The previous call's work may still read or write the arena on another stream.
             CudaException.check(cuStreamWaitEvent(stream.handle(), lastDone.handle(), 0), "cuStreamWaitEvent");
         }
-        for (int i = 0; i < inputs.length; i++) convert(stream, inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]),
-                dtype, inputs[i].numel());
+        for (int i = 0; i < inputs.length; i++) {
+            transfer(stream, p, p.inputCopies[i], inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]), dtype, inputs[i].numel());
+        }
         p.enqueue(stream);
-        for (int i = 0; i < outputs.length; i++) convert(stream, p.addr(p.plan.outputs[i]), dtype, outputs[i].address(),
-                outputs[i].dtype(), outputs[i].numel());
+        for (int i = 0; i < outputs.length; i++) {
+            transfer(stream, p, p.outputCopies[i], p.addr(p.plan.outputs[i]), dtype, outputs[i].address(), outputs[i].dtype(),
+                    outputs[i].numel());
+        }
         if (lastDone == null) lastDone = CudaEvent.marker();
         lastDone.record(stream);
         lastStream = stream;
@@ -966,9 +1221,15 @@ public final class CudnnEngine implements InferenceEngine {
         }
     }
 
-    private void convert(CudaStream s, long from, DType fromType, long to, DType toType, long n) {
+    /** Input into the arena or output out of it: a converting copy, permuting where the arena value is NHWC. */
+    private void transfer(CudaStream s, GpuPlan p, IoCopy c, long from, DType fromType, long to, DType toType, long n) {
         if (n == 0) return;
-        converters[fromType == DType.F16 ? 1 : 0][toType == DType.F16 ? 1 : 0].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
+        int a = fromType == DType.F16 ? 1 : 0, b = toType == DType.F16 ? 1 : 0;
+        if (c == null) {
+            converters[a][b].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
+        } else {
+            permuters[a][b].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, c.rank(), c.n(), p.metaAddress(c.ref()), c.span());
+        }
     }
 
     @Override

@@ -10,9 +10,12 @@ import dev.vahost.nvmm.DType;
  * cudnn.benchmark) for the max batch and {@code tuneBatches}; batches not tuned use cuDNN's heuristics.
  * {@code graphs}: replay each prepared batch size's launches as one CUDA graph (captured at prepare
  * time); where capture fails the engine logs why and launches one by one.
+ * {@code channelsLast}: store activations NHWC where the graph allows it (see
+ * {@code internal.Layouts}); the default for F16, where cuDNN's tensor-core convolutions are
+ * NHWC-native. Inputs and outputs keep the model's NCHW shapes either way.
  */
 public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
-                           boolean graphs) {
+                           boolean graphs, boolean channelsLast) {
     public EngineConfig {
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         if (precision != DType.F16 && precision != DType.F32) {
@@ -25,29 +28,34 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
         }
     }
 
-    /** As the canonical constructor, with CUDA graphs on. */
+    /** As the canonical constructor, with CUDA graphs on and channels-last for F16. */
     public EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches) {
-        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, true);
+        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, true, precision == DType.F16);
     }
 
-    /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}, CUDA graphs. */
+    /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}, CUDA graphs, channels-last. */
     public static EngineConfig fp16(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0], true);
+        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0], true, true);
     }
 
+    /** fp32 (FMA math, no TF32), NCHW. */
     public static EngineConfig fp32(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0], true);
+        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0], true, false);
     }
 
     public EngineConfig withTuneBatches(int... batches) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast);
     }
 
     public EngineConfig withTune(boolean t) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast);
     }
 
     public EngineConfig withGraphs(boolean g) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast);
+    }
+
+    public EngineConfig withChannelsLast(boolean c) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c);
     }
 }

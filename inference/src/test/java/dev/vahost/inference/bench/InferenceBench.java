@@ -2,7 +2,12 @@ package dev.vahost.inference.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import dev.vahost.inference.CudnnEngine;
@@ -26,22 +31,26 @@ import dev.vahost.nvmm.cuda.Transfers;
  * tools/detector/bench_model.py), the same batch sizes as the PyTorch baseline of the same run:
  * input F16 [B, 3, 640, 640] already on the GPU (as PyTorch's bench), output F32, CUDA events
  * around back-to-back infers after warm-up, algorithms tuned at load for every batch measured.
- * Each batch size is measured twice on the same engine (same algorithms, same buffers): launch by
- * launch ({@code graphs=off}) and by CUDA graph replay ({@code graphs=on}). Per line: images/s and
- * GPU ms per batch from the events (the stream's throughput: when the host enqueues more slowly than
- * the GPU runs, this is the host's pace, flagged {@code host_bound=yes}), and host enqueue ms per
- * batch (wall time of the infer calls themselves).
+ * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc}: NCHW everywhere, or
+ * channels-last where the graph allows). Each batch size is measured twice on the same engine (same
+ * algorithms, same buffers): launch by launch ({@code graphs=off}) and by CUDA graph replay
+ * ({@code graphs=on}). Per line: images/s and GPU ms per batch from the events (the stream's
+ * throughput: when the host enqueues more slowly than the GPU runs, this is the host's pace, flagged
+ * {@code host_bound=yes}), and host enqueue ms per batch (wall time of the infer calls themselves).
+ * Then, at the largest batch, a per-launch profile (events around every launch) summed by kind,
+ * and the slowest launches ("JAVA_PROFILE" lines).
  * Optionally checks batch 1 against onnxruntime's output (--golden-dir with bench640_input.pb and
  * bench640_output.pb). Prints "JAVA_BENCH ..." lines.
  *
  *   java -cp CP dev.vahost.inference.bench.InferenceBench --model bench640.onnx [--golden-dir DIR]
- *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32]
+ *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc]
  */
 public final class InferenceBench {
     public static void main(String[] args) throws Exception {
         String modelPath = null, golden = null, precision = "f16";
         int[] batches = {1, 8, 32};
         double seconds = 1.5;
+        List<String> layouts = List.of("nchw", "nhwc");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> modelPath = args[++i];
@@ -49,102 +58,140 @@ public final class InferenceBench {
                 case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--precision" -> precision = args[++i];
+                case "--layouts" -> layouts = List.of(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         if (modelPath == null) throw new IllegalArgumentException("--model is required");
+        for (String l : layouts) {
+            if (!l.equals("nchw") && !l.equals("nhwc")) throw new IllegalArgumentException("--layouts: nchw or nhwc, got " + l);
+        }
         long t0 = System.nanoTime();
         OnnxModel model = OnnxModel.load(Path.of(modelPath));
         System.out.printf("JAVA_BENCH_INFO model=%s import_ms=%d nodes_after_optimisation=%d parameters=%d device=%s%n",
                 modelPath, (System.nanoTime() - t0) / 1_000_000, model.nodeCount(), model.parameterCount(), Cuda.describeDevice());
         int max = Arrays.stream(batches).max().orElse(1);
         DType dt = precision.equals("f32") ? DType.F32 : DType.F16;
-        EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches);
         long[] in1 = model.inputShape(1), out1 = model.outputShape(1);
         long perIn = Tensor.numel(in1), perOut = Tensor.numel(out1);
         try (DevicePool pool = DevicePool.create("inference-bench", 24L << 30);
-             CudaStream s = CudaStream.create()) {
-            t0 = System.nanoTime();
-            try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool);
-                 DeviceBuffer in = pool.allocate(2L * perIn * max, "bench input f16");
-                 DeviceBuffer inF = pool.allocate(4L * perIn, "golden input f32");
-                 DeviceBuffer out = pool.allocate(4L * perOut * max, "bench output f32");
-                 CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
-                System.out.printf("JAVA_BENCH_INFO load_ms=%d arena_MiB=%d workspace_MiB=%d pool_used_MiB=%d%n",
-                        (System.nanoTime() - t0) / 1_000_000, engine.arenaBytes() >> 20, engine.workspaceBytes() >> 20, pool.used() >> 20);
-                Random r = new Random(0);
-                short[] h = new short[(int) (perIn * max)];
-                for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(r.nextFloat());
-                Transfers.toDevice(in.address(), h);
-                if (golden != null && Files.exists(Path.of(golden, "bench640_input.pb"))) {
-                    Tensor gi = OnnxReader.readTensorProto(Files.readAllBytes(Path.of(golden, "bench640_input.pb")), "input").getValue();
-                    Tensor go = OnnxReader.readTensorProto(Files.readAllBytes(Path.of(golden, "bench640_output.pb")), "output").getValue();
-                    Transfers.toDevice(inF.address(), gi.floats());
-                    engine.infer(s, DeviceTensor.of(inF, DType.F32, in1), DeviceTensor.of(out, DType.F32, out1));
-                    s.synchronize();
-                    float[] got = new float[(int) perOut];
-                    Transfers.toHost(got, out.address());
-                    double err = Goldens.maxError(got, go.floats());
-                    double boxErr = 0, scoreErr = 0;
-                    int anchors = (int) out1[2];
-                    for (int i = 0; i < got.length; i++) {
-                        double d = Math.abs(got[i] - go.floats()[i]);
-                        if (i < 4 * anchors) boxErr = Math.max(boxErr, d); else scoreErr = Math.max(scoreErr, d);
-                    }
-                    System.out.printf("JAVA_BENCH_CHECK batch=1 precision=%s max_rel_error_vs_onnxruntime=%.3e max_abs_box_px=%.3f max_abs_score=%.4f%n",
-                            dt, err, boxErr, scoreErr);
-                }
-                {
-                    // Graph replay and launch-by-launch must agree on the same input (same algorithms): max batch.
-                    DeviceTensor x = DeviceTensor.of(in, DType.F16, max, in1[1], in1[2], in1[3]);
-                    long[] os = out1.clone();
-                    os[0] = max;
-                    DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
-                    float[][] res = new float[2][];
-                    for (int g = 0; g < 2; g++) {
-                        engine.setGraphsEnabled(g == 1);
-                        engine.infer(s, x, y);
-                        s.synchronize();
-                        res[g] = new float[(int) (perOut * max)];
-                        Transfers.toHost(res[g], out.address());
-                    }
-                    System.out.printf("JAVA_BENCH_CHECK batch=%d graph_replay=%s max_rel_diff_graph_vs_launches=%.3e%n", max,
-                            engine.usesGraph(max) ? "yes" : "no (" + engine.graphStatus(max) + ")", Goldens.maxError(res[1], res[0]));
-                }
-                for (int b : batches) {
-                    DeviceTensor x = DeviceTensor.of(in, DType.F16, b, in1[1], in1[2], in1[3]);
-                    long[] os = out1.clone();
-                    os[0] = b;
-                    DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
-                    for (boolean graphs : new boolean[] {false, true}) {
-                        engine.setGraphsEnabled(graphs);
-                        if (graphs && !engine.usesGraph(b)) {
-                            System.out.printf("JAVA_BENCH_INFO batch=%d graphs=unavailable reason=\"%s\"%n", b, engine.graphStatus(b));
-                            continue;
-                        }
-                        for (int i = 0; i < 10; i++) engine.infer(s, x, y);
-                        s.synchronize();
-                        long w0 = System.nanoTime();
-                        for (int i = 0; i < 5; i++) engine.infer(s, x, y);
-                        s.synchronize();
-                        double per = (System.nanoTime() - w0) / 5e9;
-                        int iters = (int) Math.max(10, seconds / Math.max(per, 1e-6));
-                        e0.record(s);
-                        long h0 = System.nanoTime();
-                        for (int i = 0; i < iters; i++) engine.infer(s, x, y);
-                        long hostNs = System.nanoTime() - h0;
-                        e1.record(s);
-                        e1.synchronize();
-                        float ms = e1.elapsedSince(e0);
-                        double gpuMs = ms / iters, hostMs = hostNs / 1e6 / iters;
-                        System.out.printf("JAVA_BENCH engine=cudnn-%s graphs=%s batch=%d images_per_s=%.1f gpu_ms_per_batch=%.3f"
-                                        + " host_enqueue_ms_per_batch=%.3f host_bound=%s launches=%d enqueues_per_batch=%d iters=%d%n",
-                                precision, graphs ? "on" : "off", b, iters * b / (ms / 1000.0), gpuMs, hostMs,
-                                hostMs >= 0.9 * gpuMs ? "yes" : "no", engine.launchCount(b),
-                                graphs ? 3 : engine.launchCount(b) + 2, iters);
-                    }
+             CudaStream s = CudaStream.create();
+             DeviceBuffer in = pool.allocate(2L * perIn * max, "bench input f16");
+             DeviceBuffer inF = pool.allocate(4L * perIn, "golden input f32");
+             DeviceBuffer out = pool.allocate(4L * perOut * max, "bench output f32")) {
+            Random r = new Random(0);
+            short[] h = new short[(int) (perIn * max)];
+            for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(r.nextFloat());
+            Transfers.toDevice(in.address(), h);
+            for (String layout : layouts) {
+                EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.equals("nhwc"));
+                t0 = System.nanoTime();
+                try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
+                    String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? "nhwc" : "nchw");
+                    System.out.printf("JAVA_BENCH_INFO %s load_ms=%d nhwc_values=%d arena_MiB=%d workspace_MiB=%d pool_used_MiB=%d%n", tag,
+                            (System.nanoTime() - t0) / 1_000_000, engine.nhwcValues(), engine.arenaBytes() >> 20,
+                            engine.workspaceBytes() >> 20, pool.used() >> 20);
+                    run(engine, tag, model, golden, dt, batches, seconds, s, in, inF, out, in1, out1, perOut);
                 }
             }
+        }
+    }
+
+    private static void run(CudnnEngine engine, String tag, OnnxModel model, String golden, DType dt, int[] batches, double seconds,
+                            CudaStream s, DeviceBuffer in, DeviceBuffer inF, DeviceBuffer out, long[] in1, long[] out1,
+                            long perOut) throws Exception {
+        int max = engine.maxBatch();
+        if (golden != null && Files.exists(Path.of(golden, "bench640_input.pb"))) {
+            Tensor gi = OnnxReader.readTensorProto(Files.readAllBytes(Path.of(golden, "bench640_input.pb")), "input").getValue();
+            Tensor go = OnnxReader.readTensorProto(Files.readAllBytes(Path.of(golden, "bench640_output.pb")), "output").getValue();
+            Transfers.toDevice(inF.address(), gi.floats());
+            engine.infer(s, DeviceTensor.of(inF, DType.F32, in1), DeviceTensor.of(out, DType.F32, out1));
+            s.synchronize();
+            float[] got = new float[(int) perOut];
+            Transfers.toHost(got, out.address());
+            double err = Goldens.maxError(got, go.floats());
+            double boxErr = 0, scoreErr = 0;
+            int anchors = (int) out1[2];
+            for (int i = 0; i < got.length; i++) {
+                double d = Math.abs(got[i] - go.floats()[i]);
+                if (i < 4 * anchors) boxErr = Math.max(boxErr, d); else scoreErr = Math.max(scoreErr, d);
+            }
+            System.out.printf("JAVA_BENCH_CHECK %s batch=1 precision=%s max_rel_error_vs_onnxruntime=%.3e max_abs_box_px=%.3f max_abs_score=%.4f%n",
+                    tag, dt, err, boxErr, scoreErr);
+        }
+        {
+            // Graph replay and launch-by-launch must agree on the same input (same algorithms): max batch.
+            DeviceTensor x = DeviceTensor.of(in, DType.F16, max, in1[1], in1[2], in1[3]);
+            long[] os = out1.clone();
+            os[0] = max;
+            DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
+            float[][] res = new float[2][];
+            for (int g = 0; g < 2; g++) {
+                engine.setGraphsEnabled(g == 1);
+                engine.infer(s, x, y);
+                s.synchronize();
+                res[g] = new float[(int) (perOut * max)];
+                Transfers.toHost(res[g], out.address());
+            }
+            System.out.printf("JAVA_BENCH_CHECK %s batch=%d graph_replay=%s max_rel_diff_graph_vs_launches=%.3e%n", tag, max,
+                    engine.usesGraph(max) ? "yes" : "no (" + engine.graphStatus(max) + ")", Goldens.maxError(res[1], res[0]));
+        }
+        try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
+            for (int b : batches) {
+                DeviceTensor x = DeviceTensor.of(in, DType.F16, b, in1[1], in1[2], in1[3]);
+                long[] os = out1.clone();
+                os[0] = b;
+                DeviceTensor y = DeviceTensor.of(out, DType.F32, os);
+                for (boolean graphs : new boolean[] {false, true}) {
+                    engine.setGraphsEnabled(graphs);
+                    if (graphs && !engine.usesGraph(b)) {
+                        System.out.printf("JAVA_BENCH_INFO %s batch=%d graphs=unavailable reason=\"%s\"%n", tag, b, engine.graphStatus(b));
+                        continue;
+                    }
+                    for (int i = 0; i < 10; i++) engine.infer(s, x, y);
+                    s.synchronize();
+                    long w0 = System.nanoTime();
+                    for (int i = 0; i < 5; i++) engine.infer(s, x, y);
+                    s.synchronize();
+                    double per = (System.nanoTime() - w0) / 5e9;
+                    int iters = (int) Math.max(10, seconds / Math.max(per, 1e-6));
+                    e0.record(s);
+                    long h0 = System.nanoTime();
+                    for (int i = 0; i < iters; i++) engine.infer(s, x, y);
+                    long hostNs = System.nanoTime() - h0;
+                    e1.record(s);
+                    e1.synchronize();
+                    float ms = e1.elapsedSince(e0);
+                    double gpuMs = ms / iters, hostMs = hostNs / 1e6 / iters;
+                    System.out.printf("JAVA_BENCH %s graphs=%s batch=%d images_per_s=%.1f gpu_ms_per_batch=%.3f"
+                                    + " host_enqueue_ms_per_batch=%.3f host_bound=%s launches=%d enqueues_per_batch=%d iters=%d%n",
+                            tag, graphs ? "on" : "off", b, iters * b / (ms / 1000.0), gpuMs, hostMs,
+                            hostMs >= 0.9 * gpuMs ? "yes" : "no", engine.launchCount(b),
+                            graphs ? 3 : engine.launchCount(b) + 2, iters);
+                }
+            }
+        }
+        engine.setGraphsEnabled(true);
+        List<CudnnEngine.LaunchTime> prof = engine.profile(s, max, 5);
+        Map<String, double[]> byKind = new LinkedHashMap<>();
+        double total = 0;
+        for (CudnnEngine.LaunchTime t : prof) {
+            double[] a = byKind.computeIfAbsent(t.kind(), k -> new double[2]);
+            a[0] += t.ms();
+            a[1]++;
+            total += t.ms();
+        }
+        List<Map.Entry<String, double[]>> kinds = new ArrayList<>(byKind.entrySet());
+        kinds.sort(Comparator.comparingDouble((Map.Entry<String, double[]> e) -> -e.getValue()[0]));
+        System.out.printf("JAVA_PROFILE %s batch=%d launches=%d sum_ms=%.3f (events around each launch)%n", tag, max, prof.size(), total);
+        for (Map.Entry<String, double[]> e : kinds) {
+            System.out.printf("JAVA_PROFILE %s batch=%d kind=%s launches=%d ms=%.3f share=%.1f%%%n", tag, max, e.getKey(),
+                    (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total);
+        }
+        List<CudnnEngine.LaunchTime> top = new ArrayList<>(prof);
+        top.sort(Comparator.comparingDouble(t -> -t.ms()));
+        for (CudnnEngine.LaunchTime t : top.subList(0, Math.min(12, top.size()))) {
+            System.out.printf("JAVA_PROFILE %s batch=%d top kind=%s node=%s ms=%.3f%n", tag, max, t.kind(), t.node(), t.ms());
         }
     }
 }

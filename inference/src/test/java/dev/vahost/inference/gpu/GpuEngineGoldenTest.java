@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * on the GPU with UnsupportedModelException (cuDNN's legacy API pads symmetrically). Each case runs
  * twice on the same engine: by CUDA graph replay (which must have been captured wherever the plan
  * has launches) and launch by launch, with the outputs poisoned with NaN in between so that a stale
- * result cannot pass.
+ * result cannot pass. Every case runs with NCHW storage and with channels-last storage (the engine's
+ * fp16 default); single-operator models then run their operator on NHWC values, the model's input
+ * and output permuted on the way in and out. A channels-last engine must not silently fall back.
  */
 @Tag("gpu")
 class GpuEngineGoldenTest {
@@ -54,18 +56,20 @@ class GpuEngineGoldenTest {
     static List<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
         for (Goldens.Case c : Goldens.cases()) {
-            r.add(Arguments.of(c, DType.F32));
-            r.add(Arguments.of(c, DType.F16));
+            for (String layout : new String[] {"NCHW", "NHWC"}) {
+                r.add(Arguments.of(c, DType.F32, layout));
+                r.add(Arguments.of(c, DType.F16, layout));
+            }
         }
         return r;
     }
 
-    @ParameterizedTest(name = "{0} {1}")
+    @ParameterizedTest(name = "{0} {1} {2}")
     @MethodSource("cases")
-    void matchesOnnxruntime(Goldens.Case c, DType precision) {
+    void matchesOnnxruntime(Goldens.Case c, DType precision, String layout) {
         OnnxModel model = Goldens.model(c.model());
         int batch = (int) Goldens.tensor(c.inputs().get(0)).dim(0);
-        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0]);
+        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.equals("NHWC"));
         boolean asymmetric = c.note().contains("pads [top,left,bottom,right] = [0,0,1,1]") || c.name().contains("same_upper");
         CudnnEngine engine;
         try {
@@ -74,6 +78,7 @@ class GpuEngineGoldenTest {
             assertTrue(asymmetric, c.name() + " refused on the GPU: " + e.getMessage());
             return;
         }
+        assertEquals(layout.equals("NHWC"), engine.channelsLast(), c.name() + " " + precision + " " + layout + ": layout fell back");
         List<DeviceBuffer> bufs = new ArrayList<>();
         try (engine; CudaStream s = CudaStream.create()) {
             DeviceTensor[] in = new DeviceTensor[c.inputs().size()];
@@ -111,7 +116,7 @@ class GpuEngineGoldenTest {
                     float[] exp = Goldens.tensor(c.outputs().get(o)).floats();
                     double err = Goldens.maxError(got, exp);
                     int w = Goldens.worstIndex(got, exp);
-                    assertTrue(err <= tol, c.name() + " " + precision + " " + mode + " output " + o + ": error " + err + " > " + tol
+                    assertTrue(err <= tol, c.name() + " " + precision + " " + layout + " (" + engine.nhwcValues() + " values NHWC) " + mode + " output " + o + ": error " + err + " > " + tol
                             + " at " + w + " (gpu " + got[w] + ", onnxruntime " + exp[w] + ")");
                 }
             }

@@ -59,6 +59,9 @@ class TestDetectorGpuTest {
                     Transfers.toDevice(inH.address(), h);
                     float tol = precision == DType.F32 ? 1e-3f : 2e-2f;
                     assertTrue(engine.usesGraph(16), precision + " batch 16: " + engine.graphStatus(16));
+                    // fp16 engines are channels-last by default; a silent fallback to NCHW would go unnoticed otherwise.
+                    assertEquals(precision == DType.F16, engine.channelsLast(), precision + " layout");
+                    if (precision == DType.F16) assertTrue(engine.nhwcValues() > 10, "NHWC values: " + engine.nhwcValues());
                     for (DType inType : new DType[] {DType.F32, DType.F16}) {
                         DeviceTensor x = DeviceTensor.of(inType == DType.F32 ? in : inH, inType, 16, 3, 320, 320);
                         DeviceTensor y = DeviceTensor.of(out, DType.F32, 16, 7, 2000);
