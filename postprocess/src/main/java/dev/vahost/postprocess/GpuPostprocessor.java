@@ -62,11 +62,18 @@ public final class GpuPostprocessor implements AutoCloseable {
 
     /**
      * The last batch's detections; call after synchronising the stream given to {@link #submit}.
+     * Should the batch's completion marker still be unreached, waits for it (up to 10 s; see
+     * {@link #lateMarkers}).
      *
-     * @throws IllegalStateException when the batch has not completed or nothing was submitted
+     * @throws IllegalStateException when nothing was submitted, or the batch did not complete within 10 s
      */
     public synchronized BatchDetections results() {
         return engine.results();
+    }
+
+    /** Batches whose completion marker was not yet reached when {@link #results} was called (after the caller's sync). */
+    public synchronized long lateMarkers() {
+        return engine.lateMarkers();
     }
 
     /** Device bytes held by this postprocessor. */

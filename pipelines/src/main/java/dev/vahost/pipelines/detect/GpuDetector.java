@@ -36,13 +36,13 @@ public final class GpuDetector extends DeviceFrameDetector {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /**
-     * CUDA graphs in the engine: off by default in the service. The service is bound by NVDEC
-     * (4,870 fps with or without them), and with graph replay on, the first batch of the H200 run of
-     * 2026-11-21 found the NMS results' completion event not reached after the stream was
-     * synchronised; not understood yet, so not used here ({@code -Dvahost.engineGraphs=true} turns
-     * them on for diagnosis).
+     * CUDA graphs in the engine: on unless {@code -Dvahost.engineGraphs=false}. Earlier the service
+     * ran without them because, on the H200, the first batch once found the NMS results' completion
+     * marker unreached right after the stream was synchronised; the postprocessor now waits for that
+     * marker itself (it is ordered after the results copy) and counts such batches
+     * ({@link #lateMarkers()}).
      */
-    static final boolean ENGINE_GRAPHS = Boolean.getBoolean("vahost.engineGraphs");
+    static final boolean ENGINE_GRAPHS = !"false".equalsIgnoreCase(System.getProperty("vahost.engineGraphs", "true"));
 
     private final ModelSpec spec;
     private final DevicePool pool;
@@ -168,23 +168,23 @@ public final class GpuDetector extends DeviceFrameDetector {
     private void recover() {
         try {
             stream.synchronize();
-            int q = jcuda.driver.JCudaDriver.cuStreamQuery(stream.handle());
-            LOG.warn("recovering after a failed batch: stream query after synchronize = {}", jcuda.driver.CUresult.stringFor(q));
-            Thread.sleep(50);
-            post.results();
-            LOG.warn("recovering after a failed batch: the results became available 50 ms after the synchronize");
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("recovering after a failed batch: {}; replacing the postprocessor", e.getMessage());
+            LOG.warn("recovering after a failed batch: {}", e.getMessage());
         }
+        lateMarkersBefore += post.lateMarkers();
         try {
             post.close();
         } catch (RuntimeException ignored) {
             // its memory goes back to the pool either way
         }
         post = GpuPostprocessor.create(shapes.decoder(spec), shapes.nms(spec), maxBatch, pool);
+    }
+
+    private long lateMarkersBefore;
+
+    /** Batches whose results were not yet complete right after the stream sync (waited for; see {@link GpuPostprocessor#lateMarkers}). */
+    public long lateMarkers() {
+        return lateMarkersBefore + post.lateMarkers();
     }
 
     /**
@@ -197,8 +197,10 @@ public final class GpuDetector extends DeviceFrameDetector {
 
     @Override
     public String describe() {
+        String layout = engine instanceof CudnnEngine c ? (c.channelsLast() ? ", NHWC" : ", NCHW") + ", CUDA graphs "
+                + (c.usesGraph(maxBatch) ? "on" : "off") : "";
         return "GPU path: " + spec.name() + ", input " + pre.config().width() + "x" + pre.config().height() + " fp16, max batch "
-                + maxBatch + ", on " + Cuda.describeDevice();
+                + maxBatch + layout + ", on " + Cuda.describeDevice();
     }
 
     @Override

@@ -209,13 +209,42 @@ public final class PostprocessEngine implements AutoCloseable {
         }
     }
 
+    private long lateMarkers;
+
+    /**
+     * Waits (bounded) for the batch's end marker, which is ordered after the results copy. Callers
+     * synchronise the stream before {@link #results}, so the marker should already be reached; on the
+     * H200 (driver 580, CUDA 13), in the service with the engine replaying CUDA graphs on the same
+     * stream, it was once seen unreached right after cuStreamSynchronize returned and reached shortly
+     * after. Waiting for the marker itself keeps the results correct either way; each occurrence is
+     * counted ({@link #lateMarkers}) and the first one logged.
+     */
+    private void awaitMarker() {
+        long t0 = System.nanoTime(), deadline = t0 + 10_000_000_000L;
+        while (!backend.isDone()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("results(): the batch's completion marker was not reached within 10 s;"
+                        + " was the stream passed to submit() synchronised?");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+        }
+        if (lateMarkers++ == 0) {
+            org.slf4j.LoggerFactory.getLogger(PostprocessEngine.class).warn("results(): the completion marker was reached {} us after"
+                    + " results() was called (the stream had been synchronised); waited for it (counted in lateMarkers())",
+                    (System.nanoTime() - t0) / 1000);
+        }
+    }
+
+    /** Batches whose completion marker was not yet reached when {@link #results} was called. */
+    public long lateMarkers() {
+        return lateMarkers;
+    }
+
     /** The detections of the last submitted batch; the stream must have been synchronised. */
     public BatchDetections results() {
         if (closed) throw new IllegalStateException("postprocessor is closed");
         if (!inFlight) throw new IllegalStateException("no batch submitted since the last results()");
-        if (!backend.isDone()) {
-            throw new IllegalStateException("results() before the batch completed: synchronise the stream passed to submit() first");
-        }
+        if (!backend.isDone()) awaitMarker();
         inFlight = false;
         ByteBuffer bb = resultView;
         int n = inFlightImages;
