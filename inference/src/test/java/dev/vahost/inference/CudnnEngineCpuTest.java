@@ -49,6 +49,17 @@ class CudnnEngineCpuTest {
     }
 
     @Test
+    void channelsLastIsTheFp16DefaultAndSurvivesTheWithers() {
+        assertTrue(EngineConfig.fp16(8).channelsLast());
+        assertFalse(EngineConfig.fp32(8).channelsLast());
+        assertTrue(new EngineConfig(8, dev.vahost.nvmm.DType.F16, 0, false, null).channelsLast());
+        assertFalse(new EngineConfig(8, dev.vahost.nvmm.DType.F32, 0, false, null).channelsLast());
+        EngineConfig c = EngineConfig.fp16(8).withChannelsLast(false).withGraphs(false).withTune(false).withTuneBatches(2);
+        assertFalse(c.channelsLast());
+        assertTrue(EngineConfig.fp32(8).withChannelsLast(true).withTuneBatches(1).channelsLast());
+    }
+
+    @Test
     void allUnitShapeBecomesOneElement() {
         long[][] c = CudnnEngine.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
         assertArrayEquals(new long[] {1}, c[0]);

@@ -58,6 +58,7 @@ class ServiceGpuTest {
                 return s.status().stream().allMatch(x -> x.framesProcessed() >= 300);
             });
             System.out.println(Main.summary(s.status()));
+            System.out.println("engine: " + det.describe());
         }
         Transfers.Counts d = Transfers.counts().minus(before);
         resultBytes = det.resultBytesToHost();
@@ -66,8 +67,7 @@ class ServiceGpuTest {
             assertTrue(e.getValue().recall() >= 0.9, e.getKey() + ": " + e.getValue());
             assertTrue(e.getValue().precision() >= 0.9, e.getKey() + ": " + e.getValue());
         }
-        System.out.println("engine: " + det.describe() + "; batches whose results were not complete right after the stream sync"
-                + " (waited for): " + det.lateMarkers());
+        System.out.println("batches whose results were not complete right after the stream sync (waited for): " + det.lateMarkers());
         System.out.println("device->host: " + d.bytesToHost() + " bytes in " + d.copiesToHost() + " copies, of which final detections "
                 + resultBytes + "; host->device: " + d.bytesToDevice() + " bytes in " + d.copiesToDevice() + " copies (tables)");
         assertEquals(resultBytes, d.bytesToHost(), "device->host bytes other than the final detections (frame data?)");

@@ -90,6 +90,10 @@ public final class CudaStream implements AutoCloseable {
                 if (!all && !p.event().isComplete()) {
                     return true;
                 }
+                // After cuStreamSynchronize every event is normally complete; on the H200 (driver 580)
+                // a marker recorded after a CUDA graph replay was seen unreached for ~0.1 ms after it.
+                // Release nothing before its own event says so.
+                if (all) p.event().synchronize();
                 pending.poll();
                 spareEvents.add(p.event());
             }
