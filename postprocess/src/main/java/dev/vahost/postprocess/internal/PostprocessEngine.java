@@ -202,6 +202,7 @@ public final class PostprocessEngine implements AutoCloseable {
             backend.markDone(stream);
             dirty = false;
             inFlight = true;
+            submitted++;
             inFlightImages = n;
         } catch (RuntimeException e) {
             uploadedImages = -1;
@@ -209,7 +210,7 @@ public final class PostprocessEngine implements AutoCloseable {
         }
     }
 
-    private long lateMarkers;
+    private long lateMarkers, submitted;
 
     /**
      * Waits (bounded) for the batch's end marker, which is ordered after the results copy. Callers
@@ -221,6 +222,10 @@ public final class PostprocessEngine implements AutoCloseable {
      */
     private void awaitMarker() {
         long t0 = System.nanoTime(), deadline = t0 + 10_000_000_000L;
+        // Diagnosis: were the results already in host memory while the marker was unreached?
+        ByteBuffer view = resultView.duplicate();
+        byte[] before = new byte[Math.min(view.remaining(), 1 << 16)];
+        view.get(before);
         while (!backend.isDone()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("results(): the batch's completion marker was not reached within 10 s;"
@@ -228,10 +233,14 @@ public final class PostprocessEngine implements AutoCloseable {
             }
             java.util.concurrent.locks.LockSupport.parkNanos(20_000);
         }
-        if (lateMarkers++ == 0) {
-            org.slf4j.LoggerFactory.getLogger(PostprocessEngine.class).warn("results(): the completion marker was reached {} us after"
-                    + " results() was called (the stream had been synchronised); waited for it (counted in lateMarkers())",
-                    (System.nanoTime() - t0) / 1000);
+        long waited = (System.nanoTime() - t0) / 1000;
+        byte[] after = new byte[before.length];
+        resultView.duplicate().get(after);
+        if (lateMarkers++ < 3) {
+            org.slf4j.LoggerFactory.getLogger(PostprocessEngine.class).warn("results(): batch {} of this postprocessor: the completion"
+                    + " marker was reached {} us after results() was called (the stream had been synchronised); waited for it"
+                    + " (counted in lateMarkers()); the first {} result bytes {} while waiting", submitted, waited, before.length,
+                    java.util.Arrays.equals(before, after) ? "did not change" : "CHANGED");
         }
     }
 
