@@ -134,6 +134,7 @@ public final class GpuDetector extends DeviceFrameDetector {
             w[i] = im.width();
             h[i] = im.height();
         }
+        batches.incrementAndGet();
         DeviceTensor in = input.narrow(0, n), out = output.narrow(0, n);
         try {
             pre.submit(stream, images, null, in, placed);
@@ -181,6 +182,12 @@ public final class GpuDetector extends DeviceFrameDetector {
     }
 
     private long lateMarkersBefore;
+    private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Batches submitted to {@link #detect} so far. */
+    public long batches() {
+        return batches.get();
+    }
 
     /** Batches whose results were not yet complete right after the stream sync (waited for; see {@link GpuPostprocessor#lateMarkers}). */
     public long lateMarkers() {

@@ -113,6 +113,10 @@ public final class ServiceBench {
                     dropped, failed);
         }
         long frameBytes = Transfers.bytesToHost() - hostAll0 - (det instanceof GpuDetector g ? g.resultBytesToHost() : 0);
+        if (det instanceof GpuDetector g) {
+            System.out.printf(Locale.ROOT, "N=%d: %d of %d batches found their results' completion marker unreached right after the"
+                    + " stream sync (waited for it)%n", n, g.lateMarkers(), g.batches());
+        }
         return new Row(row.mode(), row.n(), row.agg(), row.min(), row.max(), row.memMiB(), row.cpu(), row.hostBytesPerFrame(),
                 frameBytes, row.dropped(), row.failed());
     }
