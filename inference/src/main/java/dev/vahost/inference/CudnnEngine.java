@@ -92,6 +92,12 @@ public final class CudnnEngine implements InferenceEngine {
     private final Layouts layouts;
     private final Map<Integer, Long> convTemps = new HashMap<>(); // step index -> arena offset of its layout temporary
     private final Map<Object, Long> uploadedNhwc = new IdentityHashMap<>();
+    /**
+     * How NHWC 1x1 convolutions run: "auto" (time cuDNN and cuBLAS at plan time, keep the faster),
+     * "gemm" or "cudnn" (forced: tests and diagnosis). System property {@code vahost.inference.pointwiseConv},
+     * read when the engine is built.
+     */
+    private final String pointwiseConv = System.getProperty("vahost.inference.pointwiseConv", "auto");
     private long cudnn, cublas;
     private long arena;
     private long[] offsets;          // arena offset per value id (roots only), -1 for constants
@@ -111,6 +117,9 @@ public final class CudnnEngine implements InferenceEngine {
         this.glue = KernelModule.load("inference", "glue");
         this.maxPlan = model.plan(config.maxBatch());
         this.layouts = config.channelsLast() ? Layouts.channelsLast(maxPlan) : Layouts.allNchw(maxPlan);
+        if (!List.of("auto", "gemm", "cudnn").contains(pointwiseConv)) {
+            throw new IllegalArgumentException("vahost.inference.pointwiseConv must be auto, gemm or cudnn, got '" + pointwiseConv + "'");
+        }
         this.graphsEnabled = config.graphs();
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
@@ -173,7 +182,9 @@ public final class CudnnEngine implements InferenceEngine {
         Cublas.check(Cublas.cublasCreate_v2(h), "cublasCreate_v2");
         cublas = h[0];
         destroyers.add(() -> Cublas.cublasDestroy_v2(cublas));
-        if (maxPlan.steps.stream().anyMatch(st -> st instanceof Step.MatMul)) {
+        boolean pointwiseNhwc = maxPlan.steps.stream().anyMatch(st -> st instanceof Step.Conv c && c.kh() == 1 && c.kw() == 1
+                && layouts.nhwc(c.in()) && layouts.nhwc(c.out()));
+        if (pointwiseNhwc || maxPlan.steps.stream().anyMatch(st -> st instanceof Step.MatMul)) {
             // cuBLAS's own workspace would be allocated on first use, which graph capture forbids; 32 MiB is
             // NVIDIA's recommendation for Hopper.
             cublasWorkspaceBytes = 32L << 20;
@@ -212,9 +223,11 @@ public final class CudnnEngine implements InferenceEngine {
             boundStream = null;
         }
         for (GpuPlan p : plans.values()) p.capture();
-        LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} launches per batch of {}, arena {} MiB,"
-                        + " workspace {} MiB, pool {} used {} MiB, plan built in {} ms; CUDA graphs: {}", model.name(),
-                Cuda.describeDevice(), config.maxBatch(), dtype, layouts.count(), maxPlan.names.length,
+        GpuPlan top = plans.get(config.maxBatch());
+        LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM at batch {},"
+                        + " {} launches per batch of {}, arena {} MiB, workspace {} MiB, pool {} used {} MiB, plan built in {} ms;"
+                        + " CUDA graphs: {}", model.name(), Cuda.describeDevice(), config.maxBatch(), dtype, layouts.count(),
+                maxPlan.names.length, top.convs.stream().filter(c -> c.useGemm).count(), top.convs.size(), config.maxBatch(),
                 plans.get(config.maxBatch()).launches.size(), config.maxBatch(), arenaBytes >> 20,
                 workspaceBytes >> 20, pool.name(), pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000, graphSummary());
     }
@@ -831,7 +844,7 @@ public final class CudnnEngine implements InferenceEngine {
             ConvCall call = new ConvCall(this, c, inNhwc, y, tune, s);
             convs.add(call);
             workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
-            add("conv", c.node(), call);
+            add(call.useGemm ? "conv1x1-gemm" : "conv", c.node(), call);
             if (c.bias() != null || c.act() != Act.NONE) {
                 long n = (long) c.n() * c.k() * c.oh() * c.ow(), plane = inNhwc ? 1 : (long) c.oh() * c.ow();
                 long bias = c.bias() == null ? 0L : uploadF32(c.bias(), c.bias().floats(), "bias of " + c.node());
@@ -859,7 +872,7 @@ public final class CudnnEngine implements InferenceEngine {
         final String node, where;
         final long xDesc, wDesc, yDesc, convDesc, x, w, y;
         final int algo, math;
-        final long wsBytes;
+        long wsBytes;
         long ws;
 
         ConvCall(GpuPlan gp, Step.Conv c, boolean nhwc, long yAddress, boolean tune, CudaStream s) {
@@ -967,9 +980,42 @@ public final class CudnnEngine implements InferenceEngine {
             Cudnn.check(Cudnn.Cnn.cudnnSetConvolutionMathType(convDesc, chosenMath), "cudnnSetConvolutionMathType " + where);
             algo = chosen;
             math = chosenMath;
-            wsBytes = mem;
             ws = workspace;
+            // A 1x1, stride-1, unpadded, ungrouped NHWC convolution is the GEMM Y[NHW, K] = X[NHW, C]·Wᵀ.
+            // cuDNN's NHWC kernels for these were measured several times slower than memory speed on the
+            // H200, so both are timed here on the real buffers and the faster one is kept.
+            gemmShape = nhwc && c.kh() == 1 && c.kw() == 1 && c.sh() == 1 && c.sw() == 1 && c.pt() == 0 && c.pl() == 0
+                    && c.groups() == 1 && c.oh() == c.h() && c.ow() == c.w() && cublasWorkspace != 0
+                    && (long) c.n() * c.oh() * c.ow() <= Integer.MAX_VALUE;
+            gemmM = c.n() * c.oh() * c.ow();
+            gemmK = c.k();
+            gemmC = c.c();
+            boolean gemm = false;
+            wsBytes = mem;
+            if (gemmShape && !pointwiseConv.equals("cudnn")) {
+                double cudnnMs = pointwiseConv.equals("gemm") ? Double.NaN : time(s, this::runCudnn), gemmMs = time(s, this::runGemm);
+                gemm = pointwiseConv.equals("gemm") || gemmMs < cudnnMs;
+                LOG.debug("{}: cuDNN algo {} {} ms, cuBLAS GEMM {} ms -> {}", where, algo, cudnnMs, gemmMs, gemm ? "GEMM" : "cuDNN");
+            }
+            useGemm = gemm;
+            if (gemm) wsBytes = 0; // the workspace the engine allocates need not cover this convolution
             LOG.debug("{}: algo {} math {} workspace {} B", where, algo, math, mem);
+        }
+
+        final boolean gemmShape, useGemm;
+        final int gemmM, gemmK, gemmC;
+
+        /** Mean ms of {@code r} over 10 runs after 2 warm-ups, by CUDA events on {@code s}. */
+        private double time(CudaStream s, java.util.function.Consumer<CudaStream> r) {
+            try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
+                r.accept(s);
+                r.accept(s);
+                e0.record(s);
+                for (int i = 0; i < 10; i++) r.accept(s);
+                e1.record(s);
+                e1.synchronize();
+                return e1.elapsedSince(e0) / 10.0;
+            }
         }
 
         /**
@@ -998,6 +1044,19 @@ public final class CudnnEngine implements InferenceEngine {
 
         @Override
         public void run(CudaStream s) {
+            if (useGemm) runGemm(s);
+            else runCudnn(s);
+        }
+
+        void runGemm(CudaStream s) {
+            // Column-major view: Yᵀ[K, M] = (W as [C, K])ᵀ · Xᵀ[C, M]; W is KRSC = [K, C] row-major.
+            int ty = dtype == DType.F16 ? Cublas.CUDA_R_16F : Cublas.CUDA_R_32F;
+            Cublas.check(Cublas.cublasGemmStridedBatchedEx(cublas, Cublas.CUBLAS_OP_T, Cublas.CUBLAS_OP_N, gemmK, gemmM, gemmC, one,
+                    w, ty, gemmC, 0, x, ty, gemmC, 0, zero, y, ty, gemmK, 0, 1, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
+                    "cublasGemmStridedBatchedEx(" + where + " as GEMM)");
+        }
+
+        void runCudnn(CudaStream s) {
             int st = Cudnn.Cnn.cudnnConvolutionForward(cudnn, one, xDesc, x, wDesc, w, convDesc, algo, wsBytes == 0 ? 0 : ws,
                     wsBytes, zero, yDesc, y);
             if (st != Cudnn.CUDNN_STATUS_SUCCESS) {
@@ -1102,30 +1161,30 @@ public final class CudnnEngine implements InferenceEngine {
     public record LaunchTime(String kind, String node, double ms) {}
 
     /**
-     * Times every launch of the plan at {@code batch} on {@code s} with CUDA events around each
-     * (launch by launch, no graph; the arena's current contents as input), averaged over
-     * {@code repeats} runs after one warm-up. For diagnosis and benchmarks: the events add a little
-     * time to each launch, and back-to-back launches overlap their tails in normal runs.
+     * Times every launch of the plan at {@code batch} on {@code s}: each launch is repeated
+     * {@code repeats} times back to back between two CUDA events (so the events' own cost is spread),
+     * after one warm-up run of the whole plan. For diagnosis and benchmarks: launches run in
+     * isolation with warm caches, and in-place ones (bias + activation) see their own output again,
+     * so the arena holds garbage afterwards (the next {@link #infer} recomputes everything from its input).
      */
     public synchronized List<LaunchTime> profile(CudaStream s, int batch, int repeats) {
         GpuPlan p = plan(batch);
         Cuda.ensureCurrent();
         if (lastStream != null && lastStream != s && lastDone != null) lastDone.synchronize();
         int n = p.launches.size();
-        CudaEvent[] ev = new CudaEvent[n + 1];
+        CudaEvent[] ev = new CudaEvent[2];
         double[] ms = new double[n];
         try {
-            for (int i = 0; i <= n; i++) ev[i] = CudaEvent.timing();
+            for (int i = 0; i < 2; i++) ev[i] = CudaEvent.timing();
             setStream(s);
             for (Launch l : p.launches) l.run(s);
-            for (int r = 0; r < repeats; r++) {
+            for (int i = 0; i < n; i++) {
+                Launch l = p.launches.get(i);
                 ev[0].record(s);
-                for (int i = 0; i < n; i++) {
-                    p.launches.get(i).run(s);
-                    ev[i + 1].record(s);
-                }
-                ev[n].synchronize();
-                for (int i = 0; i < n; i++) ms[i] += ev[i + 1].elapsedSince(ev[i]);
+                for (int r = 0; r < repeats; r++) l.run(s);
+                ev[1].record(s);
+                ev[1].synchronize();
+                ms[i] = ev[1].elapsedSince(ev[0]);
             }
             if (lastDone == null) lastDone = CudaEvent.marker();
             lastDone.record(s); // the arena was written on s

@@ -31,8 +31,9 @@ import dev.vahost.nvmm.cuda.Transfers;
  * tools/detector/bench_model.py), the same batch sizes as the PyTorch baseline of the same run:
  * input F16 [B, 3, 640, 640] already on the GPU (as PyTorch's bench), output F32, CUDA events
  * around back-to-back infers after warm-up, algorithms tuned at load for every batch measured.
- * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc}: NCHW everywhere, or
- * channels-last where the graph allows). Each batch size is measured twice on the same engine (same
+ * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc-cudnn,nhwc}: NCHW
+ * everywhere, or channels-last where the graph allows with 1x1 convolutions by cuDNN only, or by the
+ * faster of cuDNN and a cuBLAS GEMM timed at load). Each batch size is measured twice on the same engine (same
  * algorithms, same buffers): launch by launch ({@code graphs=off}) and by CUDA graph replay
  * ({@code graphs=on}). Per line: images/s and GPU ms per batch from the events (the stream's
  * throughput: when the host enqueues more slowly than the GPU runs, this is the host's pace, flagged
@@ -43,14 +44,14 @@ import dev.vahost.nvmm.cuda.Transfers;
  * bench640_output.pb). Prints "JAVA_BENCH ..." lines.
  *
  *   java -cp CP dev.vahost.inference.bench.InferenceBench --model bench640.onnx [--golden-dir DIR]
- *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc]
+ *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc-cudnn,nhwc]
  */
 public final class InferenceBench {
     public static void main(String[] args) throws Exception {
         String modelPath = null, golden = null, precision = "f16";
         int[] batches = {1, 8, 32};
         double seconds = 1.5;
-        List<String> layouts = List.of("nchw", "nhwc");
+        List<String> layouts = List.of("nchw", "nhwc-cudnn", "nhwc");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> modelPath = args[++i];
@@ -64,7 +65,9 @@ public final class InferenceBench {
         }
         if (modelPath == null) throw new IllegalArgumentException("--model is required");
         for (String l : layouts) {
-            if (!l.equals("nchw") && !l.equals("nhwc")) throw new IllegalArgumentException("--layouts: nchw or nhwc, got " + l);
+            if (!List.of("nchw", "nhwc", "nhwc-cudnn").contains(l)) {
+                throw new IllegalArgumentException("--layouts: nchw, nhwc or nhwc-cudnn, got " + l);
+            }
         }
         long t0 = System.nanoTime();
         OnnxModel model = OnnxModel.load(Path.of(modelPath));
@@ -84,10 +87,12 @@ public final class InferenceBench {
             for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(r.nextFloat());
             Transfers.toDevice(in.address(), h);
             for (String layout : layouts) {
-                EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.equals("nhwc"));
+                EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"));
+                // nhwc-cudnn: 1x1 convolutions by cuDNN only (nhwc: the faster of cuDNN and cuBLAS, timed at load)
+                System.setProperty("vahost.inference.pointwiseConv", layout.equals("nhwc-cudnn") ? "cudnn" : "auto");
                 t0 = System.nanoTime();
                 try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
-                    String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? "nhwc" : "nchw");
+                    String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? layout : "nchw");
                     System.out.printf("JAVA_BENCH_INFO %s load_ms=%d nhwc_values=%d arena_MiB=%d workspace_MiB=%d pool_used_MiB=%d%n", tag,
                             (System.nanoTime() - t0) / 1_000_000, engine.nhwcValues(), engine.arenaBytes() >> 20,
                             engine.workspaceBytes() >> 20, pool.used() >> 20);
@@ -172,7 +177,7 @@ public final class InferenceBench {
             }
         }
         engine.setGraphsEnabled(true);
-        List<CudnnEngine.LaunchTime> prof = engine.profile(s, max, 5);
+        List<CudnnEngine.LaunchTime> prof = engine.profile(s, max, 20);
         Map<String, double[]> byKind = new LinkedHashMap<>();
         double total = 0;
         for (CudnnEngine.LaunchTime t : prof) {
@@ -183,7 +188,8 @@ public final class InferenceBench {
         }
         List<Map.Entry<String, double[]>> kinds = new ArrayList<>(byKind.entrySet());
         kinds.sort(Comparator.comparingDouble((Map.Entry<String, double[]> e) -> -e.getValue()[0]));
-        System.out.printf("JAVA_PROFILE %s batch=%d launches=%d sum_ms=%.3f (events around each launch)%n", tag, max, prof.size(), total);
+        System.out.printf("JAVA_PROFILE %s batch=%d launches=%d sum_ms=%.3f (each launch alone, 20 repeats between events)%n", tag, max,
+                prof.size(), total);
         for (Map.Entry<String, double[]> e : kinds) {
             System.out.printf("JAVA_PROFILE %s batch=%d kind=%s launches=%d ms=%.3f share=%.1f%%%n", tag, max, e.getKey(),
                     (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total);

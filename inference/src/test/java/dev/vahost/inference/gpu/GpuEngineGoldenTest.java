@@ -56,7 +56,7 @@ class GpuEngineGoldenTest {
     static List<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
         for (Goldens.Case c : Goldens.cases()) {
-            for (String layout : new String[] {"NCHW", "NHWC"}) {
+            for (String layout : new String[] {"NCHW", "NHWC", "NHWC-gemm"}) {
                 r.add(Arguments.of(c, DType.F32, layout));
                 r.add(Arguments.of(c, DType.F16, layout));
             }
@@ -69,16 +69,20 @@ class GpuEngineGoldenTest {
     void matchesOnnxruntime(Goldens.Case c, DType precision, String layout) {
         OnnxModel model = Goldens.model(c.model());
         int batch = (int) Goldens.tensor(c.inputs().get(0)).dim(0);
-        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.equals("NHWC"));
+        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.startsWith("NHWC"));
         boolean asymmetric = c.note().contains("pads [top,left,bottom,right] = [0,0,1,1]") || c.name().contains("same_upper");
         CudnnEngine engine;
+        // NHWC-gemm: every NHWC 1x1 convolution as a cuBLAS GEMM (in "NHWC" the faster of the two is taken).
+        System.setProperty("vahost.inference.pointwiseConv", layout.equals("NHWC-gemm") ? "gemm" : "auto");
         try {
             engine = CudnnEngine.load(model, cfg, pool);
         } catch (UnsupportedModelException e) {
             assertTrue(asymmetric, c.name() + " refused on the GPU: " + e.getMessage());
             return;
+        } finally {
+            System.clearProperty("vahost.inference.pointwiseConv");
         }
-        assertEquals(layout.equals("NHWC"), engine.channelsLast(), c.name() + " " + precision + " " + layout + ": layout fell back");
+        assertEquals(layout.startsWith("NHWC"), engine.channelsLast(), c.name() + " " + precision + " " + layout + ": layout fell back");
         List<DeviceBuffer> bufs = new ArrayList<>();
         try (engine; CudaStream s = CudaStream.create()) {
             DeviceTensor[] in = new DeviceTensor[c.inputs().size()];
