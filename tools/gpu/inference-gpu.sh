@@ -25,16 +25,7 @@ work=$(mktemp -d /tmp/inference-gpu.XXXXXX)
 log="$OUT/inference-gpu.txt"
 status=0
 
-step() {  # step NAME TIMEOUT_S COMMAND...
-  local name=$1 limit=$2; shift 2
-  echo "=== $name ($(date -u +%H:%M:%S), limit ${limit}s): $*"
-  local t0=$SECONDS
-  timeout --kill-after=10 "$limit" "$@"
-  local rc=$?
-  echo "=== $name: exit $rc after $((SECONDS - t0)) s"
-  [ $rc -eq 0 ] || status=1
-  return 0
-}
+source "$(dirname "$0")/steps.sh"
 
 {
   echo "=== environment"

@@ -21,16 +21,7 @@ done
 console=$(ls .device/app/junit-platform-console-standalone-*.jar | head -1)
 log="$OUT/service-gpu.txt"
 status=0
-step() {  # step NAME TIMEOUT_S COMMAND...
-  local name=$1 limit=$2; shift 2
-  echo "=== $name ($(date -u +%H:%M:%S), limit ${limit}s)"
-  local t0=$SECONDS
-  timeout --kill-after=10 "$limit" "$@"
-  local rc=$?
-  echo "=== $name: exit $rc after $((SECONDS - t0)) s"
-  [ $rc -eq 0 ] || status=1
-  return 0
-}
+source "$(dirname "$0")/steps.sh"
 {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1
   step "GPU tests (postprocess, pipelines)" 240 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \

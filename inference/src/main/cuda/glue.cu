@@ -136,11 +136,21 @@ __device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n
 extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
 extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
 
-// Strided copy with type conversion: for every index of shape, y[yo + idx.yStrides] = x[xo + idx.xStrides].
+// Strided copy: for every index of shape, y[yo + idx.yStrides] = x[xo + idx.xStrides].
 // meta = shape[rank], xStrides[rank], yStrides[rank], xOffset, yOffset (elements). Transpose, Slice,
 // Split, Concat, layout and dtype conversion of the engine's input and outputs. The 32-bit variant
 // needs every address below 2^31 elements as well: the engine passes the largest reach as "span".
-template <typename I, typename A, typename B>
+// Convert moves one element with type conversion; Raw moves a unit as is (the engine divides
+// strides and offsets by the width when all of them allow: 4, 8 and 16 bytes per element).
+struct Convert {
+    template <typename A, typename B>
+    __device__ static void move(const A* x, i64 xo, B* y, i64 yo) { st(y, yo, ld(x, xo)); }
+};
+struct Raw {
+    template <typename U>
+    __device__ static void move(const U* x, i64 xo, U* y, i64 yo) { y[yo] = x[xo]; }
+};
+template <typename I, typename M, typename A, typename B>
 __device__ void copy_strided(const A* x, B* y, int rank, I n, const i64* meta) {
     const I xo0 = (I)meta[3 * rank], yo0 = (I)meta[3 * rank + 1];
     GRID_STRIDE(i, n) {
@@ -152,36 +162,18 @@ __device__ void copy_strided(const A* x, B* y, int rank, I n, const i64* meta) {
             yo += r * (I)meta[2 * rank + d];
             rem = q;
         }
-        st(y, yo, ld(x, xo));
+        M::move(x, xo, y, yo);
     }
 }
-#define COPY_KERNEL(name, A, B) \
-    extern "C" __global__ void name(const A* x, B* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_strided<I>(x, y, rank, (I)n, meta)); }
-COPY_KERNEL(copy_f32_f32, float, float)
-COPY_KERNEL(copy_f16_f16, __half, __half)
-COPY_KERNEL(copy_f32_f16, float, __half)
-COPY_KERNEL(copy_f16_f32, __half, float)
-
-// Same-type strided copies of wider units (the engine divides strides and offsets by the width
-// when all of them allow): 4, 8 and 16 bytes per element.
-template <typename I, typename U>
-__device__ void copy_units(const U* x, U* y, int rank, I n, const i64* meta) {
-    const I xo0 = (I)meta[3 * rank], yo0 = (I)meta[3 * rank + 1];
-    GRID_STRIDE(i, n) {
-        I rem = i, xo = xo0, yo = yo0;
-        for (int d = rank - 1; d >= 0; --d) {
-            I s = (I)meta[d];
-            I q = rem / s, r = rem - q * s;
-            xo += r * (I)meta[rank + d];
-            yo += r * (I)meta[2 * rank + d];
-            rem = q;
-        }
-        y[yo] = x[xo];
-    }
-}
-extern "C" __global__ void copy_b4(const unsigned* x, unsigned* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
-extern "C" __global__ void copy_b8(const uint2* x, uint2* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
-extern "C" __global__ void copy_b16(const uint4* x, uint4* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_units<I>(x, y, rank, (I)n, meta)); }
+#define COPY_KERNEL(name, M, A, B) \
+    extern "C" __global__ void name(const A* x, B* y, int rank, i64 n, const i64* meta, i64 span) { INDEXED(span, copy_strided<I, M>(x, y, rank, (I)n, meta)); }
+COPY_KERNEL(copy_f32_f32, Convert, float, float)
+COPY_KERNEL(copy_f16_f16, Convert, __half, __half)
+COPY_KERNEL(copy_f32_f16, Convert, float, __half)
+COPY_KERNEL(copy_f16_f32, Convert, __half, float)
+COPY_KERNEL(copy_b4, Raw, unsigned, unsigned)
+COPY_KERNEL(copy_b8, Raw, uint2, uint2)
+COPY_KERNEL(copy_b16, Raw, uint4, uint4)
 
 // Contiguous copy with conversion (engine input and outputs, Identity).
 #define CONVERT_KERNEL(name, A, B) \
@@ -294,6 +286,20 @@ __device__ void softmax_mid(const T* x, T* y, I outer, int len, I inner) {
     GRID_STRIDE(i, n) {
         I o = i / inner, in = i - o * inner;
         I base = o * len * inner + in;
+        if (len <= 32) {
+            // One read per element, values kept in registers (YOLOv8's DFL: len 16).
+            float v[32];
+            float m = -INFINITY;
+            #pragma unroll
+            for (int a = 0; a < 32; ++a) if (a < len) { v[a] = ld(x, base + a * inner); m = fmaxf(m, v[a]); }
+            float s = 0.f;
+            #pragma unroll
+            for (int a = 0; a < 32; ++a) if (a < len) { v[a] = __expf(v[a] - m); s += v[a]; }
+            float inv = 1.f / s;
+            #pragma unroll
+            for (int a = 0; a < 32; ++a) if (a < len) st(y, base + a * inner, v[a] * inv);
+            continue;
+        }
         float m = -INFINITY;
         for (int a = 0; a < len; ++a) m = fmaxf(m, ld(x, base + a * inner));
         float s = 0.f;

@@ -60,6 +60,10 @@ final class TestModels {
         return a.build();
     }
 
+    static DynamicMessage intAttr(String name, long v) {
+        return set(set(set(b(ATTRIBUTE), "name", name), "type", A_INT), "i", v).build();
+    }
+
     static DynamicMessage stringAttr(String name, String v) {
         return set(set(set(b(ATTRIBUTE), "name", name), "type", A_STRING), "s", ByteString.copyFromUtf8(v)).build();
     }

@@ -145,13 +145,7 @@ public final class Planner {
     }
 
     private static long[] rowMajor(long[] shape) {
-        long[] s = new long[shape.length];
-        long acc = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            s[i] = acc;
-            acc *= shape[i];
-        }
-        return s;
+        return Layouts.rowMajor(shape);
     }
 
     private static int axis(Node n, long axis, int rank) {
