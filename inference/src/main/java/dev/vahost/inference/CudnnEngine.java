@@ -51,9 +51,11 @@ import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
 
 /**
- * The GPU engine: convolutions by cuDNN (legacy API, NCHW, fp16 data with float32 accumulation on
- * tensor cores, or fp32), matrix products by cuBLAS, everything else by the kernels of
- * {@code src/main/cuda/glue.cu}. Built from the same {@link Plan} as the CPU executor.
+ * The GPU engine: convolutions by cuDNN (legacy API, fp16 data with float32 accumulation on tensor
+ * cores, or fp32), 1x1 channels-last convolutions by cuBLAS where that is faster (timed at plan
+ * time), matrix products by cuBLAS, everything else by the kernels of {@code src/main/cuda/glue.cu}.
+ * Built from the same {@link Plan} as the CPU executor. Activations are NHWC where the graph allows
+ * it and {@link EngineConfig#channelsLast()} asks for it ({@link Layouts}), NCHW otherwise.
  *
  * <p>Memory, all from the caller's {@link DevicePool}: weights (converted once), one activation
  * arena whose offsets are assigned by value lifetimes (values that are never alive together share
