@@ -29,11 +29,14 @@ import dev.vahost.pipelines.source.SourceSpec;
  * released). Per configuration: aggregate and per-stream fps over a timed window after warm-up,
  * GPU memory, process CPU use, and bytes copied device→host per frame.
  *
- * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]</pre>
+ * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]
+ *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...]</pre>
  */
 public final class ServiceBench {
     record Row(String mode, int n, double agg, double min, double max, long memMiB, double cpu, double hostBytesPerFrame,
                long frameBytesToHost, long dropped, long failed) {}
+
+    static final List<String> serviceArgs = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
         int[] counts = {16, 32, 64, 128};
@@ -47,6 +50,11 @@ public final class ServiceBench {
                 case "--warmup" -> warm = Double.parseDouble(args[i + 1]);
                 case "--clip" -> clip = Path.of(args[i + 1]);
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
+                // the detector, as the service's CLI takes it (default: the built-in test detector)
+                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections" -> {
+                    serviceArgs.add(args[i]);
+                    serviceArgs.add(args[i + 1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -78,8 +86,12 @@ public final class ServiceBench {
     }
 
     static Row run(int n, Path clip, int batch, boolean full, double warm, double seconds) throws Exception {
-        CliOptions o = CliOptions.parse(new String[] {"--batch-size", Integer.toString(batch)});
-        FrameDetector<?> det = full ? GpuDetector.create(ModelSpec.of(o), batch) : DecodeOnlyDetector.gpu();
+        List<String> a = new ArrayList<>(serviceArgs);
+        a.add("--batch-size");
+        a.add(Integer.toString(batch));
+        CliOptions o = CliOptions.parse(a.toArray(new String[0]));
+        ModelSpec spec = ModelSpec.of(o);
+        FrameDetector<?> det = full ? GpuDetector.create(spec, batch) : DecodeOnlyDetector.gpu();
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(20), 8, 0),
                 false, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
         // Frame bytes to the host are counted over the service's whole life, after it has stopped: a
@@ -107,7 +119,7 @@ public final class ServiceBench {
             long host = Transfers.bytesToHost() - h0;
             double hostPerFrame = frames == 0 ? 0 : host / (double) frames;
             double cpu = (cpuNanos() - cpu0) / 1e9 / dt;
-            row = new Row(full ? "full path (test detector, NMS)" : "decode-only (same service, no model)", n, agg,
+            row = new Row(full ? "full path (" + spec.name().replaceFirst(" \\(.*", "") + ", NMS)" : "decode-only (same service, no model)", n, agg,
                     fps.stream().mapToDouble(PerfReporter.StreamFps::fps).min().orElse(0),
                     fps.stream().mapToDouble(PerfReporter.StreamFps::fps).max().orElse(0), memMax, cpu, hostPerFrame, 0,
                     dropped, failed);
