@@ -18,7 +18,10 @@ import java.util.List;
  * strides: any mix of layouts works as long as {@link #restride} can express the step's logical
  * strides on the operand's physical layout; where it cannot, the operand is NCHW.</li>
  * <li>A convolution reads and writes either layout; when its input and output differ the engine
- * convolves into a temporary in the input's layout and permutes ({@link #convTemporaries}).</li>
+ * convolves into a temporary in the input's layout and permutes ({@link #convTemporaries}). A
+ * convolution with a number of output channels that is not a multiple of 8 reads and writes NCHW
+ * (tensor cores want multiples of 8; on the H200 the NHWC DFL chain of YOLOv8 ran several times
+ * slower than memory speed).</li>
  * </ul>
  * Model inputs and outputs may be NHWC: the engine converts them when it copies them in and out.
  * The choice depends only on the graph's structure, so one analysis (at the max batch) serves every
@@ -66,7 +69,12 @@ public final class Layouts {
                     changed |= operandFits(p, ok, b.a(), b.shape(), b.aStrides(), 0)
                             | operandFits(p, ok, b.b(), b.shape(), b.bStrides(), 0);
                 }
-                // Conv: any pair of layouts. Reshape: aliases are NCHW already.
+                else if (st instanceof Step.Conv c && c.k() % 8 != 0) {
+                    // Few output channels (YOLOv8's DFL: 16 -> 1): no tensor-core NHWC kernel, and the
+                    // chain before it (a transpose and a softmax over 16 channels) gathers across rows.
+                    changed |= clear(ok, c.in()) | clear(ok, c.out());
+                }
+                // Other convolutions: any pair of layouts. Reshape: aliases are NCHW already.
             }
         }
         return new Layouts(ok);
