@@ -94,12 +94,6 @@ public final class CudnnEngine implements InferenceEngine {
     private final Layouts layouts;
     private final Map<Integer, Long> convTemps = new HashMap<>(); // step index -> arena offset of its layout temporary
     private final Map<Object, Long> uploadedNhwc = new IdentityHashMap<>();
-    /**
-     * How NHWC 1x1 convolutions run: "auto" (time cuDNN and cuBLAS at plan time, keep the faster),
-     * "gemm" or "cudnn" (forced: tests and diagnosis). System property {@code vahost.inference.pointwiseConv},
-     * read when the engine is built.
-     */
-    private final String pointwiseConv = System.getProperty("vahost.inference.pointwiseConv", "auto");
     private long cudnn, cublas;
     private long arena;
     private long[] offsets;          // arena offset per value id (roots only), -1 for constants
@@ -119,9 +113,6 @@ public final class CudnnEngine implements InferenceEngine {
         this.glue = KernelModule.load("inference", "glue");
         this.maxPlan = model.plan(config.maxBatch());
         this.layouts = config.channelsLast() ? Layouts.channelsLast(maxPlan) : Layouts.allNchw(maxPlan);
-        if (!List.of("auto", "gemm", "cudnn").contains(pointwiseConv)) {
-            throw new IllegalArgumentException("vahost.inference.pointwiseConv must be auto, gemm or cudnn, got '" + pointwiseConv + "'");
-        }
         this.graphsEnabled = config.graphs();
         for (int a = 0; a < 2; a++) {
             for (int b = 0; b < 2; b++) {
@@ -343,19 +334,27 @@ public final class CudnnEngine implements InferenceEngine {
 
     // ------------------------------------------------------------------ uploads
 
-    private long uploadActivations(Object key, float[] data, String what) {
-        Long a = uploaded.get(key);
+    /** Uploads once per {@code key} (identity) with {@code write(address)}; later calls return the same address. */
+    private long uploadOnce(Map<Object, Long> cache, Object key, long bytes, String what, java.util.function.LongConsumer write) {
+        Long a = cache.get(key);
         if (a != null) return a;
-        DeviceBuffer b = alloc((long) data.length * dtype.bytes(), what);
-        if (dtype == DType.F16) {
-            short[] h = new short[data.length];
-            for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(data[i]);
-            Transfers.toDevice(b.address(), h);
-        } else {
-            Transfers.toDevice(b.address(), data);
-        }
-        uploaded.put(key, b.address());
+        DeviceBuffer b = alloc(bytes, what);
+        write.accept(b.address());
+        cache.put(key, b.address());
         return b.address();
+    }
+
+    /** Constant activations or weights in the engine's precision. */
+    private long uploadActivations(Object key, float[] data, String what) {
+        return uploadOnce(uploaded, key, (long) data.length * dtype.bytes(), what, addr -> {
+            if (dtype == DType.F16) {
+                short[] h = new short[data.length];
+                for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(data[i]);
+                Transfers.toDevice(addr, h);
+            } else {
+                Transfers.toDevice(addr, data);
+            }
+        });
     }
 
     /** A convolution's weights [K, C/g, kh, kw] permuted to [K, kh, kw, C/g] for NHWC convolutions. */
@@ -380,21 +379,11 @@ public final class CudnnEngine implements InferenceEngine {
     }
 
     private long uploadF32(Object key, float[] data, String what) {
-        Long a = uploaded.get(key);
-        if (a != null) return a;
-        DeviceBuffer b = alloc(4L * data.length, what);
-        Transfers.toDevice(b.address(), data);
-        uploaded.put(key, b.address());
-        return b.address();
+        return uploadOnce(uploaded, key, 4L * data.length, what, addr -> Transfers.toDevice(addr, data));
     }
 
     private long uploadInts(Object key, int[] data, String what) {
-        Long a = uploaded.get(key);
-        if (a != null) return a;
-        DeviceBuffer b = alloc(4L * data.length, what);
-        Transfers.toDevice(b.address(), data);
-        uploaded.put(key, b.address());
-        return b.address();
+        return uploadOnce(uploaded, key, 4L * data.length, what, addr -> Transfers.toDevice(addr, data));
     }
 
     private CudaStream boundStream;
@@ -994,9 +983,10 @@ public final class CudnnEngine implements InferenceEngine {
             gemmC = c.c();
             boolean gemm = false;
             wsBytes = mem;
-            if (gemmShape && !pointwiseConv.equals("cudnn")) {
-                double cudnnMs = pointwiseConv.equals("gemm") ? Double.NaN : time(s, this::runCudnn), gemmMs = time(s, this::runGemm);
-                gemm = pointwiseConv.equals("gemm") || gemmMs < cudnnMs;
+            EngineConfig.Pointwise pw = config.pointwise();
+            if (gemmShape && pw != EngineConfig.Pointwise.CUDNN) {
+                double cudnnMs = pw == EngineConfig.Pointwise.GEMM ? Double.NaN : time(s, this::runCudnn), gemmMs = time(s, this::runGemm);
+                gemm = pw == EngineConfig.Pointwise.GEMM || gemmMs < cudnnMs;
                 LOG.debug("{}: cuDNN algo {} {} ms, cuBLAS GEMM {} ms -> {}", where, algo, cudnnMs, gemmMs, gemm ? "GEMM" : "cuDNN");
             }
             useGemm = gemm;

@@ -13,10 +13,19 @@ import dev.vahost.nvmm.DType;
  * {@code channelsLast}: store activations NHWC where the graph allows it (see
  * {@code internal.Layouts}); the default for F16, where cuDNN's tensor-core convolutions are
  * NHWC-native. Inputs and outputs keep the model's NCHW shapes either way.
+ * {@code pointwise}: how channels-last 1x1 convolutions run (see {@link Pointwise}).
  */
 public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
-                           boolean graphs, boolean channelsLast) {
+                           boolean graphs, boolean channelsLast, Pointwise pointwise) {
+    /**
+     * Channels-last 1x1, stride-1, unpadded, ungrouped convolutions are the GEMM
+     * Y[NHW, K] = X[NHW, C]·Wᵀ. AUTO times cuDNN's chosen algorithm against cuBLAS at plan time and
+     * keeps the faster; GEMM and CUDNN force one (tests and diagnosis).
+     */
+    public enum Pointwise { AUTO, GEMM, CUDNN }
+
     public EngineConfig {
+        if (pointwise == null) throw new IllegalArgumentException("pointwise must not be null");
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         if (precision != DType.F16 && precision != DType.F32) {
             throw new IllegalArgumentException("precision must be F16 or F32, got " + precision);
@@ -33,29 +42,39 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
         this(maxBatch, precision, workspaceBytes, tune, tuneBatches, true, precision == DType.F16);
     }
 
+    /** As the canonical constructor, 1x1 convolutions {@link Pointwise#AUTO}. */
+    public EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches, boolean graphs,
+                        boolean channelsLast) {
+        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, Pointwise.AUTO);
+    }
+
     /** fp16, 256 MiB workspace, algorithms timed at load for {@code maxBatch}, CUDA graphs, channels-last. */
     public static EngineConfig fp16(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0], true, true);
+        return new EngineConfig(maxBatch, DType.F16, 256L << 20, true, new int[0], true, true, Pointwise.AUTO);
     }
 
     /** fp32 (FMA math, no TF32), NCHW. */
     public static EngineConfig fp32(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0], true, false);
+        return new EngineConfig(maxBatch, DType.F32, 256L << 20, true, new int[0], true, false, Pointwise.AUTO);
     }
 
     public EngineConfig withTuneBatches(int... batches) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast, pointwise);
     }
 
     public EngineConfig withTune(boolean t) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast, pointwise);
     }
 
     public EngineConfig withGraphs(boolean g) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast, pointwise);
     }
 
     public EngineConfig withChannelsLast(boolean c) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c, pointwise);
+    }
+
+    public EngineConfig withPointwise(Pointwise p) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, p);
     }
 }

@@ -57,6 +57,10 @@ class CudnnEngineCpuTest {
         EngineConfig c = EngineConfig.fp16(8).withChannelsLast(false).withGraphs(false).withTune(false).withTuneBatches(2);
         assertFalse(c.channelsLast());
         assertTrue(EngineConfig.fp32(8).withChannelsLast(true).withTuneBatches(1).channelsLast());
+        assertEquals(EngineConfig.Pointwise.AUTO, EngineConfig.fp16(8).pointwise());
+        EngineConfig g = EngineConfig.fp16(8).withPointwise(EngineConfig.Pointwise.GEMM).withGraphs(false).withChannelsLast(true);
+        assertEquals(EngineConfig.Pointwise.GEMM, g.pointwise());
+        assertThrows(IllegalArgumentException.class, () -> EngineConfig.fp16(8).withPointwise(null));
     }
 
     @Test

@@ -88,9 +88,9 @@ public final class InferenceBench {
             for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(r.nextFloat());
             Transfers.toDevice(in.address(), h);
             for (String layout : layouts) {
-                EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"));
                 // nhwc-cudnn: 1x1 convolutions by cuDNN only (nhwc: the faster of cuDNN and cuBLAS, timed at load)
-                System.setProperty("vahost.inference.pointwiseConv", layout.equals("nhwc-cudnn") ? "cudnn" : "auto");
+                EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"),
+                        layout.equals("nhwc-cudnn") ? EngineConfig.Pointwise.CUDNN : EngineConfig.Pointwise.AUTO);
                 t0 = System.nanoTime();
                 try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
                     String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? layout : "nchw");

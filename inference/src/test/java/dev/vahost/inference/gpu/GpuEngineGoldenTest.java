@@ -69,18 +69,16 @@ class GpuEngineGoldenTest {
     void matchesOnnxruntime(Goldens.Case c, DType precision, String layout) {
         OnnxModel model = Goldens.model(c.model());
         int batch = (int) Goldens.tensor(c.inputs().get(0)).dim(0);
-        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.startsWith("NHWC"));
+        // NHWC-gemm: every NHWC 1x1 convolution as a cuBLAS GEMM (in "NHWC" the faster of the two is taken).
+        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.startsWith("NHWC"),
+                layout.equals("NHWC-gemm") ? EngineConfig.Pointwise.GEMM : EngineConfig.Pointwise.AUTO);
         boolean asymmetric = c.note().contains("pads [top,left,bottom,right] = [0,0,1,1]") || c.name().contains("same_upper");
         CudnnEngine engine;
-        // NHWC-gemm: every NHWC 1x1 convolution as a cuBLAS GEMM (in "NHWC" the faster of the two is taken).
-        System.setProperty("vahost.inference.pointwiseConv", layout.equals("NHWC-gemm") ? "gemm" : "auto");
         try {
             engine = CudnnEngine.load(model, cfg, pool);
         } catch (UnsupportedModelException e) {
             assertTrue(asymmetric, c.name() + " refused on the GPU: " + e.getMessage());
             return;
-        } finally {
-            System.clearProperty("vahost.inference.pointwiseConv");
         }
         assertEquals(layout.startsWith("NHWC"), engine.channelsLast(), c.name() + " " + precision + " " + layout + ": layout fell back");
         List<DeviceBuffer> bufs = new ArrayList<>();
