@@ -9,50 +9,24 @@
 // Layouts: a value is NCHW or NHWC (dev.vahost.inference.internal.Layouts). Elementwise kernels do
 // not care; per-channel ones take the channel's stride ("plane": H*W for NCHW, 1 for NHWC); copies
 // and broadcasts take element strides; max pooling and resize have an NHWC variant each.
-#include <cuda_fp16.h>
-#include <stdint.h>
-#include <limits.h>
-
-typedef long long i64;
-
-// Runs body with I = int when n fits in 31 bits, else I = long long. A uniform branch.
-#define INDEXED(n, ...) do { if ((n) <= (i64)INT_MAX) { typedef int I; __VA_ARGS__; } else { typedef i64 I; __VA_ARGS__; } } while (0)
-
-__device__ __forceinline__ float ld(const float* p, i64 i) { return p[i]; }
-__device__ __forceinline__ float ld(const __half* p, i64 i) { return __half2float(p[i]); }
-__device__ __forceinline__ void st(float* p, i64 i, float v) { p[i] = v; }
-__device__ __forceinline__ void st(__half* p, i64 i, float v) { p[i] = __float2half_rn(v); }
-
-// Activation codes: dev.vahost.inference.internal.Act.
-__device__ __forceinline__ float act(float x, int a, float alpha) {
-    switch (a) {
-        case 1: return x > 0.f ? x : 0.f;                                   // Relu
-        case 2: return x >= 0.f ? x : alpha * x;                             // LeakyRelu
-        case 3: return 1.f / (1.f + __expf(-x));                             // Sigmoid
-        case 4: return x / (1.f + __expf(-x));                               // SiLU
-        case 5: return x * fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f);   // HardSwish
-        default: return x;
-    }
-}
-
-#define GRID_STRIDE(i, n) for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (I)(n); i += (I)gridDim.x * blockDim.x)
+#include "common.cuh"
 
 // y[i] = act(y[i] + bias[c]) in place after a convolution; c = (i / plane) % channels (plane = H*W
 // for NCHW, 1 for NHWC).
 template <typename I, typename T>
-__device__ void bias_act(T* y, const float* bias, I plane, int channels, I n, int a, float alpha) {
+__device__ void bias_act(T* y, const float* bias, I plane, int channels, I n, int a, float alpha, float beta) {
     GRID_STRIDE(i, n) {
         float v = ld(y, i);
         if (bias) v += bias[(i / plane) % channels];
-        st(y, i, act(v, a, alpha));
+        st(y, i, act(v, a, alpha, beta));
     }
 }
-extern "C" __global__ void bias_act_f32(float* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha)); }
-extern "C" __global__ void bias_act_f16(__half* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha)); }
+extern "C" __global__ void bias_act_f32(float* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha, beta)); }
+extern "C" __global__ void bias_act_f16(__half* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha, beta)); }
 
 // NHWC fp16 with channels % 8 == 0 and 16-byte aligned y: eight channels per thread, one 16-byte
 // load and store. n8 = elements / 8.
-extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int channels, i64 n8, int a, float alpha) {
+extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int channels, i64 n8, int a, float alpha, float beta) {
     INDEXED(n8, {
         uint4* v = reinterpret_cast<uint4*>(y);
         GRID_STRIDE(i, n8) {
@@ -63,7 +37,7 @@ extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int 
             for (int k = 0; k < 4; ++k) {
                 float2 f = __half22float2(h[k]);
                 if (bias) { f.x += bias[c + 2 * k]; f.y += bias[c + 2 * k + 1]; }
-                h[k] = __floats2half2_rn(act(f.x, a, alpha), act(f.y, a, alpha));
+                h[k] = __floats2half2_rn(act(f.x, a, alpha, beta), act(f.y, a, alpha, beta));
             }
             v[i] = q;
         }
@@ -73,34 +47,69 @@ extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int 
 // y[i] = act(x[i] * scale[c] + shift[c]), c = (i / inner) % channels: standalone BatchNormalization
 // (inner = 1 for NHWC) and, with one channel of scale 1 and shift 0, the plain activations.
 template <typename I, typename T>
-__device__ void affine_act(const T* x, T* y, const float* scale, const float* shift, I inner, int channels, I n, int a, float alpha) {
+__device__ void affine_act(const T* x, T* y, const float* scale, const float* shift, I inner, int channels, I n, int a, float alpha, float beta) {
     GRID_STRIDE(i, n) {
         int c = (int)((i / inner) % channels);
-        st(y, i, act(ld(x, i) * scale[c] + shift[c], a, alpha));
+        st(y, i, act(ld(x, i) * scale[c] + shift[c], a, alpha, beta));
     }
 }
-extern "C" __global__ void affine_act_f32(const float* x, float* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha)); }
-extern "C" __global__ void affine_act_f16(const __half* x, __half* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha)); }
+extern "C" __global__ void affine_act_f32(const float* x, float* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha, beta)); }
+extern "C" __global__ void affine_act_f16(const __half* x, __half* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha, beta)); }
 
+// Binary operation codes: dev.vahost.inference.internal.ops.BinaryOps.Op.
 __device__ __forceinline__ float binop(int op, float a, float b) {
     switch (op) {
         case 0: return a + b;
         case 1: return a - b;
         case 2: return a * b;
-        default: return a / b;
+        case 3: return a / b;
+        case 4: return b == 2.f ? a * a : powf(a, b);
+        case 5: return (a != a || b != b) ? __int_as_float(0x7fc00000) : fminf(a, b); // Min: NaN propagates (ONNX)
+        case 6: return (a != a || b != b) ? __int_as_float(0x7fc00000) : fmaxf(a, b); // Max
+        case 8: return fmodf(a, b);
+        default: return 0.f;
+    }
+}
+
+// Comparisons (codes 9..13): float operands, int32 0/1 result.
+__device__ __forceinline__ int cmpop(int op, float a, float b) {
+    switch (op) {
+        case 9: return a == b;
+        case 10: return a < b;
+        case 11: return a <= b;
+        case 12: return a > b;
+        default: return a >= b;
+    }
+}
+
+// Integer operations on int32 (indices, masks): Div truncates, Mod takes the divisor's sign.
+__device__ __forceinline__ int intop(int op, int a, int b) {
+    switch (op) {
+        case 0: return a + b;
+        case 1: return a - b;
+        case 2: return a * b;
+        case 3: return b == 0 ? 0 : a / b;
+        case 5: return min(a, b);
+        case 6: return max(a, b);
+        case 7: { if (b == 0) return 0; int r = a % b; return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r; }
+        case 8: return b == 0 ? 0 : a % b;
+        case 14: return (a != 0) && (b != 0);
+        case 15: return (a != 0) || (b != 0);
+        case 16: return (a != 0) != (b != 0);
+        default: return cmpop(op, (float)a, (float)b);
     }
 }
 
 // Operands and result in the same storage order: y = act(a op b).
 template <typename I, typename T>
-__device__ void binary_flat(const T* a, const T* b, T* y, int op, I n, int ac, float alpha) {
-    GRID_STRIDE(i, n) st(y, i, act(binop(op, ld(a, i), ld(b, i)), ac, alpha));
+__device__ void binary_flat(const T* a, const T* b, T* y, int op, I n, int ac, float alpha, float beta) {
+    GRID_STRIDE(i, n) st(y, i, act(binop(op, ld(a, i), ld(b, i)), ac, alpha, beta));
 }
-extern "C" __global__ void binary_flat_f32(const float* a, const float* b, float* y, int op, i64 n, int ac, float alpha) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha)); }
-extern "C" __global__ void binary_flat_f16(const __half* a, const __half* b, __half* y, int op, i64 n, int ac, float alpha) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha)); }
+extern "C" __global__ void binary_flat_f32(const float* a, const float* b, float* y, int op, i64 n, int ac, float alpha, float beta) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha, beta)); }
+extern "C" __global__ void binary_flat_f16(const __half* a, const __half* b, __half* y, int op, i64 n, int ac, float alpha, float beta) { INDEXED(n, binary_flat<I>(a, b, y, op, (I)n, ac, alpha, beta)); }
 
 // The same for fp16 with 16-byte aligned operands, eight elements per thread; n8 = elements / 8.
-extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __half* y, int op, i64 n8, int ac, float alpha) {
+extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __half* y, int op, i64 n8, int ac, float alpha, float beta) {
     INDEXED(n8, {
         GRID_STRIDE(i, n8) {
             uint4 qa = reinterpret_cast<const uint4*>(a)[i], qb = reinterpret_cast<const uint4*>(b)[i], qy;
@@ -110,7 +119,7 @@ extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __
             #pragma unroll
             for (int k = 0; k < 4; ++k) {
                 float2 fa = __half22float2(ha[k]), fb = __half22float2(hb[k]);
-                hy[k] = __floats2half2_rn(act(binop(op, fa.x, fb.x), ac, alpha), act(binop(op, fa.y, fb.y), ac, alpha));
+                hy[k] = __floats2half2_rn(act(binop(op, fa.x, fb.x), ac, alpha, beta), act(binop(op, fa.y, fb.y), ac, alpha, beta));
             }
             reinterpret_cast<uint4*>(y)[i] = qy;
         }
@@ -135,6 +144,91 @@ __device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n
 }
 extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
 extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
+
+// The same walk for comparisons (float operands, int32 result) and integer operations (int32).
+template <typename I, typename T>
+__device__ void compare_bcast(const T* a, const T* b, int* y, int op, int rank, I n, const i64* meta) {
+    GRID_STRIDE(i, n) {
+        I rem = i, ao = 0, bo = 0;
+        for (int d = rank - 1; d >= 0; --d) {
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            ao += r * (I)meta[rank + d];
+            bo += r * (I)meta[2 * rank + d];
+            rem = q;
+        }
+        y[i] = cmpop(op, ld(a, ao), ld(b, bo));
+    }
+}
+extern "C" __global__ void compare_bcast_f32(const float* a, const float* b, int* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, compare_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
+extern "C" __global__ void compare_bcast_f16(const __half* a, const __half* b, int* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, compare_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
+
+template <typename I>
+__device__ void binary_bcast_int(const int* a, const int* b, int* y, int op, int rank, I n, const i64* meta) {
+    GRID_STRIDE(i, n) {
+        I rem = i, ao = 0, bo = 0;
+        for (int d = rank - 1; d >= 0; --d) {
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            ao += r * (I)meta[rank + d];
+            bo += r * (I)meta[2 * rank + d];
+            rem = q;
+        }
+        y[i] = intop(op, a[ao], b[bo]);
+    }
+}
+extern "C" __global__ void binary_bcast_i32(const int* a, const int* b, int* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast_int<I>(a, b, y, op, rank, (I)n, meta)); }
+
+// Where: meta = shape[rank], condStrides[rank], xStrides[rank], yStrides[rank]; out contiguous.
+template <typename I, typename T>
+__device__ void where_bcast(const int* c, const T* x, const T* y, T* out, int rank, I n, const i64* meta) {
+    GRID_STRIDE(i, n) {
+        I rem = i, co = 0, xo = 0, yo = 0;
+        for (int d = rank - 1; d >= 0; --d) {
+            I s = (I)meta[d];
+            I q = rem / s, r = rem - q * s;
+            co += r * (I)meta[rank + d];
+            xo += r * (I)meta[2 * rank + d];
+            yo += r * (I)meta[3 * rank + d];
+            rem = q;
+        }
+        out[i] = c[co] ? x[xo] : y[yo];
+    }
+}
+extern "C" __global__ void where_bcast_f32(const int* c, const float* x, const float* y, float* o, int rank, i64 n, const i64* meta) { INDEXED(n, where_bcast<I>(c, x, y, o, rank, (I)n, meta)); }
+extern "C" __global__ void where_bcast_f16(const int* c, const __half* x, const __half* y, __half* o, int rank, i64 n, const i64* meta) { INDEXED(n, where_bcast<I>(c, x, y, o, rank, (I)n, meta)); }
+extern "C" __global__ void where_bcast_i32(const int* c, const int* x, const int* y, int* o, int rank, i64 n, const i64* meta) { INDEXED(n, where_bcast<I>(c, x, y, o, rank, (I)n, meta)); }
+
+// Cast between float storage and int32: float -> int truncates toward zero (saturating at the
+// int32 range); toBool: x != 0.
+__device__ __forceinline__ int f2i(float v, int toBool) {
+    if (toBool) return v != 0.f;
+    if (v != v) return 0;
+    return v >= 2147483647.f ? INT_MAX : (v <= -2147483648.f ? INT_MIN : (int)v);
+}
+extern "C" __global__ void cast_f32_i32(const float* x, int* y, i64 n, int toBool) { INDEXED(n, GRID_STRIDE(i, n) y[i] = f2i(x[i], toBool)); }
+extern "C" __global__ void cast_f16_i32(const __half* x, int* y, i64 n, int toBool) { INDEXED(n, GRID_STRIDE(i, n) y[i] = f2i(__half2float(x[i]), toBool)); }
+extern "C" __global__ void cast_i32_f32(const int* x, float* y, i64 n, int toBool) { INDEXED(n, GRID_STRIDE(i, n) y[i] = (float)x[i]); }
+extern "C" __global__ void cast_i32_f16(const int* x, __half* y, i64 n, int toBool) { INDEXED(n, GRID_STRIDE(i, n) y[i] = __float2half_rn((float)x[i])); }
+extern "C" __global__ void cast_i32_i32(const int* x, int* y, i64 n, int toBool) { INDEXED(n, GRID_STRIDE(i, n) y[i] = toBool ? (x[i] != 0) : x[i]); }
+
+// Gather along one axis: y[o, j, k] = x[o, idx[j], k] over [outer, count, inner], idx int32 (a
+// negative index counts from the end; out of range reads 0). By element width: 2 (fp16) or 4
+// bytes (fp32, int32).
+template <typename I, typename U>
+__device__ void gather_axis(const U* x, const int* idx, U* y, I outer, I axisLen, I count, I inner) {
+    I n = outer * count * inner;
+    GRID_STRIDE(i, n) {
+        I k = i % inner, t = i / inner;
+        I j = t % count, o = t / count;
+        I v = (I)idx[j];
+        if (v < 0) v += axisLen;
+        y[i] = (v >= 0 && v < axisLen) ? x[(o * axisLen + v) * inner + k] : (U)0;
+    }
+}
+#define GATHER_ARGS i64 outer, i64 axisLen, i64 count, i64 inner
+extern "C" __global__ void gather_b2(const unsigned short* x, const int* idx, unsigned short* y, GATHER_ARGS) { INDEXED(outer * (axisLen + count) * inner, gather_axis<I>(x, idx, y, (I)outer, (I)axisLen, (I)count, (I)inner)); }
+extern "C" __global__ void gather_b4(const unsigned* x, const int* idx, unsigned* y, GATHER_ARGS) { INDEXED(outer * (axisLen + count) * inner, gather_axis<I>(x, idx, y, (I)outer, (I)axisLen, (I)count, (I)inner)); }
 
 // Strided copy: for every index of shape, y[yo + idx.yStrides] = x[xo + idx.xStrides].
 // meta = shape[rank], xStrides[rank], yStrides[rank], xOffset, yOffset (elements). Transpose, Slice,
@@ -171,6 +265,7 @@ COPY_KERNEL(copy_f32_f32, Convert, float, float)
 COPY_KERNEL(copy_f16_f16, Convert, __half, __half)
 COPY_KERNEL(copy_f32_f16, Convert, float, __half)
 COPY_KERNEL(copy_f16_f32, Convert, __half, float)
+COPY_KERNEL(copy_b2, Raw, unsigned short, unsigned short)
 COPY_KERNEL(copy_b4, Raw, unsigned, unsigned)
 COPY_KERNEL(copy_b8, Raw, uint2, uint2)
 COPY_KERNEL(copy_b16, Raw, uint4, uint4)
@@ -280,8 +375,9 @@ extern "C" __global__ void resize_nearest_nhwc_f16(const __half* x, __half* y, R
 
 // Softmax over the middle axis of [outer, len, inner]: one thread per (outer, inner) column; the
 // columns of consecutive threads are adjacent in memory (coalesced). Max-subtracted, float sums.
+// lg: LogSoftmax (x - max - log(sum)).
 template <typename I, typename T>
-__device__ void softmax_mid(const T* x, T* y, I outer, int len, I inner) {
+__device__ void softmax_mid(const T* x, T* y, I outer, int len, I inner, int lg) {
     I n = outer * inner;
     GRID_STRIDE(i, n) {
         I o = i / inner, in = i - o * inner;
@@ -294,19 +390,48 @@ __device__ void softmax_mid(const T* x, T* y, I outer, int len, I inner) {
             for (int a = 0; a < 32; ++a) if (a < len) { v[a] = ld(x, base + a * inner); m = fmaxf(m, v[a]); }
             float s = 0.f;
             #pragma unroll
-            for (int a = 0; a < 32; ++a) if (a < len) { v[a] = __expf(v[a] - m); s += v[a]; }
-            float inv = 1.f / s;
+            for (int a = 0; a < 32; ++a) if (a < len) { v[a] = v[a] - m; s += __expf(v[a]); }
+            float inv = 1.f / s, ls = __logf(s);
             #pragma unroll
-            for (int a = 0; a < 32; ++a) if (a < len) st(y, base + a * inner, v[a] * inv);
+            for (int a = 0; a < 32; ++a) if (a < len) st(y, base + a * inner, lg ? v[a] - ls : __expf(v[a]) * inv);
             continue;
         }
         float m = -INFINITY;
         for (int a = 0; a < len; ++a) m = fmaxf(m, ld(x, base + a * inner));
         float s = 0.f;
         for (int a = 0; a < len; ++a) s += __expf(ld(x, base + a * inner) - m);
-        float inv = 1.f / s;
-        for (int a = 0; a < len; ++a) st(y, base + a * inner, __expf(ld(x, base + a * inner) - m) * inv);
+        float inv = 1.f / s, ls = __logf(s);
+        for (int a = 0; a < len; ++a) {
+            float d = ld(x, base + a * inner) - m;
+            st(y, base + a * inner, lg ? d - ls : __expf(d) * inv);
+        }
     }
 }
-extern "C" __global__ void softmax_f32(const float* x, float* y, i64 outer, int len, i64 inner) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner)); }
-extern "C" __global__ void softmax_f16(const __half* x, __half* y, i64 outer, int len, i64 inner) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner)); }
+extern "C" __global__ void softmax_f32(const float* x, float* y, i64 outer, int len, i64 inner, int lg) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner, lg)); }
+extern "C" __global__ void softmax_f16(const __half* x, __half* y, i64 outer, int len, i64 inner, int lg) { INDEXED(outer * len * inner, softmax_mid<I>(x, y, (I)outer, len, (I)inner, lg)); }
+
+// Softmax over contiguous rows (inner = 1, len > 32: attention scores, class logits): one warp per
+// row, lanes stride the row (coalesced), shuffles reduce max and sum. 8 warps per 256-thread block.
+template <typename T>
+__device__ void softmax_rows(const T* x, T* y, i64 rows, int len, int lg) {
+    const int lane = threadIdx.x & 31;
+    for (i64 row = (i64)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows; row += (i64)gridDim.x * (blockDim.x >> 5)) {
+        const T* xr = x + row * len;
+        T* yr = y + row * len;
+        float m = -INFINITY;
+        for (int a = lane; a < len; a += 32) m = fmaxf(m, ld(xr, a));
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+        float s = 0.f;
+        for (int a = lane; a < len; a += 32) s += __expf(ld(xr, a) - m);
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        float inv = 1.f / s, ls = __logf(s);
+        for (int a = lane; a < len; a += 32) {
+            float d = ld(xr, a) - m;
+            st(yr, a, lg ? d - ls : __expf(d) * inv);
+        }
+    }
+}
+extern "C" __global__ void softmax_rows_f32(const float* x, float* y, i64 rows, int len, int lg) { softmax_rows(x, y, rows, len, lg); }
+extern "C" __global__ void softmax_rows_f16(const __half* x, __half* y, i64 rows, int len, int lg) { softmax_rows(x, y, rows, len, lg); }

@@ -2,6 +2,8 @@ package dev.vahost.inference;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vahost.inference.internal.Layouts;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -12,8 +14,8 @@ class CudnnEngineCpuTest {
     @Test
     void contiguousDimensionsMergeAndUnitDimensionsDrop() {
         long[] shape = {2, 3, 4, 5};
-        long[] rm = CudnnEngine.rowMajor(shape);
-        long[][] c = CudnnEngine.coalesce(shape, new long[][] {rm, rm});
+        long[] rm = Layouts.rowMajor(shape);
+        long[][] c = Layouts.coalesce(shape, new long[][] {rm, rm});
         assertArrayEquals(new long[] {120}, c[0]);
         assertArrayEquals(new long[] {1}, c[1]);
     }
@@ -22,7 +24,7 @@ class CudnnEngineCpuTest {
     void concatIntoChannelSliceKeepsTwoDimensions() {
         // [2, 3, 4, 5] written at channel offset of a [2, 8, 4, 5] output
         long[] shape = {2, 3, 4, 5};
-        long[][] c = CudnnEngine.coalesce(shape, new long[][] {CudnnEngine.rowMajor(shape), {160, 20, 5, 1}});
+        long[][] c = Layouts.coalesce(shape, new long[][] {Layouts.rowMajor(shape), {160, 20, 5, 1}});
         assertArrayEquals(new long[] {2, 60}, c[0]);
         assertArrayEquals(new long[] {60, 1}, c[1]);
         assertArrayEquals(new long[] {160, 1}, c[2]);
@@ -32,7 +34,7 @@ class CudnnEngineCpuTest {
     void broadcastStridesStaySeparate() {
         // [2, 4, 5, 6] * per-channel [1, 4, 1, 1]
         long[] shape = {2, 4, 5, 6};
-        long[][] c = CudnnEngine.coalesce(shape, new long[][] {CudnnEngine.rowMajor(shape), {0, 1, 0, 0}});
+        long[][] c = Layouts.coalesce(shape, new long[][] {Layouts.rowMajor(shape), {0, 1, 0, 0}});
         assertArrayEquals(new long[] {2, 4, 30}, c[0]);
         assertArrayEquals(new long[] {120, 30, 1}, c[1]);
         assertArrayEquals(new long[] {0, 1, 0}, c[2]);
@@ -65,7 +67,7 @@ class CudnnEngineCpuTest {
 
     @Test
     void allUnitShapeBecomesOneElement() {
-        long[][] c = CudnnEngine.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
+        long[][] c = Layouts.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
         assertArrayEquals(new long[] {1}, c[0]);
     }
 }

@@ -46,14 +46,17 @@ class UnsupportedAndBadModelTest {
 
     @Test
     void unsupportedOperatorNamesTheNode() {
-        fails(UnsupportedModelException.class, unaryModel("Tanh", 8, 17), "tanh_0", "Tanh", "not supported");
+        fails(UnsupportedModelException.class, unaryModel("GRU", 8, 17), "gru_0", "GRU", "not supported");
         fails(UnsupportedModelException.class, unaryModel("LSTM", 8, 17), "LSTM");
     }
 
     @Test
     void opsetAndIrVersionLimits() {
-        fails(UnsupportedModelException.class, unaryModel("Relu", 8, 18), "opset 18");
-        fails(UnsupportedModelException.class, unaryModel("Relu", 10, 17), "IR version 10");
+        fails(UnsupportedModelException.class, unaryModel("Relu", 10, 22), "opset 22");
+        fails(UnsupportedModelException.class, unaryModel("Relu", 12, 17), "IR version 12");
+        // what the dynamo exporter writes (opset 18+, IR 10) loads
+        assertEquals(18, OnnxModel.parse(unaryModel("Relu", 10, 18), "relu18.onnx").opset());
+        assertEquals(21, OnnxModel.parse(unaryModel("Relu", 10, 21), "relu21.onnx").opset());
         fails(UnsupportedModelException.class, unaryModel("Relu", 8, 5), "opset 5");
     }
 
@@ -61,7 +64,10 @@ class UnsupportedAndBadModelTest {
     void dynamicSpatialDimensionIsRefused() {
         byte[] m = model(8, 17, List.of(node("Relu", List.of("x"), List.of("y"))), List.of(),
                 List.of(valueInfo("x", -1, 2, -1, 4)), List.of(valueInfo("y")));
-        fails(UnsupportedModelException.class, m, "dynamic dimension 2", "batch");
+        fails(UnsupportedModelException.class, m, "symbolic dimension 2", "d2", "input size", "batch");
+        // bound by name at load time it plans
+        OnnxModel bound = OnnxModel.parse(m, "bound.onnx", new ModelOptions(0, 0, java.util.Map.of("d2", 3L)));
+        assertArrayEquals(new long[] {2, 2, 3, 4}, bound.inputShape(2));
     }
 
     @Test
@@ -69,11 +75,12 @@ class UnsupportedAndBadModelTest {
         // Conv whose weight is a graph input (not a constant)
         byte[] conv = model(8, 17, List.of(node("Conv", List.of("x", "w"), List.of("y"))), List.of(),
                 List.of(valueInfo("x", 1, 2, 4, 4), valueInfo("w", 3, 2, 1, 1)), List.of(valueInfo("y")));
-        fails(UnsupportedModelException.class, conv, "conv_0", "weight", "must be a constant");
+        fails(UnsupportedModelException.class, conv, "conv_0", "weight", "must be known when the model is loaded");
         // Resize in linear mode
-        byte[] resize = model(8, 17, List.of(node("Resize", List.of("x", "", "s"), List.of("y"), stringAttr("mode", "linear"))),
+        byte[] resize = model(8, 17, List.of(node("Resize", List.of("x", "", "s"), List.of("y"),
+                        stringAttr("coordinate_transformation_mode", "tf_crop_and_resize"))),
                 List.of(floats("s", new float[] {1, 1, 2, 2}, 4)), List.of(valueInfo("x", -1, 2, 4, 4)), List.of(valueInfo("y")));
-        fails(UnsupportedModelException.class, resize, "resize_0", "linear");
+        fails(UnsupportedModelException.class, resize, "resize_0", "tf_crop_and_resize");
         // a node in a custom domain
         DynamicMessage custom = node("MyOp", List.of("x"), List.of("y")).toBuilder()
                 .setField(NODE.findFieldByName("domain"), "com.example").build();
@@ -128,11 +135,26 @@ class UnsupportedAndBadModelTest {
             assertTrue(ex.getMessage().contains("needs 32 floats"), ex.getMessage());
             assertThrows(IllegalArgumentException.class, () -> e.run(new float[32], 0));
         }
+        // A static export whose graph does not depend on its batch runs at any batch.
         byte[] fixed = model(8, 17, List.of(node("Relu", List.of("x"), List.of("y"))), List.of(),
-                List.of(valueInfo("x", 1, 2)), List.of(valueInfo("y")));
-        try (CpuEngine e = CpuEngine.create(OnnxModel.parse(fixed, "fixed.onnx"), 1)) {
+                List.of(valueInfo("x", 1, 2)), List.of(valueInfo("y", 1, 2)));
+        OnnxModel relaxed = OnnxModel.parse(fixed, "fixed.onnx");
+        assertEquals(-1, relaxed.fixedBatch());
+        try (CpuEngine e = CpuEngine.create(relaxed, 1)) {
+            assertArrayEquals(new float[] {0, 1, 2, 0}, e.run(new float[] {-1, 1, 2, -2}, 2));
+        }
+        // One whose graph fixes its batch (a literal 1 in a Reshape) runs at that batch only.
+        byte[] baked = model(8, 17, List.of(node("Reshape", List.of("x", "s"), List.of("y"))), List.of(longs("s", 1, 2)),
+                List.of(valueInfo("x", 1, 2)), List.of(valueInfo("y", 1, 2)));
+        OnnxModel one = OnnxModel.parse(baked, "baked.onnx");
+        assertEquals(1, one.fixedBatch());
+        try (CpuEngine e = CpuEngine.create(one, 1)) {
             IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> e.run(new float[4], 2));
             assertTrue(ex.getMessage().contains("fixed batch of 1"), ex.getMessage());
         }
+        // The same graph declared dynamic is refused, saying that the batch is baked in and how to re-export.
+        byte[] lying = model(8, 17, List.of(node("Reshape", List.of("x", "s"), List.of("y"))), List.of(longs("s", 1, 2)),
+                List.of(valueInfo("x", -1, 2)), List.of(valueInfo("y", -1, 2)));
+        fails(UnsupportedModelException.class, lying, "batch is baked into the graph", "reshape_0", "dynamic_axes");
     }
 }

@@ -33,6 +33,39 @@ public final class Graph {
         this.outputs = List.copyOf(outputs);
     }
 
+    private long[][] boundInputs;   // per input: declared dims with symbolic non-batch dims bound, or null
+    private boolean batchRelaxed;   // the declared fixed batch of input 0 is treated as symbolic
+
+    /**
+     * Binds the input dimensions: {@code dims[i]} are input i's dimensions with -1 only where the
+     * batch stays symbolic (dimension 0). Called once by the loader, before any plan is made.
+     */
+    public void bindInputs(long[][] dims) {
+        if (dims.length != inputs.size()) throw new IllegalArgumentException(dims.length + " input shapes for " + inputs.size() + " inputs");
+        boundInputs = new long[dims.length][];
+        for (int i = 0; i < dims.length; i++) boundInputs[i] = dims[i].clone();
+    }
+
+    /** Plans treat input 0's fixed batch as symbolic (a static export whose graph does not depend on it). */
+    public void relaxBatch(boolean relax) {
+        batchRelaxed = relax;
+    }
+
+    public boolean batchRelaxed() {
+        return batchRelaxed;
+    }
+
+    /** Input {@code index}'s dimensions as planned: bound where the loader bound them, -1 where symbolic. */
+    public long[] inputDims(int index) {
+        if (boundInputs != null) return boundInputs[index].clone();
+        ValueInfo vi = inputs.get(index);
+        if (vi.dims() == null) {
+            throw new dev.vahost.inference.UnsupportedModelException(source + ": input " + vi.name() + " declares no shape;"
+                    + " a shape is required (the batch may be symbolic)");
+        }
+        return vi.dims().clone();
+    }
+
     public boolean isConstant(String value) {
         return constants.containsKey(value);
     }

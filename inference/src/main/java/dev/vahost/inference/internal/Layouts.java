@@ -1,27 +1,25 @@
 package dev.vahost.inference.internal;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * Which values of a {@link Plan} a GPU engine stores channels-last (NHWC), and how the plan's steps,
  * written for row-major (NCHW) storage, address values stored that way.
  *
- * <p>A value may be NHWC when it is rank 4, not a constant, and neither a reshape alias nor aliased
- * (a reshape of NHWC storage is not the same elements). Then steps constrain the choice:
+ * <p>A value may be NHWC when it is a rank-4 float activation (not known at load time) and neither a
+ * reshape alias nor aliased (a reshape of NHWC storage is not the same elements). Then each step
+ * constrains its operands ({@link Step#layouts}, iterated to a fixed point):
  * <ul>
- * <li>Unary, Affine (BatchNormalization), MaxPool, Resize and Softmax read and write the same layout
- * (if one side must be NCHW, so must the other); Softmax over an axis other than 1 is NCHW.</li>
- * <li>MatMul operands are NCHW.</li>
- * <li>Copies (Concat, Split, Slice, Transpose) and Binary operations address every operand by
- * strides: any mix of layouts works as long as {@link #restride} can express the step's logical
- * strides on the operand's physical layout; where it cannot, the operand is NCHW.</li>
+ * <li>Element-wise steps, BatchNormalization, pooling, nearest Resize and Softmax over the channel
+ * axis read and write the same layout (if one side must be NCHW, so must the other).</li>
+ * <li>Copies (Concat, Split, Slice, Transpose) and broadcasting binary operations address every
+ * operand by strides: any mix of layouts works as long as {@link #restride} can express the step's
+ * logical strides on the operand's physical layout; where it cannot, the operand is NCHW.</li>
  * <li>A convolution reads and writes either layout; when its input and output differ the engine
- * convolves into a temporary in the input's layout and permutes ({@link #convTemporaries}). A
- * convolution with a number of output channels that is not a multiple of 8 reads and writes NCHW
- * (tensor cores want multiples of 8; on the H200 the NHWC DFL chain of YOLOv8 ran several times
- * slower than memory speed).</li>
+ * convolves into a scratch buffer in the input's layout and permutes. A convolution with a number of
+ * output channels that is not a multiple of 8 reads and writes NCHW (tensor cores want multiples of
+ * 8; on the H200 the NHWC DFL chain of YOLOv8 ran several times slower than memory speed).</li>
+ * <li>Every other step (the default of {@link Step#layouts}) reads and writes NCHW.</li>
  * </ul>
  * Model inputs and outputs may be NHWC: the engine converts them when it copies them in and out.
  * The choice depends only on the graph's structure, so one analysis (at the max batch) serves every
@@ -43,66 +41,66 @@ public final class Layouts {
     public static Layouts channelsLast(Plan p) {
         int n = p.names.length;
         boolean[] ok = new boolean[n];
-        for (int v = 0; v < n; v++) ok[v] = p.shapes[v].length == 4 && p.constants[v] == null && p.aliasOf[v] < 0;
+        for (int v = 0; v < n; v++) {
+            ok[v] = p.shapes[v].length == 4 && p.constants[v] == null && p.aliasOf[v] < 0 && p.types[v] == ElemType.FLOAT;
+        }
         for (int v = 0; v < n; v++) {
             if (p.aliasOf[v] >= 0) ok[p.root(v)] = false;
         }
+        Rules rules = new Rules(p, ok);
         boolean changed = true;
         while (changed) {
             changed = false;
-            for (Step st : p.steps) {
-                if (st instanceof Step.Unary u) changed |= same(ok, u.in(), u.out());
-                else if (st instanceof Step.Affine a) changed |= same(ok, a.in(), a.out());
-                else if (st instanceof Step.MaxPool m) changed |= same(ok, m.in(), m.out());
-                else if (st instanceof Step.Resize r) changed |= same(ok, r.in(), r.out());
-                else if (st instanceof Step.Softmax s) {
-                    long[] sh = p.shapes[s.in()];
-                    boolean axis1 = sh.length == 4 && s.outer() == sh[0] && s.axis() == sh[1] && s.inner() == sh[2] * sh[3];
-                    changed |= axis1 ? same(ok, s.in(), s.out()) : clear(ok, s.in()) | clear(ok, s.out());
-                } else if (st instanceof Step.MatMul m) {
-                    changed |= clear(ok, m.a()) | clear(ok, m.b()) | clear(ok, m.out());
-                    if (m.c() >= 0) changed |= clear(ok, m.c());
-                } else if (st instanceof Step.Copy c) changed |= copyFits(p, ok, c);
-                else if (st instanceof Step.CopyGroup g) {
-                    for (Step.Copy c : g.parts()) changed |= copyFits(p, ok, c);
-                } else if (st instanceof Step.Binary b) {
-                    changed |= operandFits(p, ok, b.a(), b.shape(), b.aStrides(), 0)
-                            | operandFits(p, ok, b.b(), b.shape(), b.bStrides(), 0);
-                }
-                else if (st instanceof Step.Conv c && c.k() % 8 != 0) {
-                    // Few output channels (YOLOv8's DFL: 16 -> 1): no tensor-core NHWC kernel, and the
-                    // chain before it (a transpose and a softmax over 16 channels) gathers across rows.
-                    changed |= clear(ok, c.in()) | clear(ok, c.out());
-                }
-                // Other convolutions: any pair of layouts. Reshape: aliases are NCHW already.
-            }
+            for (Step st : p.steps) changed |= st.layouts(rules);
         }
         return new Layouts(ok);
     }
 
-    private static boolean same(boolean[] ok, int a, int b) {
-        if (ok[a] == ok[b]) return false;
-        ok[a] = false;
-        ok[b] = false;
-        return true;
-    }
+    /**
+     * What a step may say about the layouts of its operands while {@link #channelsLast} iterates to a
+     * fixed point. Every method returns true when it changed the assignment.
+     */
+    public static final class Rules {
+        private final Plan p;
+        private final boolean[] ok;
 
-    private static boolean clear(boolean[] ok, int v) {
-        boolean was = ok[v];
-        ok[v] = false;
-        return was;
-    }
+        Rules(Plan p, boolean[] ok) {
+            this.p = p;
+            this.ok = ok;
+        }
 
-    private static boolean copyFits(Plan p, boolean[] ok, Step.Copy c) {
-        return operandFits(p, ok, c.in(), c.shape(), c.inStrides(), c.inOffset())
-                | operandFits(p, ok, c.out(), c.shape(), c.outStrides(), c.outOffset());
-    }
+        public Plan plan() {
+            return p;
+        }
 
-    private static boolean operandFits(Plan p, boolean[] ok, int v, long[] shape, long[] strides, long offset) {
-        if (!ok[v]) return false;
-        if (restride(shape, strides, offset, p.shapes[v], true) != null) return false;
-        ok[v] = false;
-        return true;
+        /** {@code a} and {@code b} share a layout (if one must be row-major, so must the other). */
+        public boolean same(int a, int b) {
+            if (ok[a] == ok[b]) return false;
+            ok[a] = false;
+            ok[b] = false;
+            return true;
+        }
+
+        /** Every value in {@code vs} is row-major. */
+        public boolean rowMajor(int... vs) {
+            boolean changed = false;
+            for (int v : vs) {
+                changed |= ok[v];
+                ok[v] = false;
+            }
+            return changed;
+        }
+
+        /**
+         * Operand {@code v} is addressed by row-major {@code strides}/{@code offset} over {@code shape}:
+         * it stays an NHWC candidate only when {@link #restride} can express that on NHWC storage.
+         */
+        public boolean addressable(int v, long[] shape, long[] strides, long offset) {
+            if (!ok[v]) return false;
+            if (restride(shape, strides, offset, p.shapes[v], true) != null) return false;
+            ok[v] = false;
+            return true;
+        }
     }
 
     /** True when value {@code v} is stored NHWC. */
@@ -114,15 +112,6 @@ public final class Layouts {
         int c = 0;
         for (boolean b : nhwc) if (b) c++;
         return c;
-    }
-
-    /** Steps (indices into {@code p.steps}) that are convolutions whose input and output layouts differ. */
-    public List<Integer> convTemporaries(Plan p) {
-        List<Integer> r = new ArrayList<>();
-        for (int i = 0; i < p.steps.size(); i++) {
-            if (p.steps.get(i) instanceof Step.Conv c && nhwc[c.in()] != nhwc[c.out()]) r.add(i);
-        }
-        return r;
     }
 
     /** Element strides of a value of {@code shape} in storage: row-major, or for NHWC (n, c, h, w) ↦ (HWC, 1, WC, C). */
@@ -195,6 +184,41 @@ public final class Layouts {
     public static long[] permute(long[] a, int[] order) {
         long[] r = new long[order.length];
         for (int i = 0; i < order.length; i++) r[i] = a[order[i]];
+        return r;
+    }
+
+    /**
+     * Merges adjacent dimensions that are contiguous in every stride set and drops dimensions of
+     * size 1, so kernels do fewer divisions. Returns {shape, strides0, strides1, ...}.
+     */
+    public static long[][] coalesce(long[] shape, long[][] strides) {
+        java.util.List<Long> s = new java.util.ArrayList<>();
+        java.util.List<java.util.List<Long>> st = new java.util.ArrayList<>();
+        for (int k = 0; k < strides.length; k++) st.add(new java.util.ArrayList<>());
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) continue;
+            if (!s.isEmpty()) {
+                int last = s.size() - 1;
+                boolean merge = true;
+                for (int k = 0; k < strides.length; k++) {
+                    if (st.get(k).get(last) != strides[k][d] * shape[d]) { merge = false; break; }
+                }
+                if (merge) {
+                    s.set(last, s.get(last) * shape[d]);
+                    for (int k = 0; k < strides.length; k++) st.get(k).set(last, strides[k][d]);
+                    continue;
+                }
+            }
+            s.add(shape[d]);
+            for (int k = 0; k < strides.length; k++) st.get(k).add(strides[k][d]);
+        }
+        if (s.isEmpty()) {
+            s.add(1L);
+            for (int k = 0; k < strides.length; k++) st.get(k).add(0L);
+        }
+        long[][] r = new long[strides.length + 1][];
+        r[0] = s.stream().mapToLong(Long::longValue).toArray();
+        for (int k = 0; k < strides.length; k++) r[k + 1] = st.get(k).stream().mapToLong(Long::longValue).toArray();
         return r;
     }
 }

@@ -28,8 +28,8 @@ import static dev.vahost.inference.internal.OnnxSchema.*;
  * read); what the operators mean is checked later by {@link Ops}.
  */
 public final class OnnxReader {
-    public static final int MAX_OPSET = 17;
-    public static final long MAX_IR_VERSION = 9;
+    public static final int MAX_OPSET = 21;
+    public static final long MAX_IR_VERSION = 11;
 
     private final String source;
 
@@ -109,8 +109,8 @@ public final class OnnxReader {
             if (domain.isEmpty() || domain.equals("ai.onnx")) {
                 long v = int64(o, "version");
                 if (v > MAX_OPSET) {
-                    throw new UnsupportedModelException(source + ": opset " + v + " is not supported (at most "
-                            + MAX_OPSET + "; export with opset_version=" + MAX_OPSET + ")");
+                    throw new UnsupportedModelException(source + ": opset " + v + " is not supported (7.." + MAX_OPSET
+                            + "; export with opset_version=" + MAX_OPSET + " or lower)");
                 }
                 opset = (int) v;
             }
@@ -284,10 +284,12 @@ public final class OnnxReader {
         ByteString raw = has(t, "raw_data") ? (ByteString) get(t, "raw_data") : null;
         int esize = switch (type) {
             case FLOAT, INT32, UINT32 -> 4;
-            case FLOAT16, INT16, UINT16 -> 2;
+            case FLOAT16, INT16, UINT16, 16 /* BFLOAT16 */ -> 2;
             case DOUBLE, INT64, UINT64 -> 8;
             case INT8, UINT8, BOOL -> 1;
-            default -> throw new UnsupportedModelException(source + ": " + what + " has element type " + typeName(type));
+            default -> throw new UnsupportedModelException(source + ": " + what + " has element type " + typeName(type)
+                    + (type >= 17 && type <= 23 ? " (8- and 4-bit float and 4-bit integer types are not supported; export in"
+                    + " float32 or float16)" : ""));
         };
         if (raw != null && raw.size() != (long) n * esize) {
             throw new InvalidModelException(source + ": " + what + " " + java.util.Arrays.toString(dims) + " of "
@@ -318,6 +320,16 @@ public final class OnnxReader {
                     List<Integer> l = list(t, "int32_data");
                     checkCount(l.size(), n, what);
                     for (int i = 0; i < n; i++) f[i] = Half.toFloat((short) (int) l.get(i));
+                }
+                return Tensor.ofFloats(f, dims);
+            }
+            case 16: { // BFLOAT16: the upper half of a float32
+                float[] f = new float[n];
+                if (bb != null) for (int i = 0; i < n; i++) f[i] = Float.intBitsToFloat((bb.getShort(2 * i) & 0xffff) << 16);
+                else {
+                    List<Integer> l = list(t, "int32_data");
+                    checkCount(l.size(), n, what);
+                    for (int i = 0; i < n; i++) f[i] = Float.intBitsToFloat((l.get(i) & 0xffff) << 16);
                 }
                 return Tensor.ofFloats(f, dims);
             }
@@ -389,7 +401,8 @@ public final class OnnxReader {
             case FLOAT -> "float32"; case UINT8 -> "uint8"; case INT8 -> "int8"; case UINT16 -> "uint16";
             case INT16 -> "int16"; case INT32 -> "int32"; case INT64 -> "int64"; case STRING -> "string";
             case BOOL -> "bool"; case FLOAT16 -> "float16"; case DOUBLE -> "float64"; case UINT32 -> "uint32";
-            case UINT64 -> "uint64"; case 16 -> "bfloat16";
+            case UINT64 -> "uint64"; case 16 -> "bfloat16"; case 17 -> "float8e4m3fn"; case 18 -> "float8e4m3fnuz";
+            case 19 -> "float8e5m2"; case 20 -> "float8e5m2fnuz"; case 21 -> "uint4"; case 22 -> "int4"; case 23 -> "float4e2m1";
             default -> "type " + t;
         };
     }

@@ -5,6 +5,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
+import dev.vahost.inference.internal.ops.Operators;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,23 +76,22 @@ public final class Optimizer {
         }
     }
 
+    /** Nodes whose inputs are all constants are evaluated once (any output type: shape arithmetic too). */
     static void fold(Graph g) {
         for (Iterator<Node> it = g.nodes.iterator(); it.hasNext(); ) {
             Node n = it.next();
-            if (n.inputs.isEmpty() || n.outputs.size() != 1) continue;
-            boolean allConst = true, anyFloat = false;
+            if (n.inputs.isEmpty()) continue;
+            boolean allConst = true;
             for (String in : n.inputs) {
-                if (in.isEmpty()) continue;
-                Tensor t = g.constants.get(in);
-                if (t == null) { allConst = false; break; }
-                if (t.isFloat()) anyFloat = true;
+                if (!in.isEmpty() && !g.constants.containsKey(in)) { allConst = false; break; }
             }
-            if (!allConst || !anyFloat || !Ops.SUPPORTED.contains(n.op)) continue;
-            Tensor r = Planner.evaluateConstant(g, n);
-            if (r != null) {
-                g.constants.put(n.output(), r);
-                it.remove();
+            if (!allConst || Operators.get(n.op) == null) continue;
+            Tensor[] r = Planner.evaluate(g, n);
+            if (r == null) continue;
+            for (int i = 0; i < r.length; i++) {
+                if (!n.outputs.get(i).isEmpty()) g.constants.put(n.outputs.get(i), r[i]);
             }
+            it.remove();
         }
     }
 
@@ -159,14 +160,41 @@ public final class Optimizer {
         for (Iterator<Node> it = g.nodes.iterator(); it.hasNext(); ) {
             Node a = it.next();
             Act act = Act.ofOp(a.op);
-            if (act == null) continue;
+            float alpha = a.f("alpha", act == Act.HARDSIGMOID ? 0.2f : act == Act.ELU ? 1f : 0.01f);
+            float beta = act == Act.HARDSIGMOID ? a.f("beta", 0.5f) : 0f;
+            if (a.op.equals("Clip")) {
+                float[] range = clipRange(g, a);
+                if (range == null) continue;
+                act = Act.CLIP;
+                alpha = range[0];
+                beta = range[1];
+            }
+            if (act == null || !act.fusable() || a.inputs.isEmpty()) continue;
             Node conv = producers.get(a.input(0));
             if (conv == null || !conv.op.equals("Conv") || conv.has("vahost.act") || uses.getOrDefault(conv.output(), 0) != 1
                     || g.isGraphOutput(conv.output())) continue;
             conv.attrs.put("vahost.act", act.name());
-            conv.attrs.put("vahost.alpha", a.f("alpha", 0.01f));
+            conv.attrs.put("vahost.alpha", alpha);
+            conv.attrs.put("vahost.beta", beta);
             conv.outputs.set(0, a.output());
             it.remove();
         }
+    }
+
+    /** Clip's {min, max} when both are attributes (opset < 11) or constants, else null. */
+    private static float[] clipRange(Graph g, Node a) {
+        if (g.opset < 11) return new float[] {a.f("min", -Float.MAX_VALUE), a.f("max", Float.MAX_VALUE)};
+        float lo = Float.NEGATIVE_INFINITY, hi = Float.POSITIVE_INFINITY;
+        if (a.hasInput(1)) {
+            Tensor t = g.constants.get(a.input(1));
+            if (t == null || t.size() != 1) return null;
+            lo = (float) t.get(0);
+        }
+        if (a.hasInput(2)) {
+            Tensor t = g.constants.get(a.input(2));
+            if (t == null || t.size() != 1) return null;
+            hi = (float) t.get(0);
+        }
+        return new float[] {lo, hi};
     }
 }

@@ -4,25 +4,28 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A graph resolved for one batch size: a value table (name, shape, constant data where the value is
- * a constant) and steps in execution order. Values that are Reshapes of others are aliases
- * ({@link #aliasOf}): executors give them the same storage.
+ * A graph resolved for one batch size: a value table (name, shape, element type, and the data of
+ * every value known at load time: initializers, constants and whatever the planner could compute
+ * from them and from shapes) and the steps that compute the rest, in execution order. Values that
+ * are reshapes of others are aliases ({@link #aliasOf}): executors give them the same storage.
  */
 public final class Plan {
     public final int batch;
     public final String[] names;
     public final long[][] shapes;
-    public final Tensor[] constants; // non-null for constant values
+    public final ElemType[] types;
+    public final Tensor[] constants; // non-null for values known at load time
     public final int[] aliasOf;       // -1 or the value whose storage this one shares
     public final int[] inputs;
     public final int[] outputs;
     public final List<Step> steps;
 
-    Plan(int batch, String[] names, long[][] shapes, Tensor[] constants, int[] aliasOf, int[] inputs, int[] outputs,
-         List<Step> steps) {
+    Plan(int batch, String[] names, long[][] shapes, ElemType[] types, Tensor[] constants, int[] aliasOf, int[] inputs,
+         int[] outputs, List<Step> steps) {
         this.batch = batch;
         this.names = names;
         this.shapes = shapes;
+        this.types = types;
         this.constants = constants;
         this.aliasOf = aliasOf;
         this.inputs = inputs;
@@ -34,6 +37,10 @@ public final class Plan {
         return Tensor.numel(shapes[value]);
     }
 
+    public boolean isInt(int value) {
+        return types[value] == ElemType.INT;
+    }
+
     /** The value whose storage {@code value} uses (itself unless it is a reshape alias). */
     public int root(int value) {
         int v = value;
@@ -42,6 +49,6 @@ public final class Plan {
     }
 
     public String describe(int value) {
-        return "'" + names[value] + "' " + Arrays.toString(shapes[value]);
+        return "'" + names[value] + "' " + (types[value] == ElemType.INT ? "int" : "float") + Arrays.toString(shapes[value]);
     }
 }

@@ -1,63 +1,44 @@
 package dev.vahost.inference.internal;
 
+import dev.vahost.inference.UnsupportedModelException;
+
 /**
  * One operation of a {@link Plan} with every shape resolved for the plan's batch size. Value
- * operands are ids into the plan's value table; constants the step needs at plan time (weights,
- * index tables) are held directly. Shared by the CPU executor and the GPU planner.
+ * operands are ids into the plan's value table; what a step needs at plan time (weights, index
+ * tables, strides) it holds itself. A step carries its whole meaning in one place: the CPU
+ * reference ({@link #cpu}), the GPU lowering ({@link #gpu}) and its layout constraints
+ * ({@link #layouts}). Operators (package {@code internal.ops}) create steps; executors only run them.
  */
-public sealed interface Step {
+public interface Step {
     /** The node this step implements, for error messages and profiles. */
     String node();
 
-    /** 2-D convolution, NCHW, weights [K, C/groups, kh, kw], optional bias [K], fused activation. */
-    record Conv(String node, int in, int out, int n, int c, int h, int w, int k, int oh, int ow, int kh, int kw,
-                int sh, int sw, int pt, int pl, int dh, int dw, int groups, Tensor weight, Tensor bias,
-                Act act, float alpha) implements Step {}
+    /** Values read (ids, possibly aliases). */
+    int[] reads();
 
-    /** y = act(x * scale[c] + shift[c]) over channel axis 1 (standalone BatchNormalization). */
-    record Affine(String node, int in, int out, long outer, int channels, long inner, float[] scale, float[] shift)
-            implements Step {}
+    /** Values written (ids, possibly aliases). */
+    int[] writes();
 
-    record Unary(String node, int in, int out, long numel, Act act, float alpha) implements Step {}
+    /** Runs the step on the CPU in float32 (int64 for INT values): the reference semantics. */
+    void cpu(CpuRun r);
 
-    enum BinOp { ADD, SUB, MUL, DIV }
-
-    /**
-     * out = a op b with numpy broadcasting. {@code shape} is the output shape; {@code aStrides} and
-     * {@code bStrides} are the operands' element strides aligned to it (0 on broadcast dimensions).
-     */
-    record Binary(String node, BinOp op, int a, int b, int out, long[] shape, long[] aStrides, long[] bStrides)
-            implements Step {}
+    /** Adds the step's GPU launches to the plan being built. */
+    default void gpu(GpuLowering g) {
+        throw new UnsupportedModelException(g.modelName() + ": " + node() + ": " + getClass().getSimpleName()
+                + " has no GPU implementation");
+    }
 
     /**
-     * A strided copy: for every index i of {@code shape}, out[outOffset + i·outStrides] =
-     * in[inOffset + i·inStrides]. Transpose, Slice, one part of Split or Concat, Identity.
+     * Channels-last constraints (see {@link Layouts}): clears the NHWC candidacy of operands that must
+     * be row-major; returns true when it changed anything. The default keeps every operand row-major,
+     * the safe choice for steps whose kernels index NCHW.
      */
-    record Copy(String node, int in, int out, long[] shape, long inOffset, long[] inStrides, long outOffset,
-                long[] outStrides) implements Step {}
+    default boolean layouts(Layouts.Rules r) {
+        return r.rowMajor(reads()) | r.rowMajor(writes());
+    }
 
-    /** Several copies that together write one output (Concat) or read one input (Split). */
-    record CopyGroup(String node, Copy[] parts) implements Step {}
-
-    /** Same elements, new shape: an alias, no data movement. */
-    record Reshape(String node, int in, int out) implements Step {}
-
-    /** Max pooling, NCHW; padded positions never win. */
-    record MaxPool(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int kh, int kw,
-                   int sh, int sw, int pt, int pl, int dh, int dw) implements Step {}
-
-    /** Nearest resize of the last two axes of a rank-4 tensor by index tables (source row per output row, column per column). */
-    record Resize(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int[] rowIndex,
-                  int[] colIndex) implements Step {}
-
-    /** Softmax over a middle axis: [outer, axis, inner]. */
-    record Softmax(String node, int in, int out, long outer, int axis, long inner) implements Step {}
-
-    /**
-     * Batched matrix product out[b] = alpha · op(A[b]) · op(B[b]) (+ beta · C broadcast to [M, N]):
-     * A batch offsets {@code aOffsets[b]}, B's {@code bOffsets[b]} (elements), out contiguous [batch, M, N].
-     * A row-major [M, K] (or [K, M] if transA), B [K, N] (or [N, K] if transB).
-     */
-    record MatMul(String node, int a, int b, int out, int batch, int m, int n, int k, boolean transA, boolean transB,
-                  long[] aOffsets, long[] bOffsets, float alpha, int c, long[] cStrides, float beta) implements Step {}
+    /** Device scratch in bytes the GPU lowering needs during this step only (arena-planned). */
+    default long scratchBytes(Plan p, Layouts l, int floatBytes) {
+        return 0;
+    }
 }

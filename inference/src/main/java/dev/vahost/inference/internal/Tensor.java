@@ -3,9 +3,10 @@ package dev.vahost.inference.internal;
 import java.util.Arrays;
 
 /**
- * A host tensor: a constant of the model (weights, shapes, scales) or a CPU activation. Floats
- * (ONNX FLOAT, FLOAT16 and DOUBLE are read as float32) or integers (INT64, INT32, INT8, UINT8, BOOL
- * read as int64). Row-major. The arrays are shared, not copied: treat them as immutable.
+ * A host tensor: a constant of the model (weights, shapes, scales), a value the planner computed at
+ * load time (shape arithmetic, anchor grids), or a CPU activation. Floats (ONNX FLOAT, FLOAT16,
+ * BFLOAT16 and DOUBLE are read as float32) or integers (every ONNX integer type and BOOL are read
+ * as int64). Row-major. The arrays are shared, not copied: treat them as immutable.
  */
 public final class Tensor {
     private final long[] shape;
@@ -32,6 +33,15 @@ public final class Tensor {
         return new Tensor(shape.clone(), null, data);
     }
 
+    /** {@code data} as the given element type (float[] for FLOAT, long[] for INT). */
+    public static Tensor of(ElemType type, Object data, long... shape) {
+        return type == ElemType.FLOAT ? ofFloats((float[]) data, shape) : ofLongs((long[]) data, shape);
+    }
+
+    public static Tensor scalar(long v) {
+        return ofLongs(new long[] {v});
+    }
+
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) n *= d;
@@ -39,6 +49,8 @@ public final class Tensor {
     }
 
     public boolean isFloat() { return floats != null; }
+
+    public ElemType type() { return floats != null ? ElemType.FLOAT : ElemType.INT; }
 
     public long[] shape() { return shape.clone(); }
 
@@ -60,6 +72,11 @@ public final class Tensor {
         return longs;
     }
 
+    /** The backing array: float[] or long[]. */
+    public Object data() {
+        return floats != null ? floats : longs;
+    }
+
     /** Elements as float whatever the type (integers converted). */
     public float[] asFloats() {
         if (floats != null) return floats;
@@ -76,6 +93,11 @@ public final class Tensor {
         return l;
     }
 
+    /** Element {@code i} as a double. */
+    public double get(int i) {
+        return floats != null ? floats[i] : longs[i];
+    }
+
     public Tensor reshape(long... newShape) {
         return new Tensor(newShape.clone(), floats, longs);
     }
@@ -83,6 +105,12 @@ public final class Tensor {
     /** e.g. {@code float[1, 3, 320, 320]}. */
     public String describe() {
         return (floats != null ? "float" : "int64") + Arrays.toString(shape);
+    }
+
+    /** The shape and, for small tensors, the values: for messages about shape arithmetic. */
+    public String describeValues() {
+        if (size() > 16) return describe();
+        return describe() + " = " + (floats != null ? Arrays.toString(floats) : Arrays.toString(longs));
     }
 
     @Override

@@ -50,6 +50,11 @@ public final class Cublas {
                                                         long b, int bType, int ldb, long strideB, Pointer beta,
                                                         long c, int cType, int ldc, long strideC, int batchCount,
                                                         int computeType, int algo);
+    /** Batched GEMM over arrays of device pointers (each array itself in device memory). */
+    public static native int cublasGemmBatchedEx(long handle, int transa, int transb, int m, int n, int k, Pointer alpha,
+                                                 long aArray, int aType, int lda, long bArray, int bType, int ldb,
+                                                 Pointer beta, long cArray, int cType, int ldc, int batchCount,
+                                                 int computeType, int algo);
     public static native String cublasGetStatusString(int status);
 
     public static void check(int status, String call) {

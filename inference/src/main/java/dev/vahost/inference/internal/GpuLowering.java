@@ -1,0 +1,113 @@
+package dev.vahost.inference.internal;
+
+import com.sun.jna.Pointer;
+
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.cuda.CudaStream;
+import dev.vahost.nvmm.cuda.Kernel;
+
+/**
+ * What a {@link Step} sees while the GPU engine lowers it (one prepared batch size): device
+ * addresses of its operands, their physical layout, the kernels, the library handles, uploads of
+ * plan-time tables, and the list of launches it appends to. Implemented by the engine
+ * ({@code internal.gpu.GpuPlan}); everything here is fixed at plan time, so launches can be
+ * captured into a CUDA graph.
+ */
+public interface GpuLowering {
+    /** Threads per block of the element-wise kernels (grid-stride loops). */
+    int THREADS = 256;
+
+    /** Blocks for a grid-stride loop over {@code n} elements. */
+    static int blocks(long n) {
+        return (int) Math.max(1, Math.min((n + THREADS - 1) / THREADS, 1L << 20));
+    }
+
+    /** One enqueued operation: a kernel launch or a library call with its arguments fixed. */
+    interface Launch {
+        void run(CudaStream s);
+    }
+
+    String modelName();
+
+    Plan plan();
+
+    /** The engine's storage type of FLOAT values: F16 or F32. */
+    DType precision();
+
+    /** "_f16" or "_f32": the suffix of the glue kernels for the engine's precision. */
+    default String suffix() {
+        return precision() == DType.F16 ? "_f16" : "_f32";
+    }
+
+    /** Device address of value {@code v}: its arena slot, or its upload when it is known at load time. */
+    long addr(int v);
+
+    /** True when value {@code v} (by its storage root) is stored NHWC. */
+    boolean nhwc(int v);
+
+    /** Bytes per element of value {@code v}: the engine's precision for FLOAT, 4 (int32) for INT. */
+    default int elementBytes(int v) {
+        return plan().isInt(v) ? 4 : precision().bytes();
+    }
+
+    /** This step's scratch ({@link Step#scratchBytes}), 0 when it asked for none. */
+    long scratch();
+
+    /** A kernel of the inference module's {@code glue.cu}. */
+    Kernel kernel(String name);
+
+    /** A kernel of {@code inference/src/main/cuda/<module>.cu}. */
+    Kernel kernel(String module, String name);
+
+    /** Appends a launch; {@code kind} groups launches in profiles (conv, copy, binary, ...). */
+    void add(String kind, Launch l);
+
+    /** Registers an int64 table uploaded with the plan; the returned holder resolves through {@link #tableAddress}. */
+    long[] table(long[] data);
+
+    /** Device address of a table registered with {@link #table} (valid when launches run). */
+    long tableAddress(long[] ref);
+
+    /** Uploads float32 data once per {@code key} (identity). */
+    long uploadF32(Object key, float[] data, String what);
+
+    /** Uploads int32 data once per {@code key} (identity). */
+    long uploadInts(Object key, int[] data, String what);
+
+    /** Uploads data in the engine's precision once per {@code key} (identity). */
+    long uploadActivations(Object key, float[] data, String what);
+
+    /**
+     * Physical strides followed by the physical offset of operand {@code v} addressed by row-major
+     * {@code strides} and {@code offset} over {@code shape} (see {@link Layouts#restride}).
+     */
+    long[] physical(int v, long[] shape, long[] strides, long offset);
+
+    /**
+     * Appends a strided copy between two device buffers of elements of {@code elementBytes}:
+     * for each index i of {@code shape}, y[toOffset + i·to] = x[fromOffset + i·from].
+     */
+    void copy(String kind, long x, long y, int elementBytes, long[] shape, long[] from, long fromOffset, long[] to,
+              long toOffset);
+
+    /** The cuBLAS handle (bound to the launch stream when launches run). */
+    long cublas();
+
+    /** The cuDNN handle (bound to the launch stream when launches run). */
+    long cudnn();
+
+    /** Host float 1 and 0, for library alpha/beta arguments. */
+    Pointer one();
+
+    Pointer zero();
+
+    /**
+     * Registers a need for {@code bytes} of the engine's shared library workspace (cuDNN) and returns
+     * a holder whose [0] is its device address once the engine has allocated it (read it when the
+     * launch runs, not when it is built).
+     */
+    long[] workspace(long bytes);
+
+    /** A tuned convolution of {@code c} writing {@code y} (cuDNN, or cuBLAS for channels-last 1x1). */
+    Launch convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long y);
+}

@@ -1,0 +1,349 @@
+package dev.vahost.inference.internal.gpu;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import com.sun.jna.Pointer;
+
+import dev.vahost.inference.InvalidModelException;
+import dev.vahost.inference.UnsupportedModelException;
+import dev.vahost.inference.internal.GpuLowering;
+import dev.vahost.inference.internal.Layouts;
+import dev.vahost.inference.internal.Plan;
+import dev.vahost.inference.internal.Step;
+import dev.vahost.inference.internal.Tensor;
+import dev.vahost.inference.internal.ops.Conv;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.cuda.CudaStream;
+import dev.vahost.nvmm.cuda.DeviceBuffer;
+import dev.vahost.nvmm.cuda.DeviceOutOfMemoryException;
+import dev.vahost.nvmm.cuda.Kernel;
+import dev.vahost.nvmm.cuda.Transfers;
+
+import static dev.vahost.inference.internal.GpuLowering.blocks;
+
+/**
+ * The launches of one prepared batch size: every step lowered in order ({@link Step#gpu}), its
+ * int64 tables uploaded in one buffer, the model's inputs and outputs copied (and converted,
+ * permuted where the arena value is NHWC) between the caller's tensors and the arena, and, when
+ * captured, one CUDA graph ({@link GraphCapture}) replayed in place of the launches.
+ */
+public final class GpuPlan implements GpuLowering {
+    /** How a model input or output gets between the caller's contiguous tensor and the arena. */
+    record IoCopy(long[] table, int rank, long n, long span, long[] ref) {}
+
+    final int batch;
+    final Plan plan;
+    private final Resources r;
+    final List<Launch> launches = new ArrayList<>();
+    final List<String> kinds = new ArrayList<>(), nodes = new ArrayList<>(); // per launch, for profiles
+    final IoCopy[] inputCopies, outputCopies; // null entries: plain conversion (NCHW storage)
+    private final List<long[]> meta = new ArrayList<>();
+    private int metaLength;
+    private long metaBase;
+    private final boolean tune;
+    private final CudaStream tuneStream;
+    final List<ConvCall> convs = new ArrayList<>();
+    private int step = -1;
+    private String node = "";
+    final GraphCapture graph = new GraphCapture();
+
+    /** Lowers {@code plan} (at {@code batch}); {@code tune}: time convolution algorithms on {@code s}. */
+    public GpuPlan(Resources r, Plan plan, boolean tune, CudaStream s) {
+        this.r = r;
+        this.plan = plan;
+        this.batch = plan.batch;
+        this.tune = tune;
+        this.tuneStream = s;
+        Plan max = r.maxPlan;
+        if (plan.names.length != max.names.length || plan.steps.size() != max.steps.size()) {
+            throw new UnsupportedModelException(r.model + ": the graph plans differently at batch " + batch + " ("
+                    + plan.names.length + " values, " + plan.steps.size() + " steps) than at " + max.batch + " ("
+                    + max.names.length + ", " + max.steps.size() + ")");
+        }
+        for (int v = 0; v < plan.names.length; v++) {
+            if ((plan.constants[v] == null) != (max.constants[v] == null) || plan.types[v] != max.types[v]) {
+                throw new UnsupportedModelException(r.model + ": value " + plan.describe(v) + " is planned differently at batch "
+                        + batch + " than at " + max.batch);
+            }
+            if (r.arena.offset(v) >= 0 && plan.numel(v) > max.numel(v)) {
+                throw new UnsupportedModelException(r.model + ": value " + plan.describe(v) + " at batch " + batch
+                        + " is larger than at the max batch " + max.batch);
+            }
+        }
+        for (int si = 0; si < plan.steps.size(); si++) {
+            long need = plan.steps.get(si).scratchBytes(plan, r.layouts, r.dtype.bytes());
+            if (need > r.arena.scratchBytes(si)) {
+                throw new UnsupportedModelException(r.model + ": " + plan.steps.get(si).node() + " needs more scratch at batch "
+                        + batch + " than at the max batch");
+            }
+        }
+        inputCopies = new IoCopy[plan.inputs.length];
+        for (int i = 0; i < plan.inputs.length; i++) inputCopies[i] = ioCopy(plan.inputs[i], true);
+        outputCopies = new IoCopy[plan.outputs.length];
+        for (int i = 0; i < plan.outputs.length; i++) outputCopies[i] = ioCopy(plan.outputs[i], false);
+        for (int si = 0; si < plan.steps.size(); si++) {
+            Step st = plan.steps.get(si);
+            step = si;
+            node = st.node();
+            try {
+                st.gpu(this);
+            } catch (UnsupportedModelException | InvalidModelException | DeviceOutOfMemoryException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IllegalStateException(r.model + ": GPU plan for " + st.node() + " at batch " + batch
+                        + " failed: " + e.getMessage(), e);
+            }
+        }
+        step = -1;
+        if (metaLength > 0) {
+            long[] all = new long[metaLength];
+            int at = 0;
+            for (long[] m : meta) {
+                System.arraycopy(m, 0, all, at, m.length);
+                at += m.length;
+            }
+            DeviceBuffer b = r.alloc(8L * metaLength, "index tables (batch " + batch + ")");
+            Transfers.toDevice(b.address(), all);
+            metaBase = b.address();
+        }
+    }
+
+    /** A permuting copy between a contiguous NCHW tensor and an NHWC arena value, or null for NCHW values. */
+    private IoCopy ioCopy(int v, boolean in) {
+        int root = plan.root(v);
+        if (!r.layouts.nhwc(root)) return null;
+        long[] shape = plan.shapes[v], rm = Layouts.rowMajor(shape), ph = r.layouts.physicalStrides(plan, root);
+        IoCopy c = stridedCopy(shape, in ? rm : ph, 0, in ? ph : rm, 0);
+        return new IoCopy(c.table(), c.rank(), c.n(), c.span(), table(c.table()));
+    }
+
+    /**
+     * The table of a strided copy, iterating in the destination's storage order with adjacent
+     * dimensions merged: shape, source strides, destination strides, source and destination offsets.
+     */
+    static IoCopy stridedCopy(long[] shape, long[] from, long fromOffset, long[] to, long toOffset) {
+        int[] order = Layouts.storageOrder(shape, to);
+        long[][] c = Layouts.coalesce(Layouts.permute(shape, order), new long[][] {Layouts.permute(from, order), Layouts.permute(to, order)});
+        int rank = c[0].length;
+        long[] t = new long[3 * rank + 2];
+        long n = 1, reachFrom = fromOffset, reachTo = toOffset;
+        for (int d = 0; d < rank; d++) {
+            t[d] = c[0][d];
+            t[rank + d] = c[1][d];
+            t[2 * rank + d] = c[2][d];
+            n *= c[0][d];
+            reachFrom += (c[0][d] - 1) * Math.abs(c[1][d]);
+            reachTo += (c[0][d] - 1) * Math.abs(c[2][d]);
+        }
+        t[3 * rank] = fromOffset;
+        t[3 * rank + 1] = toOffset;
+        return new IoCopy(t, rank, n, Math.max(n, Math.max(reachFrom, reachTo) + 1), null);
+    }
+
+    // ------------------------------------------------------------------ GpuLowering
+
+    @Override
+    public String modelName() { return r.model; }
+
+    @Override
+    public Plan plan() { return plan; }
+
+    @Override
+    public DType precision() { return r.dtype; }
+
+    @Override
+    public long addr(int v) {
+        int root = plan.root(v);
+        Tensor c = plan.constants[root];
+        if (c != null) {
+            if (!c.isFloat()) {
+                long[] l = c.longs();
+                int[] i32 = new int[l.length];
+                for (int i = 0; i < l.length; i++) {
+                    if (l[i] > Integer.MAX_VALUE || l[i] < Integer.MIN_VALUE) {
+                        throw new UnsupportedModelException(r.model + ": " + node + ": integer constant " + plan.describe(root)
+                                + " holds " + l[i] + ", beyond the GPU's int32 indices");
+                    }
+                    i32[i] = (int) l[i];
+                }
+                return r.uploadInts(c, i32, "constant " + plan.describe(root));
+            }
+            return r.uploadActivations(c, c.floats(), "constant " + plan.describe(root));
+        }
+        long off = r.arena.offset(root);
+        if (off < 0) throw new IllegalStateException("value " + plan.describe(v) + " has no storage");
+        return r.arena.base + off;
+    }
+
+    @Override
+    public boolean nhwc(int v) {
+        return r.layouts.nhwc(plan.root(v));
+    }
+
+    @Override
+    public long scratch() {
+        long off = step >= 0 ? r.arena.scratchOffset(step) : -1;
+        if (off < 0) throw new IllegalStateException(node + " uses scratch it did not ask for (Step.scratchBytes)");
+        return r.arena.base + off;
+    }
+
+    @Override
+    public Kernel kernel(String name) {
+        return r.module("glue").kernel(name);
+    }
+
+    @Override
+    public Kernel kernel(String module, String name) {
+        return r.module(module).kernel(name);
+    }
+
+    @Override
+    public void add(String kind, Launch l) {
+        launches.add(l);
+        kinds.add(kind);
+        nodes.add(node);
+    }
+
+    @Override
+    public long[] table(long[] data) {
+        meta.add(data);
+        long[] ref = {metaLength};
+        metaLength += data.length;
+        return ref;
+    }
+
+    @Override
+    public long tableAddress(long[] ref) {
+        return metaBase + 8L * ref[0];
+    }
+
+    @Override
+    public long uploadF32(Object key, float[] data, String what) {
+        return r.uploadF32(key, data, what);
+    }
+
+    @Override
+    public long uploadInts(Object key, int[] data, String what) {
+        return r.uploadInts(key, data, what);
+    }
+
+    @Override
+    public long uploadActivations(Object key, float[] data, String what) {
+        return r.uploadActivations(key, data, what);
+    }
+
+    @Override
+    public long[] physical(int v, long[] shape, long[] strides, long offset) {
+        long[] res = Layouts.restride(shape, strides, offset, plan.shapes[v], nhwc(v));
+        if (res == null) {
+            throw new IllegalStateException("node " + node + ": operand " + plan.describe(v) + " cannot be addressed NHWC at batch "
+                    + batch + " (the layout analysis at batch " + r.maxPlan.batch + " allowed it)");
+        }
+        return res;
+    }
+
+    /**
+     * A same-type strided copy, moved in the widest units (16, 8 or 4 bytes) that every stride,
+     * offset and the innermost run allow (arena values are 256-byte aligned).
+     */
+    @Override
+    public void copy(String kind, long x, long y, int es, long[] shape, long[] from, long fromOffset, long[] to, long toOffset) {
+        if (Tensor.numel(shape) == 0) return;
+        IoCopy c = stridedCopy(shape, from, fromOffset, to, toOffset);
+        int rank = c.rank();
+        long[] t = c.table();
+        for (int width : new int[] {16, 8, 4}) {
+            int u = width / es;
+            if (u <= 1 && width != es) continue;
+            if (u < 1) continue;
+            if (u > 1) {
+                if (t[rank + rank - 1] != 1 || t[2 * rank + rank - 1] != 1 || t[rank - 1] % u != 0) continue; // innermost: contiguous run of whole units
+                boolean fits = t[3 * rank] % u == 0 && t[3 * rank + 1] % u == 0;
+                for (int d = 0; d < rank - 1 && fits; d++) fits = t[rank + d] % u == 0 && t[2 * rank + d] % u == 0;
+                if (!fits) continue;
+            }
+            long[] w = t.clone();
+            w[rank - 1] /= u;
+            for (int d = 0; d < rank - 1; d++) { w[rank + d] /= u; w[2 * rank + d] /= u; }
+            w[3 * rank] /= u;
+            w[3 * rank + 1] /= u;
+            long n = c.n() / u, span = Math.max(1, c.span() / u + 1);
+            long[] ref = table(w);
+            Kernel k = kernel("copy_b" + width);
+            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
+            return;
+        }
+        if (es != 2) throw new IllegalStateException("no copy kernel for " + es + "-byte elements");
+        long[] ref = table(t);
+        Kernel k = kernel("copy_b2");
+        long n = c.n(), span = c.span();
+        add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
+    }
+
+    @Override
+    public long cublas() { return r.cublas; }
+
+    @Override
+    public long cudnn() { return r.cudnn; }
+
+    @Override
+    public Pointer one() { return r.one; }
+
+    @Override
+    public Pointer zero() { return r.zero; }
+
+    @Override
+    public long[] workspace(long bytes) {
+        if (bytes > r.workspaceBytes) {
+            throw new IllegalStateException(node + " needs " + bytes + " B of library workspace, " + r.workspaceBytes + " B available");
+        }
+        workspaceNeeded = Math.max(workspaceNeeded, bytes);
+        return r.workspace;
+    }
+
+    long workspaceNeeded;
+
+    @Override
+    public Launch convolution(Conv c, boolean nhwc, long y) {
+        ConvCall call = new ConvCall(r, this, c, nhwc, y, tune, tuneStream);
+        convs.add(call);
+        workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
+        add(call.useGemm ? "conv1x1-gemm" : "conv", call);
+        return call;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Enqueues the whole plan on {@code s}: the graph when there is one and graphs are enabled. */
+    void enqueue(CudaStream s, boolean graphsEnabled) {
+        if (graphsEnabled && graph.exec() != null) {
+            graph.launch(s, () -> r.model + ", batch " + batch + ", " + launches.size() + " launches");
+            return;
+        }
+        r.setStream(s);
+        for (Launch l : launches) l.run(s);
+    }
+
+    /** Runs the launches on {@code s} one by one (warm-up, capture). */
+    void runLaunches(CudaStream s) {
+        r.setStream(s);
+        for (Launch l : launches) l.run(s);
+    }
+
+    /** Input into the arena or output out of it: a converting copy, permuting where the arena value is NHWC. */
+    void transfer(CudaStream s, IoCopy c, long from, DType fromType, long to, DType toType, long n, Kernel[][] converters,
+                  Kernel[][] permuters) {
+        if (n == 0) return;
+        int a = fromType == DType.F16 ? 1 : 0, b = toType == DType.F16 ? 1 : 0;
+        if (c == null) {
+            converters[a][b].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, n);
+        } else {
+            permuters[a][b].launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, from, to, c.rank(), c.n(), tableAddress(c.ref()), c.span());
+        }
+    }
+
+    int launchCount() {
+        return launches.size();
+    }
+}
