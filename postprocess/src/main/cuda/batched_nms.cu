@@ -5,6 +5,8 @@
 //
 //   1 nms_sort_segments   grid N, block 1024: per image, LSD radix sort of (score, slot) keys,
 //                         cap to the top maxCandidates, stable sort by class, segment table.
+//                         Mode NO_NMS (end-to-end decoders such as DETR): sort and cap only, every
+//                         capped candidate kept; the host then skips kernels 2 and 3.
 //   2 nms_iou_mask        grid (G, N), block 64: 64x64 IoU tiles within each class segment -> 64-bit
 //                         masks (like torchvision's kernel, but only inside a class segment).
 //   3 nms_reduce_segments grid N, block 512: one warp per segment scans its mask serially.
@@ -147,8 +149,14 @@ __device__ bool radix_pass(const u64* ks, const u32* vs, u64* kd, u32* vd, int n
 //   rowP[cap]: score rank p of sorted row i (rows in (class, score, slot) order)
 //   sbox[cap]: box of row i;  keep[cap]: cleared, indexed by p
 //   segStart/segCount/segTileEnd/segMaskOff[segCapacity]: one entry per class present
+// mode: SORT_CLASS_AGNOSTIC, SORT_CLASS_AWARE, or SORT_NO_NMS: only byScore is written and the keep
+// flag of every capped candidate is set (rowP, sbox and the segment arrays are not touched and may
+// be null), so nms_select_topk takes the top `cap` in score order.
+#define SORT_CLASS_AGNOSTIC 0
+#define SORT_CLASS_AWARE 1
+#define SORT_NO_NMS 2
 extern "C" __global__ void __launch_bounds__(SORT_THREADS) nms_sort_segments(
-        ImageState* state, const Candidate* cand, int capacity, int cap, int classAware, int classBytes,
+        ImageState* state, const Candidate* cand, int capacity, int cap, int mode, int classBytes,
         u64* keysA, u64* keysB, u32* valsA, u32* valsB, u32* byScore, u32* rowP, float4* sbox,
         unsigned char* keep, int* segStart, int* segCount, int* segTileEnd, int* segMaskOff, int segCapacity) {
     __shared__ SortShared sh;
@@ -160,13 +168,7 @@ extern "C" __global__ void __launch_bounds__(SORT_THREADS) nms_sort_segments(
     u32* vA = valsA + (long long)b * capacity;
     u32* vB = valsB + (long long)b * capacity;
     u32* bs = byScore + (long long)b * cap;
-    u32* rp = rowP + (long long)b * cap;
-    float4* bx = sbox + (long long)b * cap;
     unsigned char* kp = keep + (long long)b * cap;
-    int* sStart = segStart + (long long)b * segCapacity;
-    int* sCount = segCount + (long long)b * segCapacity;
-    int* sTileEnd = segTileEnd + (long long)b * segCapacity;
-    int* sMaskOff = segMaskOff + (long long)b * segCapacity;
 
     const int n = min(st->count, capacity);
     for (int i = tid; i < n; i += SORT_THREADS) {
@@ -186,6 +188,22 @@ extern "C" __global__ void __launch_bounds__(SORT_THREADS) nms_sort_segments(
     }
     const int m = min(n, cap);
     for (int p = tid; p < m; p += SORT_THREADS) bs[p] = vs[p];
+    if (mode == SORT_NO_NMS) {  // uniform over the block: no barrier follows
+        for (int p = tid; p < m; p += SORT_THREADS) kp[p] = 1;
+        if (tid == 0) {
+            st->nSorted = m;
+            st->numSeg = 0;
+            st->totalTiles = 0;
+        }
+        return;
+    }
+    const bool classAware = mode == SORT_CLASS_AWARE;
+    u32* rp = rowP + (long long)b * cap;
+    float4* bx = sbox + (long long)b * cap;
+    int* sStart = segStart + (long long)b * segCapacity;
+    int* sCount = segCount + (long long)b * segCapacity;
+    int* sTileEnd = segTileEnd + (long long)b * segCapacity;
+    int* sMaskOff = segMaskOff + (long long)b * segCapacity;
     __syncthreads();
 
     // Rows: stable sort of score ranks by class (class-aware), so each class is one segment in

@@ -32,6 +32,8 @@ std::map<std::string, Entry>& table() {
 #define K(n) {#n, entry(n)}
         K(decode_yolov8_f32), K(decode_yolov8_f16), K(decode_ssd_f32), K(decode_ssd_f16),
         K(decode_centernet_f32), K(decode_centernet_f16), K(decode_candidates_f32), K(decode_candidates_f16),
+        K(decode_yolov5_f32), K(decode_yolov5_f16), K(decode_yolox_f32), K(decode_yolox_f16),
+        K(decode_detr_f32), K(decode_detr_f16), K(decode_detectnet_v2_f32), K(decode_detectnet_v2_f16),
         K(nms_sort_segments), K(nms_iou_mask), K(nms_reduce_segments), K(nms_select_topk), K(nms_pack_results),
         K(nms_reset_state),
 #undef K

@@ -2,6 +2,7 @@ package dev.vahost.postprocess;
 
 import dev.vahost.postprocess.internal.Candidates;
 import dev.vahost.postprocess.internal.CpuDecode;
+import dev.vahost.postprocess.internal.NmsPlan;
 import dev.vahost.postprocess.internal.ProblemFlags;
 
 import java.util.ArrayList;
@@ -13,19 +14,31 @@ import java.util.Objects;
  * The whole postprocessing on the CPU, step for step what {@link GpuPostprocessor} does on the GPU:
  * decode, the top {@code maxCandidatesPerImage} by (score desc, candidate asc), batched NMS
  * ({@link ReferenceNms}), the top {@code maxDetectionsPerImage}, mapping to source pixels with
- * clipping. It is the service's CPU path and the oracle of the GPU tests. Thread-safe (stateless).
+ * clipping. For a decoder without NMS ({@link DecoderConfig#requiresNms()} false: DETR) the candidates'
+ * top-k by (score desc, candidate asc) are the detections. It is the service's CPU path and the
+ * oracle of the GPU tests. Thread-safe (stateless).
  */
 public final class CpuPostprocessor {
     private final DecoderConfig decoder;
     private final NmsConfig nms;
 
+    /**
+     * @param nms required when {@code decoder.requiresNms()}, and must be null otherwise
+     * @throws IllegalArgumentException when {@code nms} is missing or not applicable, saying which
+     */
     public CpuPostprocessor(DecoderConfig decoder, NmsConfig nms) {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
-        this.nms = Objects.requireNonNull(nms, "nms");
+        this.nms = NmsPlan.check(decoder, nms);
+    }
+
+    /** For a decoder that needs no NMS ({@link DetrDecode}). */
+    public CpuPostprocessor(DecoderConfig decoder) {
+        this(decoder, null);
     }
 
     public DecoderConfig decoder() { return decoder; }
 
+    /** The NMS settings; null for a decoder without NMS. */
     public NmsConfig nms() { return nms; }
 
     /**
@@ -48,8 +61,14 @@ public final class CpuPostprocessor {
         return new BatchDetections(dets, problems, above);
     }
 
-    /** Cap, NMS, top-k and mapping for one image's candidates. */
+    /** Cap, NMS, top-k and mapping for one image's candidates (without NMS: top-k and mapping). */
     List<Detection> select(Candidates c, InputMapping map) {
+        if (nms == null) {
+            int[] top = topCandidates(c, NmsPlan.topKWithoutNms(decoder));
+            List<Detection> out = new ArrayList<>(top.length);
+            for (int j : top) out.add(detection(c, j, map));
+            return out;
+        }
         int[] capped = topCandidates(c, nms.maxCandidatesPerImage());
         int m = capped.length;
         float[] boxes = new float[4 * m];
@@ -64,12 +83,13 @@ public final class CpuPostprocessor {
         int[] kept = ReferenceNms.batchedNms(boxes, scores, groups, nms.iouThreshold());
         int k = Math.min(kept.length, nms.effectiveTopK());
         List<Detection> out = new ArrayList<>(k);
-        for (int r = 0; r < k; r++) {
-            int j = capped[kept[r]];
-            out.add(new Detection(c.cls(j), c.score(j), map.toSourceX(c.box(j, 0)), map.toSourceY(c.box(j, 1)),
-                    map.toSourceX(c.box(j, 2)), map.toSourceY(c.box(j, 3)), c.slot(j)));
-        }
+        for (int r = 0; r < k; r++) out.add(detection(c, capped[kept[r]], map));
         return out;
+    }
+
+    private static Detection detection(Candidates c, int j, InputMapping map) {
+        return new Detection(c.cls(j), c.score(j), map.toSourceX(c.box(j, 0)), map.toSourceY(c.box(j, 1)),
+                map.toSourceX(c.box(j, 2)), map.toSourceY(c.box(j, 3)), c.slot(j));
     }
 
     /** Indices (into c) of the top {@code cap} candidates by (score desc, slot asc), in that order. */

@@ -17,6 +17,10 @@ import java.util.List;
  * part is the IoU masks, {@code maxBatch * cap * ceil(cap/64) * 8} bytes for cap =
  * {@code maxCandidatesPerImage}. One batch in flight per instance; not thread-safe.
  *
+ * <p>A decoder without NMS ({@link DecoderConfig#requiresNms()} false: {@link DetrDecode}) is created
+ * without an {@link NmsConfig}: decode, its top-k in score order, mapping, compaction and the one
+ * results copy (four kernels).
+ *
  * <pre>{@code
  * try (var post = GpuPostprocessor.create(new YoloV8Decode(80, 2100, 0.25f),
  *         NmsConfig.classAware(0.45f, 2100, 300), 32, pool)) {
@@ -38,9 +42,16 @@ public final class GpuPostprocessor implements AutoCloseable {
         return create(decoder, nms, maxBatch, Integer.MAX_VALUE, pool);
     }
 
+    /** For a decoder without NMS ({@link DetrDecode}), with room for every image's top-k in the results copy. */
+    public static GpuPostprocessor create(DecoderConfig decoder, int maxBatch, DevicePool pool) {
+        return create(decoder, null, maxBatch, Integer.MAX_VALUE, pool);
+    }
+
     /**
+     * @param nms            required when {@code decoder.requiresNms()}, null otherwise
      * @param resultCapacity detections per batch the results copy holds (a smaller copy when scenes are
      *                       sparse); images past it are reported with a problem, never silently cut
+     * @throws IllegalArgumentException when {@code nms} is missing or not applicable, saying which
      */
     public static GpuPostprocessor create(DecoderConfig decoder, NmsConfig nms, int maxBatch, int resultCapacity,
                                           DevicePool pool) {

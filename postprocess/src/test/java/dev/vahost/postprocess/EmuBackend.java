@@ -38,6 +38,8 @@ final class EmuBackend implements Backend {
     private final List<Region> regions = new ArrayList<>();
     private ByteBuffer result;
     private int launches;
+    private final List<String> launched = new ArrayList<>();
+    private int downloads;
 
     /** Loads (building it first with build-emu.sh when g++ is there) the emulation library, or says why not. */
     static synchronized String unavailableReason() {
@@ -73,6 +75,12 @@ final class EmuBackend implements Backend {
     }
 
     int launches() { return launches; }
+
+    /** Kernel names in launch order. */
+    List<String> launched() { return List.copyOf(launched); }
+
+    /** Copies to the host (results) so far. */
+    int downloads() { return downloads; }
 
     @Override
     public long allocate(long bytes, String purpose) {
@@ -131,6 +139,7 @@ final class EmuBackend implements Backend {
         byte[] err = new byte[1024];
         int rc = lib.emu_launch(kernel, gx, gy, gz, bx, by, bz, slots, kinds, args.length, err, err.length);
         launches++;
+        launched.add(kernel);
         if (rc != 0) throw new AssertionError("emulated launch failed: " + Native.toString(err));
         for (Region r : regions) {
             Pointer p = new Pointer(r.base());
@@ -155,6 +164,7 @@ final class EmuBackend implements Backend {
 
     @Override
     public ByteBuffer downloadAsync(Object stream, long src, long bytes) {
+        downloads++;
         byte[] b = new Pointer(src).getByteArray(0, (int) bytes);
         result.clear();
         result.put(b);

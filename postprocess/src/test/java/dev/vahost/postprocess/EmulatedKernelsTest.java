@@ -68,6 +68,25 @@ class EmulatedKernelsTest {
         }
     }
 
+    /** CPU reference and emulated kernels on the same fp32 data, and again on its binary16 rounding. */
+    private static BatchDetections checkBothDtypes(DecoderConfig d, NmsConfig nms, List<InputMapping> maps, float[][] data,
+                                                   long[][] shapes, String what) {
+        HostTensor[] h = new HostTensor[data.length], h16 = new HostTensor[data.length];
+        Object[] in16 = new Object[data.length];
+        for (int i = 0; i < data.length; i++) {
+            int[] shape = Arrays.stream(shapes[i]).mapToInt(x -> (int) x).toArray();
+            h[i] = HostTensor.f32(data[i], shape);
+            short[] half = Half.fromFloats(data[i]);
+            in16[i] = half;
+            h16[i] = HostTensor.f32(Half.toFloats(half), shape);
+        }
+        CpuPostprocessor cpu = new CpuPostprocessor(d, nms);
+        BatchDetections expected = cpu.run(maps, h);
+        Checks.assertSameResults(expected, emulate(d, nms, maps.size(), maps, data, shapes), what + " f32");
+        Checks.assertSameResults(cpu.run(maps, h16), emulate(d, nms, maps.size() + 1, maps, in16, shapes), what + " f16");
+        return expected;
+    }
+
     private static void checkCandidates(TestData.Batch c, NmsConfig nms, List<InputMapping> maps, String what) {
         CandidateBoxes d = new CandidateBoxes(c.classes(), c.candidates(), 0f);
         BatchDetections expected = new CpuPostprocessor(d, nms).run(maps, c.host());
@@ -272,5 +291,137 @@ class EmulatedKernelsTest {
             }
             assertThrows(IllegalArgumentException.class, () -> e.submit(null, identity(5, 320), t3));
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // YOLOv5, YOLOX, DETR (no NMS) and DetectNet_v2 decoders on seeded random data.
+
+    @Test
+    void yolov5BestClassAndMultiLabel() {
+        int n = 3, cls = 21, a = 701;
+        float[] out = TestData.yolov5(401, n, cls, a, 320, 0.2f);
+        for (int i = 0; i < n * a; i += 37) {  // score 0.5 * 0.6f = 0.3f exactly: equal to the threshold, not a candidate
+            int row = i * (5 + cls);
+            out[row + 4] = 0.5f;
+            for (int k = 0; k < cls; k++) out[row + 5 + k] = k == i % cls ? 0.6f : 0.1f;
+        }
+        List<InputMapping> maps = letterboxes(n, 320);
+        long[][] shape = {{n, a, 5 + cls}};
+        BatchDetections e = checkBothDtypes(new YoloV5Decode(cls, a, 0.3f), NmsConfig.classAware(0.45f, 500, 100), maps,
+                new float[][] {out}, shape, "yolov5");
+        assertTrue(e.totalDetections() > 100, e.toString());
+        BatchDetections m = checkBothDtypes(YoloV5Decode.multiLabel(cls, a, 0.12f, 4000), NmsConfig.classAware(0.45f, 1000, 300),
+                maps, new float[][] {out}, shape, "yolov5 multi-label");
+        assertTrue(m.candidatesAboveThreshold(0) > a, "multi-label must give more candidates than anchors: " + m.candidatesAboveThreshold(0));
+    }
+
+    @Test
+    void yoloxOnAnInputThatIsNotAMultipleOf32() {
+        int n = 2, cls = 7, w = 200, h = 136;   // grids 25x17 + 13x9 + 7x5 = 577 anchors
+        int a = YoloXDecode.gridAnchors(w, h, YoloXDecode.defaultStrides());
+        assertEquals(577, a);
+        float[] out = TestData.yoloxRaw(402, n, cls, a);
+        for (int i = 0; i < n * a; i += 29) {  // obj * score = 0.3f exactly: equal to the threshold
+            int row = i * (5 + cls);
+            out[row + 4] = 0.5f;
+            for (int k = 0; k < cls; k++) out[row + 5 + k] = k == i % cls ? 0.6f : 0.1f;
+        }
+        List<InputMapping> maps = List.of(InputMapping.letterbox(400, 300, w, h), InputMapping.stretch(190, 140, w, h));
+        BatchDetections e = checkBothDtypes(new YoloXDecode(cls, a, w, h, 0.3f), NmsConfig.classAware(0.5f, 577, 100), maps,
+                new float[][] {out}, new long[][] {{n, a, 5 + cls}}, "yolox");
+        assertTrue(e.totalDetections() > 40, e.toString());
+        // P6-style four levels.
+        int a4 = YoloXDecode.gridAnchors(w, h, new int[] {8, 16, 32, 64});
+        float[] out4 = TestData.yoloxRaw(403, n, cls, a4);
+        checkBothDtypes(new YoloXDecode(cls, a4, w, h, new int[] {8, 16, 32, 64}, 0.3f), NmsConfig.classAware(0.5f, 600, 100), maps,
+                new float[][] {out4}, new long[][] {{n, a4, 5 + cls}}, "yolox 4 levels");
+    }
+
+    @Test
+    void detrOneOutputWithTiesTopKAndNoNms() {
+        int n = 3, q = 300, cls = 11;
+        TestData.Detr d = TestData.detr(404, n, q, cls, false);
+        float[] out = d.combined(n, q);
+        DetrDecode cfg = DetrDecode.oneOutput(cls, q, 320, 320, 0.5f).withTopK(100);
+        BatchDetections e = checkBothDtypes(cfg, null, letterboxes(n, 320), new float[][] {out},
+                new long[][] {{n, q, 4 + cls}}, "detr identity");
+        for (int b = 0; b < n; b++) {
+            assertEquals(100, e.detections(b).size(), "top 100 of image " + b);
+            assertTrue(e.candidatesAboveThreshold(b) > 1000, "candidates of image " + b + ": " + e.candidatesAboveThreshold(b));
+        }
+    }
+
+    @Test
+    void detrLogitsAndBoxesSoftmaxAndSigmoid() {
+        int n = 2, q = 100, cls = 7;
+        TestData.Detr soft = TestData.detr(405, n, q, cls + 1, true);
+        for (int i = 0; i < n * q; i++) soft.scores()[i * (cls + 1) + cls] -= 1;  // no-object a little lower: more detections
+        checkBothDtypes(DetrDecode.logitsAndBoxes(cls, q, DetrDecode.ScoreFunction.SOFTMAX_WITH_NO_OBJECT, 416, 320, 0.2f), null,
+                letterboxes(n, 416), new float[][] {soft.scores(), soft.boxes()}, new long[][] {{n, q, cls + 1}, {n, q, 4}},
+                "detr softmax");
+        TestData.Detr sig = TestData.detr(406, n, q, cls, true);
+        BatchDetections e = checkBothDtypes(DetrDecode.logitsAndBoxes(cls, q, DetrDecode.ScoreFunction.SIGMOID, 416, 320, 0.3f), null,
+                letterboxes(n, 416), new float[][] {sig.scores(), sig.boxes()}, new long[][] {{n, q, cls}, {n, q, 4}}, "detr sigmoid");
+        assertTrue(e.totalDetections() > 50, e.toString());
+    }
+
+    @Test
+    void detrSkipsTheNmsKernelsAndCopiesOncePerBatch() {
+        int n = 2, q = 50, cls = 3;
+        TestData.Detr d = TestData.detr(407, n, q, cls, false);
+        float[] out = d.combined(n, q);
+        DetrDecode cfg = DetrDecode.oneOutput(cls, q, 320, 320, 0.4f).withTopK(20);
+        EmuBackend be = new EmuBackend();
+        try (PostprocessEngine e = new PostprocessEngine(be, cfg, null, n, Integer.MAX_VALUE)) {
+            DeviceTensor t = DeviceTensor.contiguous(be.copyIn(out), DType.F32, "test", n, q, 4 + cls);
+            e.submit(null, identity(n, 320), t);
+            BatchDetections r = e.results();
+            assertEquals(List.of("nms_reset_state", "decode_detr_f32", "nms_sort_segments", "nms_select_topk", "nms_pack_results"),
+                    be.launched());
+            assertEquals(1, be.downloads());
+            Checks.assertSameResults(new CpuPostprocessor(cfg).run(identity(n, 320), HostTensor.f32(out, n, q, 4 + cls)), r, "detr");
+            assertEquals(20, r.detections(0).size());
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                    () -> new PostprocessEngine(new EmuBackend(), cfg, NmsConfig.classAware(0.5f, 10, 10), n, 100));
+            assertTrue(x.getMessage().contains("does not run NMS"), x.getMessage());
+        }
+    }
+
+    @Test
+    void detectNetV2WithPerClassThresholds() {
+        int n = 2, cls = 3, h = 17, w = 30;
+        TestData.DetectNet g = TestData.detectNet(408, n, cls, h, w, 25);
+        float[] thresholds = {0.5f, 0.5625f, 0.625f};  // exact in binary16
+        for (int i = 0; i < g.cov().length; i += 13) g.cov()[i] = thresholds[(i / (h * w)) % cls];  // coverage = threshold
+        DetectNetV2Decode d = DetectNetV2Decode.of(cls, h, w, 480, 272, 0.5f).withClassThresholds(thresholds);
+        BatchDetections e = checkBothDtypes(d, NmsConfig.classAware(0.5f, cls * h * w, 100), letterboxes(n, 480),
+                new float[][] {g.cov(), g.bbox()}, new long[][] {{n, cls, h, w}, {n, 4 * cls, h, w}}, "detectnet_v2");
+        assertTrue(e.totalDetections() > 30 && e.candidatesAboveThreshold(0) > e.detections(0).size(),
+                "NMS must have work: " + e.candidatesAboveThreshold(0) + " candidates, " + e.detections(0).size() + " kept");
+    }
+
+    @Test
+    void newDecodersFlagInvalidValuesLikeTheReference() {
+        int n = 3;
+        float[] v5 = TestData.yolov5(409, n, 4, 300, 320, 0.2f);
+        v5[(300 + 7) * 9 + 4] = Float.NaN;        // image 1, anchor 7: objectness
+        v5[(600 + 11) * 9 + 2] = -5f;             // image 2, anchor 11: width
+        checkBothDtypes(YoloV5Decode.multiLabel(4, 300, 0.2f, 1200), NmsConfig.classAware(0.5f, 300, 50), identity(n, 320),
+                new float[][] {v5}, new long[][] {{n, 300, 9}}, "yolov5 invalid");
+        int a = YoloXDecode.gridAnchors(96, 64, YoloXDecode.defaultStrides());
+        float[] x = TestData.yoloxRaw(410, n, 4, a);
+        x[(a + 5) * 9 + 3] = 120f;                // image 1: exp overflows
+        x[(2 * a + 9) * 9 + 6] = Float.POSITIVE_INFINITY; // image 2: class score
+        checkBothDtypes(new YoloXDecode(4, a, 96, 64, 0.3f), NmsConfig.classAware(0.5f, a, 50), identity(n, 96),
+                new float[][] {x}, new long[][] {{n, a, 9}}, "yolox invalid");
+        TestData.Detr d = TestData.detr(411, n, 40, 6, true);
+        d.boxes()[(40 + 3) * 4 + 3] = -0.1f;      // image 1, query 3: negative h -> slot 15
+        d.scores()[(80 + 6) * 6 + 5] = Float.NaN; // image 2, query 6: no-object logit -> slot 30
+        checkBothDtypes(DetrDecode.logitsAndBoxes(5, 40, DetrDecode.ScoreFunction.SOFTMAX_WITH_NO_OBJECT, 320, 320, 0.1f), null,
+                identity(n, 320), new float[][] {d.scores(), d.boxes()}, new long[][] {{n, 40, 6}, {n, 40, 4}}, "detr invalid");
+        TestData.DetectNet g = TestData.detectNet(412, n, 2, 9, 11, 8);
+        g.cov()[(2 + 1) * 99 + 40] = Float.NaN;   // image 1, class 1
+        checkBothDtypes(DetectNetV2Decode.of(2, 9, 11, 176, 144, 0.5f), NmsConfig.classAware(0.5f, 198, 50), identity(n, 176),
+                new float[][] {g.cov(), g.bbox()}, new long[][] {{n, 2, 9, 11}, {n, 8, 9, 11}}, "detectnet invalid");
     }
 }

@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * and pre-decoded boxes, and the IoU arithmetic is pinned with _rn intrinsics). SSD and CenterNet use
  * exp: there, problems, counts, indices and classes must match exactly and scores/boxes within 1e-6
  * relative.
+ * YOLOv5 and DetectNet_v2 use no transcendental functions (exact); YOLOX (exp) and DETR's sigmoid and
+ * softmax are compared like SSD; DETR's identity scores exactly. DETR runs without NMS (four kernels).
  * The large class-aware and class-agnostic cases are also written to $VAHOST_GOLDEN_OUT for
  * tools/gpu/nms_torchvision_check.py. Not covered: multi-GPU, concurrent submits from several threads
  * on one instance (documented as unsupported), timing (NmsBench).
@@ -382,5 +384,135 @@ class GpuPostprocessorTest {
         } finally {
             freeInputs();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // YOLOv5, YOLOX, DETR (no NMS) and DetectNet_v2.
+
+    /** Runs the decoder on fp32 data and on its binary16 rounding, GPU against the CPU reference. */
+    private static BatchDetections gpuVsCpu(DecoderConfig d, NmsConfig nms, List<InputMapping> maps, float[][] data, int[][] shapes,
+                                            boolean exact, int minDetections, String what) {
+        HostTensor[] h = new HostTensor[data.length], h16 = new HostTensor[data.length];
+        DeviceTensor[] t = new DeviceTensor[data.length], t16 = new DeviceTensor[data.length];
+        for (int i = 0; i < data.length; i++) {
+            long[] shape = java.util.Arrays.stream(shapes[i]).asLongStream().toArray();
+            short[] half = Half.fromFloats(data[i]);
+            h[i] = HostTensor.f32(data[i], shapes[i]);
+            h16[i] = HostTensor.f32(Half.toFloats(half), shapes[i]);
+            t[i] = upload(data[i], shape);
+            t16[i] = upload(half, shape);
+        }
+        CpuPostprocessor cpu = new CpuPostprocessor(d, nms);
+        try (GpuPostprocessor post = GpuPostprocessor.create(d, nms, maps.size(), pool)) {
+            BatchDetections e = cpu.run(maps, h), e16 = cpu.run(maps, h16);
+            assertEnough(e, minDetections, what);
+            BatchDetections g = gpu(post, maps, t), g16 = gpu(post, maps, t16);
+            if (exact) {
+                Checks.assertSameResults(e, g, what + " f32");
+                Checks.assertSameResults(e16, g16, what + " f16");
+            } else {
+                assertClose(e, g, what + " f32");
+                assertClose(e16, g16, what + " f16");
+            }
+            System.out.printf("%s: %d images: %d candidates above the threshold in image 0, %d detections (f16 input: %d)%n", what,
+                    maps.size(), e.candidatesAboveThreshold(0), e.totalDetections(), e16.totalDetections());
+            return g;
+        } finally {
+            freeInputs();
+        }
+    }
+
+    @Test
+    void yolov5MatchesTheCpuExactly() {
+        int n = 16, cls = 80, a = 6300;   // 320x320: 3 x (40x40 + 20x20 + 10x10)
+        float[] out = TestData.yolov5(501, n, cls, a, 320, 0.1f);
+        int[][] shape = {{n, a, 5 + cls}};
+        gpuVsCpu(new YoloV5Decode(cls, a, 0.25f), NmsConfig.classAware(0.45f, a, 300), letterboxes(n, 320), new float[][] {out}, shape,
+                true, 1000, "yolov5");
+        gpuVsCpu(YoloV5Decode.multiLabel(cls, a, 0.1f, 20_000), NmsConfig.classAware(0.45f, 10_000, 300), letterboxes(n, 320),
+                new float[][] {out}, shape, true, 1000, "yolov5 multi-label");
+    }
+
+    @Test
+    void yoloxMatchesTheCpu() {
+        int n = 8, cls = 80, w = 640, h = 640;
+        int a = YoloXDecode.gridAnchors(w, h, YoloXDecode.defaultStrides());
+        float[] out = TestData.yoloxRaw(502, n, cls, a);
+        gpuVsCpu(new YoloXDecode(cls, a, w, h, 0.3f), NmsConfig.classAware(0.45f, a, 300), letterboxes(n, 640), new float[][] {out},
+                new int[][] {{n, a, 5 + cls}}, false, 1000, "yolox 640");
+        int a2 = YoloXDecode.gridAnchors(416, 200, YoloXDecode.defaultStrides());
+        gpuVsCpu(new YoloXDecode(7, a2, 416, 200, 0.3f), NmsConfig.classAware(0.45f, a2, 100), letterboxes(3, 416),
+                new float[][] {TestData.yoloxRaw(503, 3, 7, a2)}, new int[][] {{3, a2, 12}}, false, 100, "yolox 416x200");
+    }
+
+    @Test
+    void detrMatchesTheCpuWithoutNms() {
+        int n = 16, q = 300, cls = 80;
+        TestData.Detr one = TestData.detr(504, n, q, cls, false);
+        gpuVsCpu(DetrDecode.oneOutput(cls, q, 640, 640, 0.3f), null, letterboxes(n, 640), new float[][] {one.combined(n, q)},
+                new int[][] {{n, q, 4 + cls}}, true, n * 300, "detr identity (ties)");
+        TestData.Detr soft = TestData.detr(505, n, 100, 92, true);
+        for (int i = 0; i < n * 100; i++) soft.scores()[i * 92 + 91] -= 1;
+        gpuVsCpu(DetrDecode.logitsAndBoxes(91, 100, DetrDecode.ScoreFunction.SOFTMAX_WITH_NO_OBJECT, 800, 800, 0.2f), null,
+                letterboxes(n, 800), new float[][] {soft.scores(), soft.boxes()}, new int[][] {{n, 100, 92}, {n, 100, 4}}, false, 50,
+                "detr softmax");
+        TestData.Detr sig = TestData.detr(506, n, q, cls, true);
+        gpuVsCpu(DetrDecode.logitsAndBoxes(cls, q, DetrDecode.ScoreFunction.SIGMOID, 640, 640, 0.3f), null, letterboxes(n, 640),
+                new float[][] {sig.scores(), sig.boxes()}, new int[][] {{n, q, cls}, {n, q, 4}}, false, n * 100, "detr sigmoid");
+    }
+
+    @Test
+    void detrCopiesOncePerBatch() {
+        int n = 8, q = 300, cls = 80;
+        float[] out = TestData.detr(507, n, q, cls, false).combined(n, q);
+        try (GpuPostprocessor post = GpuPostprocessor.create(DetrDecode.oneOutput(cls, q, 640, 640, 0.5f), n, pool)) {
+            DeviceTensor t = upload(out, n, q, 4 + cls);
+            List<InputMapping> maps = letterboxes(n, 640);
+            gpu(post, maps, t);
+            Transfers.Counts before = Transfers.counts();
+            BatchDetections r = gpu(post, maps, t);
+            Transfers.Counts delta = Transfers.counts().minus(before);
+            assertEquals(1, delta.copiesToHost(), "one results copy per batch");
+            assertEquals(post.resultBytes(n), delta.bytesToHost());
+            assertEquals(n * 300, r.totalDetections());
+            assertThrows(IllegalArgumentException.class, () -> GpuPostprocessor.create(DetrDecode.oneOutput(cls, q, 640, 640, 0.5f),
+                    NmsConfig.classAware(0.5f, 100, 100), n, pool));
+        } finally {
+            freeInputs();
+        }
+    }
+
+    @Test
+    void detectNetV2MatchesTheCpuExactly() {
+        int n = 8, cls = 3, h = 34, w = 60;
+        TestData.DetectNet g = TestData.detectNet(508, n, cls, h, w, 60);
+        gpuVsCpu(DetectNetV2Decode.of(cls, h, w, 960, 544, 0.4f).withClassThresholds(0.4f, 0.5f, 0.6f),
+                NmsConfig.classAware(0.5f, cls * h * w, 300), letterboxes(n, 960), new float[][] {g.cov(), g.bbox()},
+                new int[][] {{n, cls, h, w}, {n, 4 * cls, h, w}}, true, 300, "detectnet_v2");
+    }
+
+    @Test
+    void newDecodersFlagInvalidOutputsLikeTheCpu() {
+        int n = 4;
+        float[] v5 = TestData.yolov5(509, n, 4, 300, 320, 0.2f);
+        v5[(300 + 7) * 9 + 4] = Float.NaN;
+        v5[(600 + 11) * 9 + 2] = -5f;
+        BatchDetections r = gpuVsCpu(new YoloV5Decode(4, 300, 0.2f), NmsConfig.classAware(0.5f, 300, 50), identity(n, 320),
+                new float[][] {v5}, new int[][] {{n, 300, 9}}, true, 0, "yolov5 invalid");
+        assertTrue(r.problem(1).orElseThrow().contains("candidate 7") && r.problem(2).orElseThrow().contains("candidate 11"));
+        int a = YoloXDecode.gridAnchors(96, 64, YoloXDecode.defaultStrides());
+        float[] x = TestData.yoloxRaw(510, n, 4, a);
+        x[(a + 5) * 9 + 3] = 120f;
+        gpuVsCpu(new YoloXDecode(4, a, 96, 64, 0.3f), NmsConfig.classAware(0.5f, a, 50), identity(n, 96), new float[][] {x},
+                new int[][] {{n, a, 9}}, false, 0, "yolox invalid");
+        TestData.Detr d = TestData.detr(511, n, 40, 6, true);
+        d.boxes()[(40 + 3) * 4 + 3] = -0.1f;
+        d.scores()[(80 + 6) * 6 + 5] = Float.NaN;
+        gpuVsCpu(DetrDecode.logitsAndBoxes(5, 40, DetrDecode.ScoreFunction.SOFTMAX_WITH_NO_OBJECT, 320, 320, 0.1f), null,
+                identity(n, 320), new float[][] {d.scores(), d.boxes()}, new int[][] {{n, 40, 6}, {n, 40, 4}}, false, 0, "detr invalid");
+        TestData.DetectNet g = TestData.detectNet(512, n, 2, 9, 11, 8);
+        g.cov()[(2 + 1) * 99 + 40] = Float.NaN;
+        gpuVsCpu(DetectNetV2Decode.of(2, 9, 11, 176, 144, 0.5f), NmsConfig.classAware(0.5f, 198, 50), identity(n, 176),
+                new float[][] {g.cov(), g.bbox()}, new int[][] {{n, 2, 9, 11}, {n, 8, 9, 11}}, true, 0, "detectnet invalid");
     }
 }

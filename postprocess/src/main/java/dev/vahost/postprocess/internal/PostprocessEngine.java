@@ -6,11 +6,15 @@ import dev.vahost.postprocess.BatchDetections;
 import dev.vahost.postprocess.CandidateBoxes;
 import dev.vahost.postprocess.CenterNetDecode;
 import dev.vahost.postprocess.DecoderConfig;
+import dev.vahost.postprocess.DetectNetV2Decode;
+import dev.vahost.postprocess.DetrDecode;
 import dev.vahost.postprocess.Detection;
 import dev.vahost.postprocess.InputMapping;
 import dev.vahost.postprocess.NmsConfig;
 import dev.vahost.postprocess.SsdDecode;
+import dev.vahost.postprocess.YoloV5Decode;
 import dev.vahost.postprocess.YoloV8Decode;
+import dev.vahost.postprocess.YoloXDecode;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -22,6 +26,9 @@ import java.util.Objects;
  * Workspace and launch sequence of the GPU postprocessing (decode.cu, batched_nms.cu). Everything is
  * allocated at construction for {@code maxBatch} images; {@link #submit} only validates shapes and
  * enqueues six kernels, a small table upload when the letterbox table changed, and one results copy.
+ * A decoder without NMS ({@link DecoderConfig#requiresNms()} false) takes the short path: decode, sort
+ * with the cap at its top-k and every capped candidate kept, top-k mapping, pack, copy (four kernels;
+ * no IoU masks are allocated).
  * Not thread-safe; one batch in flight: {@link #results()} must be called (after the stream was
  * synchronised) before the next {@link #submit}.
  */
@@ -32,10 +39,12 @@ public final class PostprocessEngine implements AutoCloseable {
     public static final int RECORD_BYTES = 28;
     static final int SORT_THREADS = 1024;
     static final int REDUCE_THREADS = 512;
+    // nms_sort_segments modes (batched_nms.cu)
+    static final int SORT_CLASS_AGNOSTIC = 0, SORT_CLASS_AWARE = 1, SORT_NO_NMS = 2;
 
     private final Backend backend;
     private final DecoderConfig decoder;
-    private final NmsConfig nms;
+    private final NmsConfig nms;     // null: no NMS
     private final int maxBatch;
     private final int capacity;      // candidates a decoder can append per image
     private final int cap;           // candidates entering NMS per image
@@ -43,10 +52,10 @@ public final class PostprocessEngine implements AutoCloseable {
     private final int segCapacity;   // segments (classes present) per image
     private final long maskStride;   // 64-bit mask words per image
     private final int recordCapacity;
-    private final long workspaceBytes;
+    private long workspaceBytes;
 
     private final long state, cand, keysA, keysB, valsA, valsB, byScore, rowP, sbox, keep;
-    private final long segStart, segCount, segTileEnd, segMaskOff, mask, mapping, staging, result, priors;
+    private final long segStart, segCount, segTileEnd, segMaskOff, mask, mapping, staging, result, constants;
 
     private final float[] mappingTable;
     private final float[] uploadedTable;
@@ -58,69 +67,111 @@ public final class PostprocessEngine implements AutoCloseable {
     private boolean closed;
     private java.util.function.BiConsumer<Object, String> stageListener;
 
+    /**
+     * @param nms required when {@code decoder.requiresNms()}, null otherwise
+     */
     public PostprocessEngine(Backend backend, DecoderConfig decoder, NmsConfig nms, int maxBatch, int recordCapacity) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.decoder = Objects.requireNonNull(decoder, "decoder");
-        this.nms = Objects.requireNonNull(nms, "nms");
-        if (maxBatch < 1 || maxBatch > 65535) throw new IllegalArgumentException("maxBatch must be within 1..65535, got " + maxBatch);
-        this.maxBatch = maxBatch;
-        this.capacity = decoder.candidateCapacity();
-        this.cap = Math.min(nms.maxCandidatesPerImage(), capacity);
-        this.topK = Math.min(nms.effectiveTopK(), cap);
-        if (recordCapacity < 1) throw new IllegalArgumentException("resultCapacity must be >= 1, got " + recordCapacity);
-        this.recordCapacity = (int) Math.min(recordCapacity, (long) maxBatch * topK);
-        this.segCapacity = nms.classAgnostic() ? 1 : Math.min(cap, decoder.numClasses());
-        long words = (cap + 63) / 64;
-        this.maskStride = cap * words;
-        this.mappingTable = new float[6 * maxBatch];
-        this.uploadedTable = new float[6 * maxBatch];
-
-        long total = 0;
-        long nb = maxBatch;
         try {
-            state = backend.allocate(nb * 32, "image state");
-            cand = backend.allocate(nb * capacity * 32, "candidates");
-            keysA = backend.allocate(nb * capacity * 8, "sort keys A");
-            keysB = backend.allocate(nb * capacity * 8, "sort keys B");
-            valsA = backend.allocate(nb * capacity * 4, "sort values A");
-            valsB = backend.allocate(nb * capacity * 4, "sort values B");
-            byScore = backend.allocate(nb * cap * 4, "score order");
-            rowP = backend.allocate(nb * cap * 4, "class order");
-            sbox = backend.allocate(nb * cap * 16, "sorted boxes");
-            keep = backend.allocate(nb * cap, "keep flags");
-            segStart = backend.allocate(nb * segCapacity * 4, "segment starts");
-            segCount = backend.allocate(nb * segCapacity * 4, "segment sizes");
-            segTileEnd = backend.allocate(nb * segCapacity * 4, "segment tiles");
-            segMaskOff = backend.allocate(nb * segCapacity * 4, "segment mask offsets");
-            mask = backend.allocate(nb * maskStride * 8, "IoU masks");
-            mapping = backend.allocate(nb * 6 * 4, "letterbox table");
-            staging = backend.allocate(nb * topK * RECORD_BYTES, "per-image detections");
-            result = backend.allocate(nb * HEADER_BYTES + (long) this.recordCapacity * RECORD_BYTES, "packed results");
-            if (decoder instanceof SsdDecode s) {
-                priors = backend.allocate(4L * s.anchors() * 4, "SSD priors");
-                backend.upload(priors, s.priors());
-            } else {
-                priors = 0;
-            }
-            total = nb * (32 + capacity * (32L + 16 + 8) + cap * (4L + 4 + 16 + 1) + segCapacity * 16L + maskStride * 8
-                    + 24 + (long) topK * RECORD_BYTES + HEADER_BYTES) + (long) this.recordCapacity * RECORD_BYTES;
-            backend.reserveHost(resultBytes(maxBatch), 6 * maxBatch);
-            for (String k : decodeKernels()) backend.requireKernel(DECODE, k);
-            for (String k : List.of("nms_sort_segments", "nms_iou_mask", "nms_reduce_segments", "nms_select_topk",
-                    "nms_pack_results", "nms_reset_state")) {
-                backend.requireKernel(NMS, k);
-            }
+            this.nms = NmsPlan.check(decoder, nms);
         } catch (RuntimeException e) {
             backend.close();
             throw e;
         }
-        this.workspaceBytes = total;
+        if (maxBatch < 1 || maxBatch > 65535) throw new IllegalArgumentException("maxBatch must be within 1..65535, got " + maxBatch);
+        this.maxBatch = maxBatch;
+        this.capacity = decoder.candidateCapacity();
+        boolean runNms = nms != null;
+        this.cap = runNms ? Math.min(nms.maxCandidatesPerImage(), capacity) : NmsPlan.topKWithoutNms(decoder);
+        this.topK = runNms ? Math.min(nms.effectiveTopK(), cap) : cap;
+        if (recordCapacity < 1) throw new IllegalArgumentException("resultCapacity must be >= 1, got " + recordCapacity);
+        this.recordCapacity = (int) Math.min(recordCapacity, (long) maxBatch * topK);
+        this.segCapacity = !runNms ? 0 : nms.classAgnostic() ? 1 : Math.min(cap, decoder.numClasses());
+        long words = (cap + 63) / 64;
+        this.maskStride = runNms ? cap * words : 0;
+        this.mappingTable = new float[6 * maxBatch];
+        this.uploadedTable = new float[6 * maxBatch];
+
+        long nb = maxBatch;
+        try {
+            state = alloc(nb * 32, "image state");
+            cand = alloc(nb * capacity * 32, "candidates");
+            keysA = alloc(nb * capacity * 8, "sort keys A");
+            keysB = alloc(nb * capacity * 8, "sort keys B");
+            valsA = alloc(nb * capacity * 4, "sort values A");
+            valsB = alloc(nb * capacity * 4, "sort values B");
+            byScore = alloc(nb * cap * 4, "score order");
+            keep = alloc(nb * cap, "keep flags");
+            if (runNms) {
+                rowP = alloc(nb * cap * 4, "class order");
+                sbox = alloc(nb * cap * 16, "sorted boxes");
+                segStart = alloc(nb * segCapacity * 4, "segment starts");
+                segCount = alloc(nb * segCapacity * 4, "segment sizes");
+                segTileEnd = alloc(nb * segCapacity * 4, "segment tiles");
+                segMaskOff = alloc(nb * segCapacity * 4, "segment mask offsets");
+                mask = alloc(nb * maskStride * 8, "IoU masks");
+            } else {
+                rowP = sbox = segStart = segCount = segTileEnd = segMaskOff = mask = 0;
+            }
+            mapping = alloc(nb * 6 * 4, "letterbox table");
+            staging = alloc(nb * topK * RECORD_BYTES, "per-image detections");
+            result = alloc(nb * HEADER_BYTES + (long) this.recordCapacity * RECORD_BYTES, "packed results");
+            float[] table = decoderConstants(decoder);
+            if (table != null) {
+                constants = alloc(4L * table.length, decoder.getClass().getSimpleName() + " constants");
+                backend.upload(constants, table);
+            } else {
+                constants = 0;
+            }
+            backend.reserveHost(resultBytes(maxBatch), 6 * maxBatch);
+            for (String k : decodeKernels()) backend.requireKernel(DECODE, k);
+            List<String> nmsKernels = runNms
+                    ? List.of("nms_sort_segments", "nms_iou_mask", "nms_reduce_segments", "nms_select_topk", "nms_pack_results",
+                            "nms_reset_state")
+                    : List.of("nms_sort_segments", "nms_select_topk", "nms_pack_results", "nms_reset_state");
+            for (String k : nmsKernels) backend.requireKernel(NMS, k);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
         dirty = true;
     }
 
+    private long alloc(long bytes, String purpose) {
+        long a = backend.allocate(bytes, purpose);
+        workspaceBytes += bytes;
+        return a;
+    }
+
+    /**
+     * Per-decoder constants uploaded once: SSD priors (A x cx, cy, w, h), YOLOX levels (first anchor,
+     * grid width, grid height, stride; integers below 2^24, exact in float), DetectNet_v2 class
+     * thresholds; null for the others.
+     */
+    static float[] decoderConstants(DecoderConfig decoder) {
+        if (decoder instanceof SsdDecode s) return s.priors();
+        if (decoder instanceof DetectNetV2Decode d) return d.classThresholds();
+        if (decoder instanceof YoloXDecode y) {
+            float[] t = new float[4 * y.levels()];
+            int first = 0;
+            for (int l = 0; l < y.levels(); l++) {
+                t[4 * l] = first;
+                t[4 * l + 1] = y.gridWidth(l);
+                t[4 * l + 2] = y.gridHeight(l);
+                t[4 * l + 3] = y.stride(l);
+                first += y.gridWidth(l) * y.gridHeight(l);
+            }
+            return t;
+        }
+        return null;
+    }
+
     private List<String> decodeKernels() {
-        String base = decoder instanceof YoloV8Decode ? "decode_yolov8" : decoder instanceof SsdDecode ? "decode_ssd"
-                : decoder instanceof CenterNetDecode ? "decode_centernet" : "decode_candidates";
+        String base = decoder instanceof YoloV8Decode ? "decode_yolov8" : decoder instanceof YoloV5Decode ? "decode_yolov5"
+                : decoder instanceof YoloXDecode ? "decode_yolox" : decoder instanceof SsdDecode ? "decode_ssd"
+                : decoder instanceof CenterNetDecode ? "decode_centernet" : decoder instanceof DetrDecode ? "decode_detr"
+                : decoder instanceof DetectNetV2Decode ? "decode_detectnet_v2" : "decode_candidates";
         return List.of(base + "_f32", base + "_f16");
     }
 
@@ -177,20 +228,23 @@ public final class PostprocessEngine implements AutoCloseable {
             launchDecode(stream, n, f16, outputs);
             stage(stream, "decode");
             int classBytes = decoder.numClasses() <= 256 ? 1 : 2;
+            int mode = nms == null ? SORT_NO_NMS : nms.classAgnostic() ? SORT_CLASS_AGNOSTIC : SORT_CLASS_AWARE;
             backend.launch(stream, NMS, "nms_sort_segments", n, 1, 1, SORT_THREADS, 1, 1,
-                    state, cand, capacity, cap, nms.classAgnostic() ? 0 : 1, classBytes, keysA, keysB, valsA, valsB,
+                    state, cand, capacity, cap, mode, classBytes, keysA, keysB, valsA, valsB,
                     byScore, rowP, sbox, keep, segStart, segCount, segTileEnd, segMaskOff, segCapacity);
             stage(stream, "sort");
-            // Enough 64-thread blocks per image to fill the GPU when the batch is large; tiles beyond
-            // that are taken in turn (grid-stride), since their number is known only on the device.
-            int g = Math.max(8, Math.min(1024, 4096 / n));
-            backend.launch(stream, NMS, "nms_iou_mask", g, n, 1, 64, 1, 1,
-                    state, sbox, cap, segStart, segCount, segTileEnd, segMaskOff, segCapacity, mask, maskStride,
-                    nms.iouThreshold());
-            stage(stream, "mask");
-            backend.launch(stream, NMS, "nms_reduce_segments", n, 1, 1, REDUCE_THREADS, 1, 1,
-                    state, segStart, segCount, segMaskOff, segCapacity, mask, maskStride, rowP, cap, keep, topK);
-            stage(stream, "reduce");
+            if (nms != null) {
+                // Enough 64-thread blocks per image to fill the GPU when the batch is large; tiles beyond
+                // that are taken in turn (grid-stride), since their number is known only on the device.
+                int g = Math.max(8, Math.min(1024, 4096 / n));
+                backend.launch(stream, NMS, "nms_iou_mask", g, n, 1, 64, 1, 1,
+                        state, sbox, cap, segStart, segCount, segTileEnd, segMaskOff, segCapacity, mask, maskStride,
+                        nms.iouThreshold());
+                stage(stream, "mask");
+                backend.launch(stream, NMS, "nms_reduce_segments", n, 1, 1, REDUCE_THREADS, 1, 1,
+                        state, segStart, segCount, segMaskOff, segCapacity, mask, maskStride, rowP, cap, keep, topK);
+                stage(stream, "reduce");
+            }
             backend.launch(stream, NMS, "nms_select_topk", n, 1, 1, 1024, 1, 1,
                     state, keep, byScore, cap, cand, capacity, mapping, staging, topK);
             stage(stream, "select");
@@ -280,7 +334,9 @@ public final class PostprocessEngine implements AutoCloseable {
 
     private String validate(int n, DeviceTensor[] outputs) {
         String name = decoder.getClass().getSimpleName();
-        int want = decoder instanceof YoloV8Decode ? 1 : decoder instanceof SsdDecode ? 2
+        int want = decoder instanceof YoloV8Decode || decoder instanceof YoloV5Decode || decoder instanceof YoloXDecode ? 1
+                : decoder instanceof SsdDecode || decoder instanceof DetectNetV2Decode ? 2
+                : decoder instanceof DetrDecode d ? (d.separateOutputs() ? 2 : 1)
                 : decoder instanceof CenterNetDecode c ? (c.hasOffset() ? 3 : 2) : 3;
         if (outputs.length != want) {
             throw new IllegalArgumentException(name + " takes " + decoder.expectedOutputs() + "; got " + outputs.length
@@ -292,6 +348,20 @@ public final class PostprocessEngine implements AutoCloseable {
         }
         if (decoder instanceof YoloV8Decode y) {
             expect(outputs[0], "output", dt, n, 4 + y.numClasses(), y.anchors());
+        } else if (decoder instanceof YoloV5Decode y) {
+            expect(outputs[0], "output", dt, n, y.anchors(), 5 + y.numClasses());
+        } else if (decoder instanceof YoloXDecode y) {
+            expect(outputs[0], "output", dt, n, y.anchors(), 5 + y.numClasses());
+        } else if (decoder instanceof DetrDecode d) {
+            if (d.separateOutputs()) {
+                expect(outputs[0], "logits", dt, n, d.queries(), d.scoreColumns());
+                expect(outputs[1], "boxes", dt, n, d.queries(), 4);
+            } else {
+                expect(outputs[0], "output", dt, n, d.queries(), 4 + d.scoreColumns());
+            }
+        } else if (decoder instanceof DetectNetV2Decode d) {
+            expect(outputs[0], "cov", dt, n, d.numClasses(), d.gridHeight(), d.gridWidth());
+            expect(outputs[1], "bbox", dt, n, 4L * d.numClasses(), d.gridHeight(), d.gridWidth());
         } else if (decoder instanceof SsdDecode s) {
             expect(outputs[0], "loc", dt, n, s.anchors(), 4);
             expect(outputs[1], "conf", dt, n, s.anchors(), s.numClasses());
@@ -326,11 +396,43 @@ public final class PostprocessEngine implements AutoCloseable {
             backend.launch(stream, DECODE, "decode_yolov8" + suffix, grid(y.anchors()), n, 1, 256, 1, 1,
                     o[0].address(), o[0].stride(0), o[0].stride(1), o[0].stride(2), y.numClasses(), y.anchors(),
                     y.scoreThreshold(), cand, capacity, state);
+        } else if (decoder instanceof YoloV5Decode y) {
+            backend.launch(stream, DECODE, "decode_yolov5" + suffix, grid(y.anchors()), n, 1, 256, 1, 1,
+                    o[0].address(), o[0].stride(0), o[0].stride(1), o[0].stride(2), y.numClasses(), y.anchors(),
+                    y.multiLabel() ? 1 : 0, y.scoreThreshold(), cand, capacity, state);
+        } else if (decoder instanceof YoloXDecode y) {
+            backend.launch(stream, DECODE, "decode_yolox" + suffix, grid(y.anchors()), n, 1, 256, 1, 1,
+                    o[0].address(), o[0].stride(0), o[0].stride(1), o[0].stride(2), y.numClasses(), y.anchors(),
+                    constants, y.levels(), y.scoreThreshold(), cand, capacity, state);
+        } else if (decoder instanceof DetrDecode d) {
+            // One thread per (query, class), or per query for the softmax; a single [n, Q, 4+S] output
+            // is passed as boxes and as scores 4 columns in.
+            DeviceTensor boxes = d.separateOutputs() ? o[1] : o[0], scores = o[0];
+            long scoreAddress = scores.address() + (d.separateOutputs() ? 0 : 4 * scores.stride(2) * scores.dtype().bytes());
+            long slots = d.scoreFunction() == DetrDecode.ScoreFunction.SOFTMAX_WITH_NO_OBJECT ? d.queries()
+                    : (long) d.queries() * d.numClasses();
+            int fn = switch (d.scoreFunction()) {
+                case IDENTITY -> 0;
+                case SIGMOID -> 1;
+                case SOFTMAX_WITH_NO_OBJECT -> 2;
+            };
+            backend.launch(stream, DECODE, "decode_detr" + suffix, grid(slots), n, 1, 256, 1, 1,
+                    boxes.address(), boxes.stride(0), boxes.stride(1), boxes.stride(2),
+                    scoreAddress, scores.stride(0), scores.stride(1), scores.stride(2),
+                    d.queries(), d.numClasses(), fn, (float) d.inputWidth(), (float) d.inputHeight(), d.scoreThreshold(),
+                    cand, capacity, state);
+        } else if (decoder instanceof DetectNetV2Decode d) {
+            backend.launch(stream, DECODE, "decode_detectnet_v2" + suffix,
+                    grid((long) d.numClasses() * d.gridHeight() * d.gridWidth()), n, 1, 256, 1, 1,
+                    o[0].address(), o[0].stride(0), o[0].stride(1), o[0].stride(2), o[0].stride(3),
+                    o[1].address(), o[1].stride(0), o[1].stride(1), o[1].stride(2), o[1].stride(3),
+                    d.numClasses(), d.gridHeight(), d.gridWidth(), d.strideX(), d.strideY(), d.offset(), d.bboxNormX(),
+                    d.bboxNormY(), constants, cand, capacity, state);
         } else if (decoder instanceof SsdDecode s) {
             backend.launch(stream, DECODE, "decode_ssd" + suffix, grid(s.anchors()), n, 1, 256, 1, 1,
                     o[0].address(), o[0].stride(0), o[0].stride(1), o[0].stride(2),
                     o[1].address(), o[1].stride(0), o[1].stride(1), o[1].stride(2),
-                    priors, s.anchors(), s.numClasses(), s.backgroundClass(), s.softmax() ? 1 : 0,
+                    constants, s.anchors(), s.numClasses(), s.backgroundClass(), s.softmax() ? 1 : 0,
                     s.centerVariance(), s.sizeVariance(), s.logScaleClip(), s.scoreThreshold(), cand, capacity, state);
         } else if (decoder instanceof CenterNetDecode c) {
             boolean off = c.hasOffset();
