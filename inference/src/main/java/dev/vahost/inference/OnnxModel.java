@@ -44,13 +44,7 @@ public final class OnnxModel {
 
     /** Reads and checks {@code file}. */
     public static OnnxModel load(Path file) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new InvalidModelException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
-        }
-        return parse(bytes, file.toString());
+        return load(file, ModelOptions.DEFAULTS);
     }
 
     /** A model on the class path, e.g. {@code /dev/vahost/inference/models/testdet.onnx}. */
@@ -76,7 +70,8 @@ public final class OnnxModel {
         } catch (IOException e) {
             throw new InvalidModelException("cannot read ONNX model " + file + ": " + e.getMessage(), e);
         }
-        return parse(bytes, file.toString(), options);
+        Path dir = file.toAbsolutePath().getParent();
+        return build(OnnxReader.read(bytes, file.toString(), dir), file.toString(), options);
     }
 
     /**
@@ -87,7 +82,10 @@ public final class OnnxModel {
      * declaring a fixed batch whose graph does not depend on it runs at any batch.
      */
     public static OnnxModel parse(byte[] bytes, String name, ModelOptions options) {
-        Graph g = OnnxReader.read(bytes, name);
+        return build(OnnxReader.read(bytes, name), name, options);
+    }
+
+    private static OnnxModel build(Graph g, String name, ModelOptions options) {
         Set<String> ops = new TreeSet<>();
         for (Node n : g.nodes) ops.add(n.op);
         long params = g.constantElements();

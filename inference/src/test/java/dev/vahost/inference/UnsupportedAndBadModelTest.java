@@ -89,12 +89,28 @@ class UnsupportedAndBadModelTest {
     }
 
     @Test
-    void externalDataAndBrokenTensors() {
+    void externalDataAndBrokenTensors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        DynamicMessage entry = set(set(b(TENSOR.findFieldByName("external_data").getMessageType()), "key", "location"), "value", "w.bin").build();
+        DynamicMessage offset = set(set(b(TENSOR.findFieldByName("external_data").getMessageType()), "key", "offset"), "value", "8").build();
         DynamicMessage ext = set(set(set(b(TENSOR), "name", "w"), "data_type", FLOAT), "data_location", 1)
-                .addRepeatedField(TENSOR.findFieldByName("dims"), 4L).build();
+                .addRepeatedField(TENSOR.findFieldByName("dims"), 4L).addRepeatedField(TENSOR.findFieldByName("external_data"), entry)
+                .addRepeatedField(TENSOR.findFieldByName("external_data"), offset).build();
         byte[] m = model(8, 17, List.of(node("Add", List.of("x", "w"), List.of("y"))), List.of(ext),
                 List.of(valueInfo("x", -1, 4)), List.of(valueInfo("y")));
-        fails(UnsupportedModelException.class, m, "outside the model file");
+        // as bytes: there is no file next to which the data could be
+        fails(UnsupportedModelException.class, m, "outside the model file", "w.bin", "load the model from its file");
+        // as a file without its data file: named
+        java.nio.file.Path model = dir.resolve("ext.onnx");
+        java.nio.file.Files.write(model, m);
+        InvalidModelException missing = assertThrows(InvalidModelException.class, () -> OnnxModel.load(model));
+        assertTrue(missing.getMessage().contains("'w.bin', which does not exist"), missing.getMessage());
+        // with it (8 bytes of something, then the tensor): loads and reads the right values
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bb.putLong(-1L).putFloat(1).putFloat(2).putFloat(3).putFloat(4);
+        java.nio.file.Files.write(dir.resolve("w.bin"), bb.array());
+        try (CpuEngine e = CpuEngine.create(OnnxModel.load(model), 1)) {
+            assertArrayEquals(new float[] {1, 2, 3, 4}, e.run(new float[4], 1));
+        }
         DynamicMessage shortRaw = set(set(set(b(TENSOR), "name", "w"), "data_type", FLOAT), "raw_data",
                 ByteString.copyFrom(new byte[6])).addRepeatedField(TENSOR.findFieldByName("dims"), 4L).build();
         byte[] m2 = model(8, 17, List.of(node("Add", List.of("x", "w"), List.of("y"))), List.of(shortRaw),

@@ -32,13 +32,20 @@ public final class OnnxReader {
     public static final long MAX_IR_VERSION = 11;
 
     private final String source;
+    private final java.nio.file.Path baseDir; // where external data files are looked up; null: bytes without a file
 
-    private OnnxReader(String source) {
+    private OnnxReader(String source, java.nio.file.Path baseDir) {
         this.source = source;
+        this.baseDir = baseDir;
     }
 
     public static Graph read(byte[] bytes, String source) {
-        return new OnnxReader(source).readModel(bytes);
+        return new OnnxReader(source, null).readModel(bytes);
+    }
+
+    /** Reads a model file's bytes; tensors stored outside it (external data) are read relative to {@code baseDir}. */
+    public static Graph read(byte[] bytes, String source, java.nio.file.Path baseDir) {
+        return new OnnxReader(source, baseDir).readModel(bytes);
     }
 
     /** A serialised TensorProto (golden files): its name and data. */
@@ -49,7 +56,7 @@ public final class OnnxReader {
         } catch (InvalidProtocolBufferException e) {
             throw new InvalidModelException(source + ": not a TensorProto: " + e.getMessage(), e);
         }
-        return java.util.Map.entry(str(t, "name"), new OnnxReader(source).tensor(t, "tensor"));
+        return java.util.Map.entry(str(t, "name"), new OnnxReader(source, null).tensor(t, "tensor"));
     }
 
     private static FieldDescriptor fd(Descriptor d, String name) {
@@ -266,10 +273,8 @@ public final class OnnxReader {
 
     /** TensorProto to a host tensor (float32 or int64). */
     Tensor tensor(DynamicMessage t, String what) {
-        if (has(t, "external_data") || int32(t, "data_location") == 1) {
-            throw new UnsupportedModelException(source + ": " + what + " is stored outside the model file (external"
-                    + " data); save the model with all tensors inside it");
-        }
+        ByteString external = null;
+        if (has(t, "external_data") || int32(t, "data_location") == 1) external = externalData(t, what);
         if (has(t, "segment")) throw new UnsupportedModelException(source + ": " + what + " is a segmented tensor");
         List<Long> dl = list(t, "dims");
         long[] dims = new long[dl.size()];
@@ -281,7 +286,7 @@ public final class OnnxReader {
         if (count > Integer.MAX_VALUE) throw new UnsupportedModelException(source + ": " + what + " has " + count + " elements");
         int n = (int) count;
         int type = int32(t, "data_type");
-        ByteString raw = has(t, "raw_data") ? (ByteString) get(t, "raw_data") : null;
+        ByteString raw = external != null ? external : has(t, "raw_data") ? (ByteString) get(t, "raw_data") : null;
         int esize = switch (type) {
             case FLOAT, INT32, UINT32 -> 4;
             case FLOAT16, INT16, UINT16, 16 /* BFLOAT16 */ -> 2;
@@ -382,6 +387,57 @@ public final class OnnxReader {
                 }
                 return Tensor.ofLongs(v, dims);
             }
+        }
+    }
+
+    /**
+     * The bytes of a tensor stored outside the model (ONNX external data: entries location, offset,
+     * length), read from the file next to the model. A model given as bytes has no "next to".
+     */
+    private ByteString externalData(DynamicMessage t, String what) {
+        String location = null;
+        long offset = 0, length = -1;
+        for (DynamicMessage e : OnnxReader.<DynamicMessage>list(t, "external_data")) {
+            String k = str(e, "key"), v = str(e, "value");
+            try {
+                switch (k) {
+                    case "location" -> location = v;
+                    case "offset" -> offset = Long.parseLong(v);
+                    case "length" -> length = Long.parseLong(v);
+                    default -> { }
+                }
+            } catch (NumberFormatException ex) {
+                throw new InvalidModelException(source + ": " + what + " has external data " + k + " '" + v + "', not a number");
+            }
+        }
+        if (location == null) throw new InvalidModelException(source + ": " + what + " is stored outside the model file but names no location");
+        if (baseDir == null) {
+            throw new UnsupportedModelException(source + ": " + what + " is stored outside the model file (external data '"
+                    + location + "'); load the model from its file so that the data file next to it can be read");
+        }
+        java.nio.file.Path file = baseDir.resolve(location).normalize();
+        if (!file.startsWith(baseDir.normalize())) {
+            throw new InvalidModelException(source + ": " + what + ": external data location '" + location + "' leaves the model's directory");
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new InvalidModelException(source + ": " + what + " is stored outside the model file in '" + location
+                    + "', which does not exist next to the model (" + file + "); copy the data file with the model");
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            long n = length >= 0 ? length : size - offset;
+            if (offset < 0 || n < 0 || offset + n > size || n > Integer.MAX_VALUE) {
+                throw new InvalidModelException(source + ": " + what + ": external data offset " + offset + " length " + length
+                        + " does not fit '" + location + "' (" + size + " bytes)");
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) n);
+            while (buf.hasRemaining()) {
+                if (ch.read(buf, offset + buf.position()) < 0) break;
+            }
+            buf.flip();
+            return ByteString.copyFrom(buf);
+        } catch (java.io.IOException e) {
+            throw new InvalidModelException(source + ": " + what + ": cannot read external data '" + location + "': " + e.getMessage(), e);
         }
     }
 

@@ -105,8 +105,11 @@ public final class OnnxSchema {
                         f("raw_data", 9, Type.TYPE_BYTES, O),
                         f("double_data", 10, Type.TYPE_DOUBLE, R),
                         f("uint64_data", 11, Type.TYPE_UINT64, R),
-                        f("external_data", 13, Type.TYPE_BYTES, R),
+                        m("external_data", 13, "StringStringEntryProto", R),
                         f("data_location", 14, Type.TYPE_INT32, O)))
+                .addMessageType(msg("StringStringEntryProto",
+                        f("key", 1, Type.TYPE_STRING, O),
+                        f("value", 2, Type.TYPE_STRING, O)))
                 .addMessageType(msg("ValueInfoProto",
                         f("name", 1, Type.TYPE_STRING, O),
                         m("type", 2, "TypeProto", O)))
