@@ -13,7 +13,20 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          int batchSize, int batchTimeoutMs, int inputWidth, int inputHeight, float scoreThreshold,
                          float iouThreshold, int maxDetections, String output, boolean framesWithoutDetections,
                          int metricsPort, double perfIntervalS, boolean live, boolean loop, double reconnectIntervalS,
-                         int reconnectAttempts, double maxFps, int queue, double durationS, Path clipCache, boolean help) {
+                         int reconnectAttempts, double maxFps, int queue, double durationS, Path clipCache, boolean help,
+                         ModelCli modelCli) {
+
+    /**
+     * How the detector's outputs are decoded and its input prepared ("default": as the model family
+     * expects; see {@code detect.DetectorModel}).
+     */
+    public record ModelCli(String modelType, String priors, String priorsFormat, boolean priorsNormalized, float[] ssdVariances,
+                           String ssdScores, int ssdBackground, int[] yoloxStrides, String resize, String normalize,
+                           String channelOrder) {
+        public static ModelCli defaults() {
+            return new ModelCli("auto", null, "cxcywh", false, null, "softmax", 0, null, "default", "default", "default");
+        }
+    }
 
     public static final String USAGE = """
             usage: vahost [options]       (./vahost demo [options] from the project root)
@@ -35,7 +48,17 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
               --batch-timeout-ms N       push a partial batch N ms after its first frame (default 40)
               --queue N                  frames queued per stream before the oldest is dropped (default 4)
               --max-fps F                per-stream frame-rate cap, 0 = none (default 0)
-              --input-size WxH           model input size (default: the model's)
+              --input-size WxH           model input size (default: the model's; required for exports with dynamic height/width)
+              --model-type TYPE          auto (from the output shapes) | yolov8 (also yolo11) | yolov5 | yolox | ssd | detr
+                                         (RT-DETR, D-FINE) | detectnet_v2 | centernet (default auto)
+              --priors FILE              SSD/RetinaNet anchors: ONNX TensorProto float [A, 4] (see --priors-format)
+              --priors-format F          cxcywh | xyxy, in input pixels (default cxcywh); --priors-normalized: fractions
+              --ssd-variances C,S        box coder variances (default 0.1,0.2; RetinaNet: 1,1)
+              --ssd-scores S             softmax | sigmoid (default softmax)   --ssd-background N  (default 0; -1 none)
+              --yolox-strides A,B,C      YOLOX grid strides (default 8,16,32)
+              --resize R                 default | letterbox | letterbox-topleft | stretch (default: the family's)
+              --normalize N              default | unit (x/255) | none (0..255) | imagenet | MR,MG,MB/SR,SG,SB (on x/255)
+              --channel-order O          default | rgb | bgr
               --score-threshold F        0..1 (default 0.4)   --iou-threshold F  0..1 (default 0.5)
               --max-detections N         per frame (default 100)
             output:
@@ -58,12 +81,19 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
         float score = 0.4f, iou = 0.5f;
         double perf = 5, reconnect = 10, maxFps = 0, duration = 0;
         boolean live = true, loop = true, allFrames = false, help = false;
+        String modelType = "auto", priors = null, priorsFormat = "cxcywh", ssdScores = "softmax", resize = "default",
+                normalize = "default", channelOrder = "default";
+        boolean priorsNormalized = false;
+        float[] ssdVariances = null;
+        int ssdBackground = 0;
+        int[] yoloxStrides = null;
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         for (int i = 0; i < all.size(); i++) {
             String a = all.get(i);
             switch (a) {
                 case "--help", "-h" -> help = true;
                 case "--all-frames" -> allFrames = true;
+                case "--priors-normalized" -> priorsNormalized = true;
                 case "--demo" -> { }
                 default -> {
                     if (!a.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + a + "' (options start with --; see --help)");
@@ -74,6 +104,25 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                         case "--synthetic" -> synthetic = intIn(a, v, 0, 1024);
                         case "--synthetic-size" -> size = v;
                         case "--model" -> model = v;
+                        case "--model-type" -> modelType = oneOf(a, v.toLowerCase(Locale.ROOT).replace('-', '_'), "auto", "yolov8",
+                                "yolo11", "yolov5", "yolox", "ssd", "detr", "rtdetr", "detectnet_v2", "centernet");
+                        case "--priors" -> priors = v;
+                        case "--priors-format" -> priorsFormat = oneOf(a, v, "cxcywh", "xyxy");
+                        case "--ssd-variances" -> {
+                            float[] f = floats(a, v, 2);
+                            for (float x : f) if (!(x > 0)) throw new IllegalArgumentException("bad value for " + a + ": '" + v + "' (variances must be > 0)");
+                            ssdVariances = f;
+                        }
+                        case "--ssd-scores" -> ssdScores = oneOf(a, v, "softmax", "sigmoid");
+                        case "--ssd-background" -> ssdBackground = intIn(a, v, -1, 65535);
+                        case "--yolox-strides" -> {
+                            String[] p = v.split(",");
+                            yoloxStrides = new int[p.length];
+                            for (int k = 0; k < p.length; k++) yoloxStrides[k] = intIn(a, p[k], 1, 1024);
+                        }
+                        case "--resize" -> resize = oneOf(a, v, "default", "letterbox", "letterbox-topleft", "stretch");
+                        case "--normalize" -> normalize = normalization(a, v);
+                        case "--channel-order" -> channelOrder = oneOf(a, v, "default", "rgb", "bgr");
                         case "--gpu" -> gpu = oneOf(a, v, "auto", "on", "off");
                         case "--batch-size" -> batch = intIn(a, v, 1, 256);
                         case "--batch-timeout-ms" -> timeout = intIn(a, v, 0, 60_000);
@@ -104,7 +153,9 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
         }
         if (sources.isEmpty() && synthetic == 0) synthetic = 4;
         return new CliOptions(List.copyOf(sources), synthetic, size, model, gpu, batch, timeout, inW, inH, score, iou, maxDet,
-                output, allFrames, port, perf, live, loop, reconnect, attempts, maxFps, queue, duration, cache, help);
+                output, allFrames, port, perf, live, loop, reconnect, attempts, maxFps, queue, duration, cache, help,
+                new ModelCli(modelType, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores, ssdBackground, yoloxStrides,
+                        resize, normalize, channelOrder));
     }
 
     /** --config FILE is replaced by the options in the file (nested up to 4 deep). */
@@ -160,6 +211,31 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
             throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected a number within " + lo + ".." + hi + ")");
         }
         return x;
+    }
+
+    static float[] floats(String opt, String v, int count) {
+        String[] p = v.split(",");
+        if (p.length != count) {
+            throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected " + count + " comma-separated numbers)");
+        }
+        float[] f = new float[count];
+        for (int i = 0; i < count; i++) f[i] = (float) dblIn(opt, p[i], -1e9, 1e9);
+        return f;
+    }
+
+    /** default | unit | none | imagenet | MR,MG,MB/SR,SG,SB (checked here, applied by the detector). */
+    static String normalization(String opt, String v) {
+        if (v.equals("default") || v.equals("unit") || v.equals("none") || v.equals("imagenet")) return v;
+        String[] ms = v.split("/");
+        if (ms.length != 2) {
+            throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (expected default, unit, none, imagenet or"
+                    + " MEAN_R,MEAN_G,MEAN_B/STD_R,STD_G,STD_B)");
+        }
+        floats(opt, ms[0], 3);
+        for (float s : floats(opt, ms[1], 3)) {
+            if (!(s > 0)) throw new IllegalArgumentException("bad value for " + opt + ": '" + v + "' (every std must be > 0)");
+        }
+        return v;
     }
 
     static boolean bool(String opt, String v) {

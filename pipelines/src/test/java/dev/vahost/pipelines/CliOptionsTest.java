@@ -40,6 +40,30 @@ class CliOptionsTest {
     }
 
     @Test
+    void modelTypeAndPreprocessingOptions() {
+        CliOptions d = CliOptions.parse(new String[0]);
+        assertEquals("auto", d.modelCli().modelType());
+        assertEquals("default", d.modelCli().resize());
+        CliOptions o = CliOptions.parse(new String[] {"--model-type", "YOLOX", "--yolox-strides", "8,16,32,64", "--resize", "stretch",
+                "--normalize", "0.5,0.5,0.5/0.25,0.25,0.25", "--channel-order", "bgr", "--priors", "p.pb", "--priors-format", "xyxy",
+                "--priors-normalized", "--ssd-variances", "1,1", "--ssd-scores", "sigmoid", "--ssd-background", "-1"});
+        CliOptions.ModelCli m = o.modelCli();
+        assertEquals("yolox", m.modelType());
+        assertArrayEquals(new int[] {8, 16, 32, 64}, m.yoloxStrides());
+        assertEquals("stretch", m.resize());
+        assertEquals("bgr", m.channelOrder());
+        assertEquals("xyxy", m.priorsFormat());
+        assertTrue(m.priorsNormalized());
+        assertArrayEquals(new float[] {1, 1}, m.ssdVariances());
+        assertEquals(-1, m.ssdBackground());
+        assertTrue(err("--model-type", "yolo9000").contains("one of auto, yolov8"));
+        assertTrue(err("--normalize", "0.5,0.5/1,1,1").contains("expected 3 comma-separated numbers"));
+        assertTrue(err("--normalize", "0,0,0/1,0,1").contains("every std must be > 0"));
+        assertTrue(err("--ssd-variances", "0.1").contains("expected 2"));
+        assertTrue(err("--resize", "crop").contains("one of default, letterbox"));
+    }
+
+    @Test
     void configFileAddsOptions(@TempDir Path dir) throws Exception {
         Path c = dir.resolve("svc.conf");
         Files.writeString(c, "# cameras\n--source cam1=synthetic:640x360@15\n\n--batch-size 8\n--all-frames\n");

@@ -8,7 +8,6 @@ import dev.vahost.gst.MemoryKind;
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.gst.VideoInfo;
 import dev.vahost.inference.CpuEngine;
-import dev.vahost.inference.OnnxModel;
 import dev.vahost.nvmm.ColorSpec;
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.PixelFormat;
@@ -24,6 +23,7 @@ import dev.vahost.postprocess.CpuPostprocessor;
 import dev.vahost.postprocess.Detection;
 import dev.vahost.postprocess.HostTensor;
 import dev.vahost.postprocess.InputMapping;
+import dev.vahost.postprocess.NmsConfig;
 
 /**
  * The CPU path: system-memory frames (I420 from the software decoders) → letterbox/colour/normalise
@@ -32,27 +32,32 @@ import dev.vahost.postprocess.InputMapping;
  * two paths give the same detections up to fp16 rounding.
  */
 public final class CpuDetector extends SystemFrameDetector {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CpuDetector.class);
     private final ModelSpec spec;
+    private final DetectorModel dm;
     private final CpuEngine engine;
     private final PreprocessConfig pre;
     private final CpuPostprocessor post;
-    private final int rows, anchors;
 
-    private CpuDetector(ModelSpec spec, CpuEngine engine, PreprocessConfig pre, CpuPostprocessor post, int rows, int anchors) {
+    private CpuDetector(ModelSpec spec, DetectorModel dm, CpuEngine engine, PreprocessConfig pre, CpuPostprocessor post) {
         this.spec = spec;
+        this.dm = dm;
         this.engine = engine;
         this.pre = pre;
         this.post = post;
-        this.rows = rows;
-        this.anchors = anchors;
     }
 
     public static CpuDetector create(ModelSpec spec) {
-        OnnxModel model = OnnxModel.parse(spec.onnx(), spec.name());
-        ModelShapes shapes = ModelShapes.of(model, spec);
-        CpuEngine engine = CpuEngine.create(model);
-        return new CpuDetector(spec, engine, shapes.preprocess(DType.F32), new CpuPostprocessor(shapes.decoder(spec), shapes.nms(spec)),
-                shapes.rows(), shapes.anchors());
+        return create(spec, 1);
+    }
+
+    /** A CPU detector for batches of up to {@code maxBatch} frames. */
+    public static CpuDetector create(ModelSpec spec, int maxBatch) {
+        DetectorModel dm = DetectorModel.load(spec, maxBatch);
+        CpuEngine engine = CpuEngine.create(dm.model);
+        NmsConfig nms = dm.nms();
+        CpuPostprocessor post = nms == null ? new CpuPostprocessor(dm.decoding.decoder()) : new CpuPostprocessor(dm.decoding.decoder(), nms);
+        return new CpuDetector(spec, dm, engine, dm.preprocess.withDType(DType.F32), post);
     }
 
     @Override
@@ -89,10 +94,13 @@ public final class CpuDetector extends SystemFrameDetector {
             List<HostImage> images = new ArrayList<>(n);
             for (Batcher.Entry<VideoFrame> e : batch) images.add(hostImage(e.frame()));
             LetterboxResizeCpu.Result in = LetterboxResizeCpu.run(images, null, pre);
-            float[] out = engine.run(in.values(), n);
+            float[][] outs = engine.runAll(new float[][] {in.values()}, n);
             List<InputMapping> maps = new ArrayList<>(n);
             for (Letterbox lb : in.letterboxes()) maps.add(mapping(lb));
-            BatchDetections d = post.run(maps, HostTensor.f32(out, n, rows, anchors));
+            int[] order = dm.outputOrder();
+            HostTensor[] tensors = new HostTensor[order.length];
+            for (int k = 0; k < order.length; k++) tensors[k] = HostTensor.f32(outs[order[k]], java.util.Arrays.stream(dm.outputShape(order[k], n)).mapToInt(Math::toIntExact).toArray());
+            BatchDetections d = post.run(maps, tensors);
             List<FrameResult> results = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 VideoFrame f = batch.get(i).frame();
@@ -108,7 +116,7 @@ public final class CpuDetector extends SystemFrameDetector {
     /** Detections of image i as results; an image whose model output was invalid gets none (logged once). */
     static List<FrameResult.Detection> convert(BatchDetections d, int i, ModelSpec spec) {
         if (d.problem(i).isPresent()) {
-            ModelShapes.LOG.warn("model output for image {} of a batch is invalid: {}", i, d.problem(i).get());
+            LOG.warn("model output for image {} of a batch is invalid: {}", i, d.problem(i).get());
             return List.of();
         }
         List<Detection> ds = d.detections(i);
@@ -121,7 +129,7 @@ public final class CpuDetector extends SystemFrameDetector {
 
     @Override
     public String describe() {
-        return "CPU path: " + spec.name() + ", input " + pre.width() + "x" + pre.height() + ", CPU executor";
+        return "CPU path: " + spec.name() + " (" + dm.describe() + "), input " + pre.width() + "x" + pre.height() + ", CPU executor";
     }
 
     @Override

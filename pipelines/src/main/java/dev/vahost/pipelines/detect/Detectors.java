@@ -77,7 +77,7 @@ public final class Detectors {
 
     static FrameDetector<?> cpuDetector(CliOptions o) {
         if ("none".equals(o.model())) return DecodeOnlyDetector.cpu();
-        return CpuDetector.create(ModelSpec.of(o));
+        return CpuDetector.create(ModelSpec.of(o), o.batchSize());
     }
 
     /** Detector-specific lines for /metrics (e.g. bytes copied to the host). */

@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.vahost.inference.CudnnEngine;
 import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.InferenceEngine;
-import dev.vahost.inference.OnnxModel;
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.DeviceFrame;
 import dev.vahost.nvmm.DeviceImage;
@@ -45,14 +44,16 @@ public final class GpuDetector extends DeviceFrameDetector {
     static final boolean ENGINE_GRAPHS = !"false".equalsIgnoreCase(System.getProperty("vahost.engineGraphs", "true"));
 
     private final ModelSpec spec;
+    private final DetectorModel dm;
     private final DevicePool pool;
     private final CudaStream stream;
     private final LetterboxResize pre;
     private final InferenceEngine engine;
     private GpuPostprocessor post; // replaced after a failed batch (see recover)
-    private final ModelShapes shapes;
-    private final DeviceBuffer inputBuf, outputBuf;
-    private final DeviceTensor input, output;
+    private final DeviceBuffer inputBuf;
+    private final DeviceBuffer[] outputBufs;
+    private final DeviceTensor input;
+    private final DeviceTensor[] outputs;
     private final Letterbox[] placed;
     private final int maxBatch;
     private final java.util.concurrent.atomic.AtomicLong resultBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -60,41 +61,44 @@ public final class GpuDetector extends DeviceFrameDetector {
     private GpuDetector(ModelSpec spec, int maxBatch) {
         this.spec = spec;
         this.maxBatch = maxBatch;
-        OnnxModel model = OnnxModel.parse(spec.onnx(), spec.name());
-        ModelShapes shapes = ModelShapes.of(model, spec);
-        this.shapes = shapes;
+        DetectorModel dm = DetectorModel.load(spec, maxBatch);
+        this.dm = dm;
         Cuda.ensureCurrent();
         long limit = Long.parseLong(System.getProperty("vahost.detectorPoolBytes", Long.toString(8L << 30)));
         pool = DevicePool.create("detector-" + INSTANCES.incrementAndGet(), limit);
+        int nOut = dm.outputShapes.length;
         CudaStream s = null;
         LetterboxResize p = null;
         InferenceEngine e = null;
         GpuPostprocessor g = null;
-        DeviceBuffer in = null, out = null;
+        DeviceBuffer in = null;
+        DeviceBuffer[] outs = new DeviceBuffer[nOut];
         try {
             s = CudaStream.create();
-            p = LetterboxResize.create(shapes.preprocess(DType.F16), maxBatch, pool);
-            e = CudnnEngine.load(model, EngineConfig.fp16(maxBatch).withGraphs(ENGINE_GRAPHS), pool);
+            p = LetterboxResize.create(dm.preprocess.withDType(DType.F16), maxBatch, pool);
+            e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(ENGINE_GRAPHS), pool);
             // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
             // graph) now rather than stalling the first batch of that size.
             int[] sizes = new int[maxBatch];
             for (int b = 1; b <= maxBatch; b++) sizes[b - 1] = b;
             e.prepare(sizes);
-            g = GpuPostprocessor.create(shapes.decoder(spec), shapes.nms(spec), maxBatch, pool);
+            g = newPostprocessor(dm, maxBatch, pool);
             in = pool.allocate(p.config().bytes(maxBatch), "detector input");
-            out = pool.allocate(4L * maxBatch * shapes.rows() * shapes.anchors(), "detector output");
+            for (int i = 0; i < nOut; i++) outs[i] = pool.allocate(4L * maxBatch * dm.outputElements(i), "detector output " + i);
         } catch (RuntimeException ex) {
-            for (AutoCloseable c : new AutoCloseable[] {out, in, g, e, p, s}) {
+            java.util.List<AutoCloseable> all = new java.util.ArrayList<>(java.util.Arrays.asList(outs));
+            for (AutoCloseable c : new AutoCloseable[] {in, g, e, p, s}) all.add(c);
+            for (AutoCloseable c : all) {
                 try {
                     if (c != null) c.close();
-                } catch (Exception ignored) {
-                    // the original failure matters
+                } catch (Exception suppressed) {
+                    ex.addSuppressed(suppressed);
                 }
             }
             try {
                 pool.close();
-            } catch (RuntimeException ignored) {
-                // already freed
+            } catch (RuntimeException suppressed) {
+                ex.addSuppressed(suppressed);
             }
             throw ex;
         }
@@ -103,10 +107,17 @@ public final class GpuDetector extends DeviceFrameDetector {
         engine = e;
         post = g;
         inputBuf = in;
-        outputBuf = out;
+        outputBufs = outs;
         input = DeviceTensor.of(in, DType.F16, p.config().shape(maxBatch));
-        output = DeviceTensor.of(out, DType.F32, maxBatch, shapes.rows(), shapes.anchors());
+        outputs = new DeviceTensor[nOut];
+        for (int i = 0; i < nOut; i++) outputs[i] = DeviceTensor.of(outs[i], DType.F32, dm.outputShape(i, maxBatch));
         placed = new Letterbox[maxBatch];
+    }
+
+    private static GpuPostprocessor newPostprocessor(DetectorModel dm, int maxBatch, DevicePool pool) {
+        var nms = dm.nms();
+        return nms == null ? GpuPostprocessor.create(dm.decoding.decoder(), maxBatch, pool)
+                : GpuPostprocessor.create(dm.decoding.decoder(), nms, maxBatch, pool);
     }
 
     public static GpuDetector create(ModelSpec spec, int maxBatch) {
@@ -135,7 +146,12 @@ public final class GpuDetector extends DeviceFrameDetector {
             h[i] = im.height();
         }
         batches.incrementAndGet();
-        DeviceTensor in = input.narrow(0, n), out = output.narrow(0, n);
+        DeviceTensor in = input.narrow(0, n);
+        DeviceTensor[] out = new DeviceTensor[outputs.length];
+        for (int i = 0; i < out.length; i++) out[i] = outputs[i].narrow(0, n);
+        int[] order = dm.outputOrder();
+        DeviceTensor[] decoderInputs = new DeviceTensor[order.length];
+        for (int i = 0; i < order.length; i++) decoderInputs[i] = out[order[i]];
         try {
             pre.submit(stream, images, null, in, placed);
         } finally {
@@ -144,10 +160,10 @@ public final class GpuDetector extends DeviceFrameDetector {
         }
         BatchDetections d;
         try {
-            engine.infer(stream, in, out);
+            engine.infer(stream, new DeviceTensor[] {in}, out);
             List<InputMapping> maps = new ArrayList<>(n);
             for (int i = 0; i < n; i++) maps.add(CpuDetector.mapping(placed[i]));
-            post.submit(stream, maps, out);
+            post.submit(stream, maps, decoderInputs);
             resultBytes.addAndGet(post.resultBytes(n));
             stream.synchronize();
             d = post.results();
@@ -178,7 +194,7 @@ public final class GpuDetector extends DeviceFrameDetector {
         } catch (RuntimeException ignored) {
             // its memory goes back to the pool either way
         }
-        post = GpuPostprocessor.create(shapes.decoder(spec), shapes.nms(spec), maxBatch, pool);
+        post = newPostprocessor(dm, maxBatch, pool);
     }
 
     private long lateMarkersBefore;
@@ -206,19 +222,37 @@ public final class GpuDetector extends DeviceFrameDetector {
     public String describe() {
         String layout = engine instanceof CudnnEngine c ? (c.channelsLast() ? ", NHWC" : ", NCHW") + ", CUDA graphs "
                 + (c.usesGraph(maxBatch) ? "on" : "off") : "";
-        return "GPU path: " + spec.name() + ", input " + pre.config().width() + "x" + pre.config().height() + " fp16, max batch "
+        return "GPU path: " + spec.name() + " (" + dm.describe() + "), input " + pre.config().width() + "x" + pre.config().height() + " fp16, max batch "
                 + maxBatch + layout + ", on " + Cuda.describeDevice();
     }
 
     @Override
+    /**
+     * Waits for the stream, then releases everything, each part in its own try (the first failure
+     * is thrown with the others suppressed, after all were attempted). Idempotent.
+     */
     public void close() {
-        stream.synchronize();
-        post.close();
-        engine.close();
-        pre.close();
-        inputBuf.close();
-        outputBuf.close();
-        stream.close();
-        pool.close();
+        if (!closed.compareAndSet(false, true)) return;
+        RuntimeException first = null;
+        List<AutoCloseable> parts = new ArrayList<>();
+        parts.add(stream::synchronize);
+        parts.add(post);
+        parts.add(engine);
+        parts.add(pre);
+        parts.add(inputBuf);
+        parts.addAll(java.util.Arrays.asList(outputBufs));
+        parts.add(stream);
+        parts.add(pool);
+        for (AutoCloseable c : parts) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                if (first == null) first = r; else first.addSuppressed(r);
+            }
+        }
+        if (first != null) throw first;
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 }

@@ -9,18 +9,21 @@ import java.util.List;
 import dev.vahost.pipelines.CliOptions;
 
 /**
- * The detector the service runs: ONNX bytes, input size, thresholds and class labels. The
+ * The detector the service runs: ONNX bytes (and the file they came from, so that tensors stored
+ * next to it as external data can be read), the input size asked for (0: the model's), thresholds,
+ * class labels and how to decode and prepare (model type, priors, preprocessing overrides). The
  * built-in model is the project's test detector (trained on the synthetic cameras' shapes):
  * input [N,3,320,320] RGB/255 letterboxed with pad 114, output [N,7,2000] YOLOv8-style.
  */
-public record ModelSpec(String name, byte[] onnx, int inputWidth, int inputHeight, float scoreThreshold, float iouThreshold,
-                        int maxDetections, List<String> labels) {
+public record ModelSpec(String name, byte[] onnx, Path file, int inputWidth, int inputHeight, float scoreThreshold,
+                        float iouThreshold, int maxDetections, List<String> labels, CliOptions.ModelCli decoding) {
     public static final String BUILTIN_RESOURCE = "/dev/vahost/inference/models/testdet.onnx";
     public static final List<String> BUILTIN_LABELS = List.of("rectangle", "disc", "triangle");
 
     public static ModelSpec of(CliOptions o) {
         byte[] bytes;
         String name;
+        Path file = null;
         List<String> labels = BUILTIN_LABELS;
         if ("builtin".equals(o.model())) {
             try (InputStream in = ModelSpec.class.getResourceAsStream(BUILTIN_RESOURCE)) {
@@ -31,17 +34,17 @@ public record ModelSpec(String name, byte[] onnx, int inputWidth, int inputHeigh
             }
             name = "builtin test detector (testdet.onnx)";
         } else {
-            Path p = Path.of(o.model());
+            file = Path.of(o.model());
             try {
-                bytes = Files.readAllBytes(p);
+                bytes = Files.readAllBytes(file);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--model " + p + ": cannot read (" + e.getMessage() + ")");
+                throw new IllegalArgumentException("--model " + file + ": cannot read (" + e.getMessage() + ")");
             }
-            name = p.getFileName().toString();
+            name = file.getFileName().toString();
             labels = List.of();
         }
-        int w = o.inputWidth() > 0 ? o.inputWidth() : 320, h = o.inputHeight() > 0 ? o.inputHeight() : 320;
-        return new ModelSpec(name, bytes, w, h, o.scoreThreshold(), o.iouThreshold(), o.maxDetections(), labels);
+        return new ModelSpec(name, bytes, file, o.inputWidth(), o.inputHeight(), o.scoreThreshold(), o.iouThreshold(),
+                o.maxDetections(), labels, o.modelCli());
     }
 
     public String label(int cls) {
