@@ -1,20 +1,13 @@
 package dev.vahost.inference.ops;
 
-import java.nio.FloatBuffer;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 
 /**
  * onnxruntime (CPU execution provider, graph optimisations off) as the operator tests' oracle:
  * runs model bytes on float inputs and returns the float outputs in graph order. Where the
  * onnxruntime jar is not on the class path (the GPU machine's bundle may leave it out),
- * {@link #available()} is false and says why in {@link #unavailableReason()}.
+ * {@link #available()} is false and says why in {@link #unavailableReason()}. This class names no
+ * onnxruntime type, so it loads without the jar; {@code OrtRunner} does the work.
  */
 public final class Ort {
     private static final String UNAVAILABLE;
@@ -23,7 +16,7 @@ public final class Ort {
         String why = null;
         try {
             Class.forName("ai.onnxruntime.OrtEnvironment");
-            OrtEnvironment.getEnvironment();
+            OrtRunner.environment();
         } catch (Throwable t) {
             why = t.toString();
         }
@@ -40,35 +33,9 @@ public final class Ort {
         return UNAVAILABLE;
     }
 
-    /** Outputs of {@code model} for {@code inputs} (name → data) of {@code shapes} (name → shape). */
+    /** Outputs of {@code model} for {@code inputs} named {@code names} of {@code shapes}. */
     public static float[][] run(byte[] model, List<String> names, List<float[]> inputs, List<long[]> shapes) {
         if (!available()) throw new IllegalStateException("onnxruntime unavailable: " + UNAVAILABLE);
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
-            so.setIntraOpNumThreads(1);
-            try (OrtSession s = env.createSession(model, so)) {
-                Map<String, OnnxTensor> in = new LinkedHashMap<>();
-                try {
-                    for (int i = 0; i < names.size(); i++) {
-                        in.put(names.get(i), OnnxTensor.createTensor(env, FloatBuffer.wrap(inputs.get(i)), shapes.get(i)));
-                    }
-                    try (OrtSession.Result r = s.run(in)) {
-                        float[][] out = new float[r.size()][];
-                        for (int i = 0; i < out.length; i++) {
-                            OnnxTensor t = (OnnxTensor) r.get(i);
-                            FloatBuffer fb = t.getFloatBuffer();
-                            out[i] = new float[fb.remaining()];
-                            fb.get(out[i]);
-                        }
-                        return out;
-                    }
-                } finally {
-                    for (OnnxTensor t : in.values()) t.close();
-                }
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("onnxruntime: " + e.getMessage(), e);
-        }
+        return OrtRunner.run(model, names, inputs, shapes);
     }
 }
