@@ -10,13 +10,20 @@ import static dev.vahost.inference.ops.OpCase.random;
  * The convolution family beside the goldens' plain Conv: ConvTranspose (YOLOv8-seg's 2x2 stride-2
  * upsampling, output_padding, groups, dilation, output_shape, auto_pad, asymmetric pads, 1-D),
  * Conv with asymmetric padding (TensorFlow's SAME_UPPER at stride 2, hand-written pads; the GPU pads
- * the input first) and 1-D Conv. Inputs have a symbolic batch.
- * Not covered here: ConvTranspose outputs that extend
- * past every input's reach (output_padding ≥ stride, output_shape larger than the full result),
- * where onnxruntime's col2im does not follow the definition.
+ * the input first) and 1-D Conv, and Resize in linear and cubic mode across the coordinate
+ * transformation modes, up and down, by scales and by sizes. Inputs have a symbolic batch.
+ * Not covered here: refusals (antialias=1, tf_crop_and_resize) and ConvTranspose outputs that extend
+ * past every input's reach (output_padding ≥ stride, output_shape larger than the full result):
+ * there onnxruntime 1.23.2 gives other values than the definition (seen when this was written), so
+ * it cannot be the oracle; the CPU reference follows the definition (zeros plus bias), and so does
+ * the GPU's crop copy.
  */
 final class ConvLikeCases {
     private ConvLikeCases() {}
+
+    /** The CPU reference repeats onnxruntime's float expressions: bit-exact with onnxruntime 1.23.2 when written. */
+    private static final double RESIZE_TOL = 1e-6;
+    private static final String RESIZE_NOTE = "tables and sums in onnxruntime's float arithmetic";
 
     /** A ConvTranspose of x [batch, c, h, w] (or [batch, c, w] when h is 0) by a random weight [c, kOut, kh, kw]. */
     private static OpCase convTranspose(String name, long seed, int batch, int c, int h, int w, int kOut, int kh, int kw, boolean bias,
@@ -47,6 +54,28 @@ final class ConvLikeCases {
         System.arraycopy(attrs, 0, all, 2, attrs.length);
         b.node("Conv", new String[] {"x", "w", "b"}, new String[] {"y"}, all).output("y");
         return of(name, "Conv", b, oneD ? random("x", seed, -1, 1, batch, c, w) : random("x", seed, -1, 1, batch, c, h, w));
+    }
+
+    /**
+     * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
+     * sizes name the batch, so those models have a fixed batch of 2).
+     */
+    private static OpCase resize(String name, long seed, float[] scales, long[] sizes, Object... attrs) {
+        return resize(name, 13, seed, scales, sizes, attrs);
+    }
+
+    private static OpCase resize(String name, int opset, long seed, float[] scales, long[] sizes, Object... attrs) {
+        OnnxBuilder b = sizes != null ? new OnnxBuilder(opset).input("x", 2, 3, 5, 7) : new OnnxBuilder(opset).input("x", "N", 3, 5, 7);
+        String[] in;
+        if (sizes != null) {
+            b.longs("sizes", sizes);
+            in = new String[] {"x", "", "", "sizes"};
+        } else {
+            b.floats("scales", scales, 4);
+            in = new String[] {"x", "", "scales"};
+        }
+        b.node("Resize", in, new String[] {"y"}, attrs).output("y");
+        return of(name, "Resize", RESIZE_TOL, 5e-2, RESIZE_NOTE, b, random("x", seed, -1, 1, 2, 3, 5, 7));
     }
 
     static List<OpCase> cases() {
@@ -101,6 +130,43 @@ final class ConvLikeCases {
                         .node("Sigmoid", "bn", "s").node("Mul", new String[] {"bn", "s"}, new String[] {"y"}).output("y"),
                 random("x", 330, -1, 1, 2, 4, 19)));
 
+        // Resize linear: every coordinate mode, x2 up by scales and down by sizes
+        float[] up2 = {1, 1, 2, 2};
+        long[] down = {2, 3, 3, 4};
+        String[] modes = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+        for (int i = 0; i < modes.length; i++) {
+            c.add(resize("resize_linear_up2_" + modes[i], 400 + i, up2, null, "mode", "linear", "coordinate_transformation_mode", modes[i]));
+            c.add(resize("resize_linear_down_sizes_" + modes[i], 410 + i, null, down, "mode", "linear",
+                    "coordinate_transformation_mode", modes[i]));
+        }
+        c.add(resize("resize_linear_fractional_scales", 420, new float[] {1, 1, 1.5f, 0.6f}, null, "mode", "linear"));
+        c.add(resize("resize_linear_pytorch_half_pixel_one_row", 421, null, new long[] {2, 3, 1, 9}, "mode", "linear",
+                "coordinate_transformation_mode", "pytorch_half_pixel"));
+        c.add(resize("resize_linear_width_only_align_corners", 422, new float[] {1, 1, 1, 2}, null, "mode", "linear",
+                "coordinate_transformation_mode", "align_corners"));
+        c.add(resize("resize_linear_same_size_copy", 423, new float[] {1, 1, 1.1f, 1.1f}, null, "mode", "linear"));
+        c.add(resize("resize_linear_half_pixel_symmetric", 19, 424, new float[] {1, 1, 1.7f, 0.8f}, null, "mode", "linear",
+                "coordinate_transformation_mode", "half_pixel_symmetric"));
+        // Resize-10 (scales as input 1, asymmetric) and Upsample-9: linear, and nearest downsampling (ceil before opset 11)
+        c.add(of("resize_opset10_linear", "Resize", RESIZE_TOL, 5e-2, RESIZE_NOTE, new OnnxBuilder(10).input("x", "N", 3, 5, 7).floats("s", new float[] {1, 1, 2, 1.5f}, 4)
+                .node("Resize", new String[] {"x", "s"}, new String[] {"y"}, "mode", "linear").output("y"),
+                random("x", 430, -1, 1, 2, 3, 5, 7)));
+        c.add(of("resize_opset10_nearest_down", "Resize", RESIZE_TOL, 5e-2, "onnxruntime rounds up when downsampling before opset 11", new OnnxBuilder(10).input("x", "N", 3, 5, 7)
+                .floats("s", new float[] {1, 1, 0.6f, 0.5f}, 4)
+                .node("Resize", new String[] {"x", "s"}, new String[] {"y"}, "mode", "nearest").output("y"),
+                random("x", 431, -1, 1, 2, 3, 5, 7)));
+        c.add(of("upsample_opset9_linear", "Upsample", RESIZE_TOL, 5e-2, RESIZE_NOTE, new OnnxBuilder(9).input("x", "N", 3, 5, 7).floats("s", new float[] {1, 1, 2, 3}, 4)
+                .node("Upsample", new String[] {"x", "s"}, new String[] {"y"}, "mode", "linear").output("y"),
+                random("x", 432, -1, 1, 2, 3, 5, 7)));
+        // Resize cubic: default coefficient, another coefficient with exclude_outside, asymmetric
+        c.add(resize("resize_cubic_up2_half_pixel", 440, up2, null, "mode", "cubic"));
+        c.add(resize("resize_cubic_down_align_corners_a05_exclude", 441, null, down, "mode", "cubic", "cubic_coeff_a", -0.5f,
+                "exclude_outside", 1L, "coordinate_transformation_mode", "align_corners"));
+        c.add(resize("resize_cubic_asymmetric_fractional", 442, new float[] {1, 1, 2.5f, 1.5f}, null, "mode", "cubic",
+                "coordinate_transformation_mode", "asymmetric"));
+        c.add(resize("resize_cubic_up_exclude_outside", 443, new float[] {1, 1, 1.8f, 2f}, null, "mode", "cubic", "exclude_outside", 1L));
+        c.add(resize("resize_cubic_down_pytorch_half_pixel", 444, null, new long[] {2, 3, 2, 3}, "mode", "cubic",
+                "coordinate_transformation_mode", "pytorch_half_pixel"));
         return c;
     }
 }
