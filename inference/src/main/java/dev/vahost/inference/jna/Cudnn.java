@@ -29,7 +29,12 @@ public final class Cudnn {
             CUDNN_FMA_MATH = 3;
     /** CUDNN_CONVOLUTION_FWD_ALGO_COUNT: algorithms 0 (IMPLICIT_GEMM) .. 7 (WINOGRAD_NONFUSED). */
     public static final int CONVOLUTION_FWD_ALGO_COUNT = 8;
-    /** sizeof(cudnnConvolutionFwdAlgoPerf_t): algo@0, status@4, time(float)@8, memory(size_t)@16, determinism@24, mathType@28, reserved[3]@32. */
+    /** CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT: algorithms 0 (ALGO_0) .. 5 (WINOGRAD_NONFUSED). */
+    public static final int CONVOLUTION_BWD_DATA_ALGO_COUNT = 6;
+    /**
+     * sizeof(cudnnConvolutionFwdAlgoPerf_t): algo@0, status@4, time(float)@8, memory(size_t)@16, determinism@24,
+     * mathType@28, reserved[3]@32. cudnnConvolutionBwdDataAlgoPerf_t has the same fields and layout.
+     */
     public static final int ALGO_PERF_SIZE = 48;
 
     private static volatile String loadError;
@@ -103,6 +108,16 @@ public final class Cudnn {
         public static native int cudnnConvolutionForward(long handle, Pointer alpha, long x, long xPtr, long w, long wPtr,
                                                          long conv, int algo, long workspace, long workspaceBytes,
                                                          Pointer beta, long y, long yPtr);
+        // Backward data: the transposed convolution (ONNX ConvTranspose); dy is the forward output, dx the forward input.
+        // Prototypes as in cudnn_cnn.h 9.6 (not yet in tools/gpu/inference-cuda-facts.py's list).
+        public static native int cudnnGetConvolutionBackwardDataAlgorithmMaxCount(long handle, int[] count);
+        public static native int cudnnGetConvolutionBackwardDataAlgorithm_v7(long handle, long w, long dy, long conv, long dx,
+                                                                             int requested, int[] returned, Pointer perf);
+        public static native int cudnnGetConvolutionBackwardDataWorkspaceSize(long handle, long w, long dy, long conv, long dx,
+                                                                              int algo, long[] bytes);
+        public static native int cudnnConvolutionBackwardData(long handle, Pointer alpha, long w, long wPtr, long dy, long dyPtr,
+                                                              long conv, int algo, long workspace, long workspaceBytes,
+                                                              Pointer beta, long dx, long dxPtr);
     }
 
     /** cuDNN's name for a status, with its number: "CUDNN_STATUS_BAD_PARAM (2000)". */

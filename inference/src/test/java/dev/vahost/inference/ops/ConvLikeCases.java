@@ -3,12 +3,170 @@ package dev.vahost.inference.ops;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Operator cases of this family (see {@link OpCases}). */
+import static dev.vahost.inference.ops.OpCase.of;
+import static dev.vahost.inference.ops.OpCase.random;
+
+/**
+ * The convolution family beside the goldens' plain Conv: ConvTranspose (YOLOv8-seg's 2x2 stride-2
+ * upsampling, output_padding, groups, dilation, output_shape, auto_pad, asymmetric pads, 1-D),
+ * Conv with asymmetric padding (TensorFlow's SAME_UPPER at stride 2, hand-written pads; the GPU pads
+ * the input first) and 1-D Conv, and Resize in linear and cubic mode across the coordinate
+ * transformation modes, up and down, by scales and by sizes. Inputs have a symbolic batch.
+ * Not covered here: refusals (antialias=1, tf_crop_and_resize) and ConvTranspose outputs that extend
+ * past every input's reach (output_padding ≥ stride, output_shape larger than the full result):
+ * there onnxruntime 1.23.2 gives other values than the definition (seen when this was written), so
+ * it cannot be the oracle; the CPU reference follows the definition (zeros plus bias), and so does
+ * the GPU's crop copy.
+ */
 final class ConvLikeCases {
     private ConvLikeCases() {}
 
+    /** The CPU reference repeats onnxruntime's float expressions: bit-exact with onnxruntime 1.23.2 when written. */
+    private static final double RESIZE_TOL = 1e-6;
+    private static final String RESIZE_NOTE = "tables and sums in onnxruntime's float arithmetic";
+
+    /** A ConvTranspose of x [batch, c, h, w] (or [batch, c, w] when h is 0) by a random weight [c, kOut, kh, kw]. */
+    private static OpCase convTranspose(String name, long seed, int batch, int c, int h, int w, int kOut, int kh, int kw, boolean bias,
+                                        Object... attrs) {
+        boolean oneD = h == 0;
+        long[] ws = oneD ? new long[] {c, kOut, kw} : new long[] {c, kOut, kh, kw};
+        long group = 1;
+        for (int i = 0; i < attrs.length; i += 2) if (attrs[i].equals("group")) group = ((Number) attrs[i + 1]).longValue();
+        int k = (int) (kOut * group);
+        OnnxBuilder b = new OnnxBuilder(13);
+        b = oneD ? b.input("x", "N", c, w) : b.input("x", "N", c, h, w);
+        b.floats("w", random("w", seed + 1, -0.5f, 0.5f, ws).data(), ws);
+        if (bias) b.floats("b", random("b", seed + 2, -1, 1, k).data(), k);
+        b.node("ConvTranspose", bias ? new String[] {"x", "w", "b"} : new String[] {"x", "w"}, new String[] {"y"}, attrs).output("y");
+        return of(name, "ConvTranspose", b, oneD ? random("x", seed, -1, 1, batch, c, w) : random("x", seed, -1, 1, batch, c, h, w));
+    }
+
+    /** A Conv of x [batch, c, h, w] (or [batch, c, w] when h is 0) by a random weight [k, c/group, kh, kw], with bias. */
+    private static OpCase conv(String name, long seed, int batch, int c, int h, int w, int k, int group, int kh, int kw, Object... attrs) {
+        boolean oneD = h == 0;
+        long[] ws = oneD ? new long[] {k, c / group, kw} : new long[] {k, c / group, kh, kw};
+        OnnxBuilder b = new OnnxBuilder(13);
+        b = oneD ? b.input("x", "N", c, w) : b.input("x", "N", c, h, w);
+        b.floats("w", random("w", seed + 1, -0.5f, 0.5f, ws).data(), ws).floats("b", random("b", seed + 2, -1, 1, k).data(), k);
+        Object[] all = new Object[attrs.length + 2];
+        all[0] = "group";
+        all[1] = (long) group;
+        System.arraycopy(attrs, 0, all, 2, attrs.length);
+        b.node("Conv", new String[] {"x", "w", "b"}, new String[] {"y"}, all).output("y");
+        return of(name, "Conv", b, oneD ? random("x", seed, -1, 1, batch, c, w) : random("x", seed, -1, 1, batch, c, h, w));
+    }
+
+    /**
+     * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
+     * sizes name the batch, so those models have a fixed batch of 2).
+     */
+    private static OpCase resize(String name, long seed, float[] scales, long[] sizes, Object... attrs) {
+        return resize(name, 13, seed, scales, sizes, attrs);
+    }
+
+    private static OpCase resize(String name, int opset, long seed, float[] scales, long[] sizes, Object... attrs) {
+        OnnxBuilder b = sizes != null ? new OnnxBuilder(opset).input("x", 2, 3, 5, 7) : new OnnxBuilder(opset).input("x", "N", 3, 5, 7);
+        String[] in;
+        if (sizes != null) {
+            b.longs("sizes", sizes);
+            in = new String[] {"x", "", "", "sizes"};
+        } else {
+            b.floats("scales", scales, 4);
+            in = new String[] {"x", "", "scales"};
+        }
+        b.node("Resize", in, new String[] {"y"}, attrs).output("y");
+        return of(name, "Resize", RESIZE_TOL, 5e-2, RESIZE_NOTE, b, random("x", seed, -1, 1, 2, 3, 5, 7));
+    }
+
     static List<OpCase> cases() {
         List<OpCase> c = new ArrayList<>();
+        long[] s2 = {2, 2};
+        // ConvTranspose: YOLOv8-seg's proto upsampling (k2 s2, bias), then the attributes one by one
+        c.add(convTranspose("convtranspose_2x2_s2_bias", 100, 2, 8, 5, 6, 8, 2, 2, true, "strides", s2, "kernel_shape", s2));
+        c.add(convTranspose("convtranspose_3x3_s2_p1_outpad1", 110, 2, 4, 5, 7, 6, 3, 3, true, "strides", s2,
+                "pads", new long[] {1, 1, 1, 1}, "output_padding", new long[] {1, 1}));
+        c.add(convTranspose("convtranspose_group2_p1", 120, 3, 4, 5, 5, 3, 3, 3, true, "group", 2L, "pads", new long[] {1, 1, 1, 1}));
+        c.add(convTranspose("convtranspose_depthwise_s2", 125, 2, 6, 4, 5, 1, 4, 4, true, "group", 6L, "strides", s2,
+                "pads", new long[] {1, 1, 1, 1}));
+        c.add(convTranspose("convtranspose_dilation2_s2", 130, 2, 3, 4, 5, 4, 3, 3, false, "strides", s2, "dilations", s2,
+                "pads", new long[] {1, 0, 1, 0}));
+        c.add(convTranspose("convtranspose_stride3_k2_outpad", 135, 2, 3, 4, 4, 5, 2, 2, true, "strides", new long[] {3, 3},
+                "output_padding", new long[] {1, 2}));
+        // output_shape: the total padding split with the larger half at the end (NOTSET) or the begin (SAME_UPPER)
+        c.add(convTranspose("convtranspose_output_shape", 140, 2, 3, 4, 5, 2, 3, 3, true, "strides", s2,
+                "output_shape", new long[] {8, 10}));
+        c.add(convTranspose("convtranspose_output_shape_same_upper", 145, 2, 3, 4, 5, 2, 3, 3, true, "strides", s2,
+                "output_shape", new long[] {8, 10}, "auto_pad", "SAME_UPPER"));
+        c.add(convTranspose("convtranspose_same_upper", 150, 2, 3, 4, 5, 4, 3, 3, true, "strides", s2, "auto_pad", "SAME_UPPER"));
+        c.add(convTranspose("convtranspose_same_lower", 155, 2, 3, 4, 5, 4, 3, 3, true, "strides", s2, "auto_pad", "SAME_LOWER"));
+        c.add(convTranspose("convtranspose_asym_pads", 160, 2, 3, 5, 4, 4, 3, 3, true, "strides", s2, "pads", new long[] {0, 1, 1, 0}));
+        c.add(convTranspose("convtranspose_1d", 170, 2, 4, 0, 9, 3, 0, 4, true, "strides", new long[] {3}, "pads", new long[] {1, 2}));
+
+        // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
+        c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
+        c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));
+        c.add(conv("conv_same_lower_stride2_even", 215, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_LOWER"));
+        c.add(conv("conv_asym_pads_dilated_grouped", 220, 2, 4, 9, 11, 6, 2, 3, 3, "strides", new long[] {1, 2}, "dilations", s2,
+                "pads", new long[] {0, 3, 2, 1}));
+        float[] wr = random("w", 231, -0.5f, 0.5f, 8, 3, 3, 3).data();
+        c.add(of("conv_asym_pads_relu_fused", "Conv,Relu", 1e-4, 5e-2, "the Relu is fused into the Conv after the pad step",
+                new OnnxBuilder(13).input("x", "N", 3, 6, 6).floats("w", wr, 8, 3, 3, 3)
+                        .node("Conv", new String[] {"x", "w"}, new String[] {"c"}, "pads", new long[] {0, 0, 1, 1}, "strides", s2)
+                        .node("Relu", "c", "y").output("y"),
+                random("x", 230, -1, 1, 2, 3, 6, 6)));
+        // 1-D Conv: [N, C, L] as the 2-D convolution of height 1
+        c.add(conv("conv1d_pads", 300, 2, 4, 0, 17, 6, 1, 0, 3, "pads", new long[] {1, 1}, "kernel_shape", new long[] {3}));
+        c.add(conv("conv1d_stride_dilation_group_asym", 310, 3, 4, 0, 20, 6, 2, 0, 3, "strides", new long[] {2},
+                "dilations", new long[] {2}, "pads", new long[] {2, 1}));
+        c.add(conv("conv1d_same_upper", 320, 2, 3, 0, 16, 5, 1, 0, 4, "strides", new long[] {2}, "auto_pad", "SAME_UPPER"));
+        float[] w1 = random("w", 331, -0.5f, 0.5f, 6, 4, 5).data();
+        c.add(of("conv1d_bn_silu", "Conv,BatchNormalization,Sigmoid,Mul", 1e-4, 5e-2,
+                "BatchNormalization folded into the 1-D Conv, x*Sigmoid(x) fused as SiLU",
+                new OnnxBuilder(13).input("x", "N", 4, 19).floats("w", w1, 6, 4, 5)
+                        .floats("g", random("g", 332, 0.5f, 1.5f, 6).data(), 6).floats("be", random("be", 333, -1, 1, 6).data(), 6)
+                        .floats("m", random("m", 334, -1, 1, 6).data(), 6).floats("v", random("v", 335, 0.5f, 2, 6).data(), 6)
+                        .node("Conv", new String[] {"x", "w"}, new String[] {"c"}, "pads", new long[] {2, 2})
+                        .node("BatchNormalization", new String[] {"c", "g", "be", "m", "v"}, new String[] {"bn"})
+                        .node("Sigmoid", "bn", "s").node("Mul", new String[] {"bn", "s"}, new String[] {"y"}).output("y"),
+                random("x", 330, -1, 1, 2, 4, 19)));
+
+        // Resize linear: every coordinate mode, x2 up by scales and down by sizes
+        float[] up2 = {1, 1, 2, 2};
+        long[] down = {2, 3, 3, 4};
+        String[] modes = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
+        for (int i = 0; i < modes.length; i++) {
+            c.add(resize("resize_linear_up2_" + modes[i], 400 + i, up2, null, "mode", "linear", "coordinate_transformation_mode", modes[i]));
+            c.add(resize("resize_linear_down_sizes_" + modes[i], 410 + i, null, down, "mode", "linear",
+                    "coordinate_transformation_mode", modes[i]));
+        }
+        c.add(resize("resize_linear_fractional_scales", 420, new float[] {1, 1, 1.5f, 0.6f}, null, "mode", "linear"));
+        c.add(resize("resize_linear_pytorch_half_pixel_one_row", 421, null, new long[] {2, 3, 1, 9}, "mode", "linear",
+                "coordinate_transformation_mode", "pytorch_half_pixel"));
+        c.add(resize("resize_linear_width_only_align_corners", 422, new float[] {1, 1, 1, 2}, null, "mode", "linear",
+                "coordinate_transformation_mode", "align_corners"));
+        c.add(resize("resize_linear_same_size_copy", 423, new float[] {1, 1, 1.1f, 1.1f}, null, "mode", "linear"));
+        c.add(resize("resize_linear_half_pixel_symmetric", 19, 424, new float[] {1, 1, 1.7f, 0.8f}, null, "mode", "linear",
+                "coordinate_transformation_mode", "half_pixel_symmetric"));
+        // Resize-10 (scales as input 1, asymmetric) and Upsample-9: linear, and nearest downsampling (ceil before opset 11)
+        c.add(of("resize_opset10_linear", "Resize", RESIZE_TOL, 5e-2, RESIZE_NOTE, new OnnxBuilder(10).input("x", "N", 3, 5, 7).floats("s", new float[] {1, 1, 2, 1.5f}, 4)
+                .node("Resize", new String[] {"x", "s"}, new String[] {"y"}, "mode", "linear").output("y"),
+                random("x", 430, -1, 1, 2, 3, 5, 7)));
+        c.add(of("resize_opset10_nearest_down", "Resize", RESIZE_TOL, 5e-2, "onnxruntime rounds up when downsampling before opset 11", new OnnxBuilder(10).input("x", "N", 3, 5, 7)
+                .floats("s", new float[] {1, 1, 0.6f, 0.5f}, 4)
+                .node("Resize", new String[] {"x", "s"}, new String[] {"y"}, "mode", "nearest").output("y"),
+                random("x", 431, -1, 1, 2, 3, 5, 7)));
+        c.add(of("upsample_opset9_linear", "Upsample", RESIZE_TOL, 5e-2, RESIZE_NOTE, new OnnxBuilder(9).input("x", "N", 3, 5, 7).floats("s", new float[] {1, 1, 2, 3}, 4)
+                .node("Upsample", new String[] {"x", "s"}, new String[] {"y"}, "mode", "linear").output("y"),
+                random("x", 432, -1, 1, 2, 3, 5, 7)));
+        // Resize cubic: default coefficient, another coefficient with exclude_outside, asymmetric
+        c.add(resize("resize_cubic_up2_half_pixel", 440, up2, null, "mode", "cubic"));
+        c.add(resize("resize_cubic_down_align_corners_a05_exclude", 441, null, down, "mode", "cubic", "cubic_coeff_a", -0.5f,
+                "exclude_outside", 1L, "coordinate_transformation_mode", "align_corners"));
+        c.add(resize("resize_cubic_asymmetric_fractional", 442, new float[] {1, 1, 2.5f, 1.5f}, null, "mode", "cubic",
+                "coordinate_transformation_mode", "asymmetric"));
+        c.add(resize("resize_cubic_up_exclude_outside", 443, new float[] {1, 1, 1.8f, 2f}, null, "mode", "cubic", "exclude_outside", 1L));
+        c.add(resize("resize_cubic_down_pytorch_half_pixel", 444, null, new long[] {2, 3, 2, 3}, "mode", "cubic",
+                "coordinate_transformation_mode", "pytorch_half_pixel"));
         return c;
     }
 }

@@ -15,7 +15,9 @@ import static dev.vahost.inference.internal.GpuLowering.blocks;
 
 /**
  * 2-D convolution, NCHW semantics, weights [K, C/groups, kh, kw], optional bias [K], fused
- * activation. CPU: im2col + a register-blocked GEMM whose inner loops the JIT vectorises, split over
+ * activation. A 1-D convolution is this step with h = 1 on its rank-3 values (same storage); padding
+ * is symmetric on the GPU wherever it changes the output size, the rest done by a
+ * {@link ConvOps.ZeroPad} step before this one ({@code in} is then the padded temporary). CPU: im2col + a register-blocked GEMM whose inner loops the JIT vectorises, split over
  * output-channel blocks. GPU: cuDNN (or cuBLAS for channels-last 1x1, chosen by timing at plan time:
  * {@link GpuLowering#convolution}), then bias + activation in one kernel; when the input and output
  * layouts differ, the convolution writes a scratch buffer in the input's layout that is permuted into

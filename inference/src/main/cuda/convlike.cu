@@ -1,0 +1,46 @@
+// Kernels of the convolution family beside cuDNN (internal.ops.ConvOps, ConvTransposeOp): a shifted
+// window of the two spatial axes, zero outside the source. With negative offsets it zero-pads a
+// convolution's input (asymmetric padding, which cuDNN's legacy API cannot express); with positive
+// offsets it crops a transposed convolution's output out of the larger one cuDNN computed.
+// Geometry: 1-D grid-stride loops over the output, 256 threads per block (GpuLowering.THREADS); the
+// engine caps the grid at 2^20 blocks. Storage float32 or float16 (suffix), moved through float.
+#include "common.cuh"
+
+// NCHW: y[p, oy, ox] = x[p, oy + dy, ox + dx] where that is inside the h x w source plane, else 0;
+// p runs over the planes (N * C), the output planes are oh x ow.
+template <typename I, typename T>
+__device__ void window2d(const T* x, T* y, I planes, int h, int w, int oh, int ow, int dy, int dx) {
+    I n = planes * oh * ow;
+    GRID_STRIDE(i, n) {
+        int ox = (int)(i % ow);
+        I t = i / ow;
+        int oy = (int)(t % oh);
+        I p = t / oh;
+        int sy = oy + dy, sx = ox + dx;
+        bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+        st(y, i, inside ? ld(x, (p * h + sy) * w + sx) : 0.f);
+    }
+}
+#define WINDOW_ARGS i64 planes, int h, int w, int oh, int ow, int dy, int dx
+extern "C" __global__ void window2d_f32(const float* x, float* y, WINDOW_ARGS) { INDEXED(planes * h * w + planes * oh * ow, window2d<I>(x, y, (I)planes, h, w, oh, ow, dy, dx)); }
+extern "C" __global__ void window2d_f16(const __half* x, __half* y, WINDOW_ARGS) { INDEXED(planes * h * w + planes * oh * ow, window2d<I>(x, y, (I)planes, h, w, oh, ow, dy, dx)); }
+
+// NHWC: the same on [batch, h, w, c] storage; consecutive threads take consecutive channels.
+template <typename I, typename T>
+__device__ void window2d_nhwc(const T* x, T* y, I batch, int c, int h, int w, int oh, int ow, int dy, int dx) {
+    I n = batch * oh * ow * c;
+    GRID_STRIDE(i, n) {
+        int ch = (int)(i % c);
+        I t = i / c;
+        int ox = (int)(t % ow);
+        t /= ow;
+        int oy = (int)(t % oh);
+        I b = t / oh;
+        int sy = oy + dy, sx = ox + dx;
+        bool inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+        st(y, i, inside ? ld(x, ((b * h + sy) * w + sx) * c + ch) : 0.f);
+    }
+}
+#define WINDOW_NHWC_ARGS i64 batch, int c, int h, int w, int oh, int ow, int dy, int dx
+extern "C" __global__ void window2d_nhwc_f32(const float* x, float* y, WINDOW_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), window2d_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, dy, dx)); }
+extern "C" __global__ void window2d_nhwc_f16(const __half* x, __half* y, WINDOW_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), window2d_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, dy, dx)); }
