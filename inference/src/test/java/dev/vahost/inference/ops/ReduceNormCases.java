@@ -287,5 +287,44 @@ final class ReduceNormCases {
         for (int i = 6; i < 12; i++) z[i] = 0f;
         c.add(of("lpnorm_p1_last_zero_row", "LpNormalization", new OnnxBuilder(13).input("x", "N", 3, 6)
                 .node("LpNormalization", "x", "y", "p", 1L).output("y"), in("x", z, 2, 3, 6)));
+        // PyTorch's opset < 17 LayerNorm export, which the optimiser fuses into one LayerNormalization
+        // (LayerNormFusionTest checks the fusion itself): opset 13 with Pow, opset 18 with axes inputs and Mul(d, d)
+        float[] gamma = random("g", 23, 0.5f, 1.5f, 48).data(), beta = random("b", 24, -1, 1, 48).data();
+        c.add(of("layernorm_decomposed_opset13", "ReduceMean,Sub,Pow,Add,Sqrt,Div,Mul", decomposedLayerNorm(13, false, gamma, beta),
+                random("x", 25, -2, 3, 2, 7, 48)));
+        c.add(of("layernorm_decomposed_opset18_mul", "ReduceMean,Sub,Mul,Add,Sqrt,Div", decomposedLayerNorm(18, true, gamma, null),
+                random("x", 26, -2, 3, 2, 7, 48)));
+    }
+
+    /**
+     * torch.onnx's LayerNorm before opset 17 on [N, 7, 48]: ReduceMean(x, [-1]) → Sub → Pow(2) (or
+     * Mul(d, d)) → ReduceMean → Add(1e-5) → Sqrt → Div → Mul(γ) → Add(β); γ, β optional.
+     */
+    static OnnxBuilder decomposedLayerNorm(int opset, boolean square, float[] gamma, float[] beta) {
+        OnnxBuilder b = new OnnxBuilder(opset).input("x", "N", 7, 48).scalar("two", 2f).scalar("eps", 1e-5f);
+        if (opset >= 18) {
+            b.longs("axes", new long[] {-1})
+                    .node("ReduceMean", new String[] {"x", "axes"}, new String[] {"mean"})
+                    .node("Sub", new String[] {"x", "mean"}, new String[] {"d"});
+        } else {
+            b.node("ReduceMean", "x", "mean", "axes", new long[] {-1})
+                    .node("Sub", new String[] {"x", "mean"}, new String[] {"d"});
+        }
+        if (square) b.node("Mul", new String[] {"d", "d"}, new String[] {"sq"});
+        else b.node("Pow", new String[] {"d", "two"}, new String[] {"sq"});
+        if (opset >= 18) b.node("ReduceMean", new String[] {"sq", "axes"}, new String[] {"var"});
+        else b.node("ReduceMean", "sq", "var", "axes", new long[] {-1});
+        b.node("Add", new String[] {"var", "eps"}, new String[] {"ve"}).node("Sqrt", "ve", "std")
+                .node("Div", new String[] {"d", "std"}, new String[] {"n"});
+        String last = "n";
+        if (gamma != null) {
+            b.floats("gamma", gamma, gamma.length).node("Mul", new String[] {last, "gamma"}, new String[] {"ng"});
+            last = "ng";
+        }
+        if (beta != null) {
+            b.floats("beta", beta, beta.length).node("Add", new String[] {"beta", last}, new String[] {"nb"});
+            last = "nb";
+        }
+        return b.output(last);
     }
 }
