@@ -1,9 +1,14 @@
 package dev.vahost.inference.internal;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.vahost.inference.internal.ops.Operators;
 
@@ -13,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Load-time rewrites shared by every executor, each exact up to float rounding:
  * Constant nodes become constants; Identity nodes disappear; nodes whose inputs are all float
- * constants are evaluated once (constant folding); a BatchNormalization after a Conv is folded into
+ * constants are evaluated once (constant folding); the LayerNorm that PyTorch exports before opset 17
+ * as nine nodes becomes one LayerNormalization; a BatchNormalization after a Conv is folded into
  * the Conv's weights and bias; {@code x * Sigmoid(x)} becomes one SiLU; an activation read only by
  * itself after a Conv is fused into the Conv ({@code vahost.act}, {@code vahost.alpha} attributes).
  */
@@ -27,6 +33,7 @@ public final class Optimizer {
         constantNodes(g);
         identities(g);
         fold(g);
+        fuseLayerNorm(g);
         foldBatchNorm(g);
         fuseSilu(g);
         fuseActivations(g);
@@ -93,6 +100,142 @@ public final class Optimizer {
             }
             it.remove();
         }
+    }
+
+    /**
+     * PyTorch's opset &lt; 17 export of LayerNorm, {@code ReduceMean(x) → Sub(x, mean) → Pow(d, 2) or
+     * Mul(d, d) → ReduceMean → Add(ε) → Sqrt → Div(d, std) [→ Mul(γ)] [→ Add(β)]}, becomes one
+     * LayerNormalization (whose kernel keeps the mean and variance in float32 in fp16 engines). Only
+     * when both ReduceMeans take the same trailing axes written as negative numbers (the graph has no
+     * shapes yet: axes [-2, -1] mean the last two whatever the rank), keep their dimensions, every
+     * intermediate is read only inside the pattern and is no graph output, and ε, γ and β are float
+     * constants with γ and β of a rank no larger than the number of normalised axes (so that their
+     * broadcast cannot reach the other axes).
+     */
+    static void fuseLayerNorm(Graph g) {
+        Map<String, Integer> uses = g.useCounts();
+        Map<String, Node> producers = g.producers();
+        Map<String, Node> consumer = new HashMap<>(); // the reader of each value read exactly once
+        for (Node n : g.nodes) {
+            for (String in : n.inputs) if (uses.getOrDefault(in, 0) == 1) consumer.put(in, n);
+        }
+        Map<Node, Node> replace = new IdentityHashMap<>();
+        Set<Node> dead = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Node div : g.nodes) {
+            if (!div.op.equals("Div") || div.inputs.size() != 2 || dead.contains(div)) continue;
+            Node sub = producers.get(div.input(0)), sqrt = producers.get(div.input(1));
+            if (!is(sub, "Sub", 2) || !is(sqrt, "Sqrt", 1)) continue;
+            String x = sub.input(0), d = sub.output();
+            Node mean1 = producers.get(sub.input(1));
+            if (!is(mean1, "ReduceMean", -1) || !mean1.input(0).equals(x)) continue;
+            Node addEps = producers.get(sqrt.input(0));
+            if (!is(addEps, "Add", 2)) continue;
+            int epsSide = scalar(g, addEps.input(1)) != null ? 1 : scalar(g, addEps.input(0)) != null ? 0 : -1;
+            if (epsSide < 0) continue;
+            Float eps = scalar(g, addEps.input(epsSide));
+            Node mean2 = producers.get(addEps.input(1 - epsSide));
+            if (!is(mean2, "ReduceMean", -1)) continue;
+            Node sq = producers.get(mean2.input(0));
+            boolean pow = is(sq, "Pow", 2) && sq.input(0).equals(d) && Float.valueOf(2f).equals(scalar(g, sq.input(1)));
+            boolean mul = is(sq, "Mul", 2) && sq.input(0).equals(d) && sq.input(1).equals(d);
+            if (!pow && !mul) continue;
+            long[] axes = lnAxes(g, mean1);
+            if (axes == null || !java.util.Arrays.equals(axes, lnAxes(g, mean2))) continue;
+            // d feeds the square (once, or twice as Mul(d, d)) and the Div; everything else once.
+            if (uses.getOrDefault(d, 0) != (mul ? 3 : 2)) continue;
+            boolean single = true;
+            for (Node n : new Node[] {mean1, sq, mean2, addEps, sqrt}) {
+                single &= uses.getOrDefault(n.output(), 0) == 1 && !g.isGraphOutput(n.output());
+            }
+            if (!single || g.isGraphOutput(d)) continue;
+            List<Node> pattern = new ArrayList<>(List.of(mean1, sub, sq, mean2, addEps, sqrt, div));
+            Node tail = div;
+            String gamma = null, beta = null;
+            Node next = onlyReader(g, uses, consumer, tail);
+            int m = axes.length;
+            if (is(next, "Mul", 2)) {
+                gamma = affineConstant(g, next, tail.output(), m);
+                if (gamma != null) {
+                    tail = next;
+                    pattern.add(next);
+                    next = onlyReader(g, uses, consumer, tail);
+                }
+            }
+            if (is(next, "Add", 2)) {
+                beta = affineConstant(g, next, tail.output(), m);
+                if (beta != null) {
+                    tail = next;
+                    pattern.add(next);
+                }
+            }
+            if (pattern.stream().anyMatch(dead::contains)) continue;
+            String name = mean1.name.isEmpty() ? tail.output() : mean1.name;
+            if (gamma == null) {
+                gamma = tail.output() + "/vahost.layernorm_scale";
+                g.constants.put(gamma, Tensor.ofFloats(new float[] {1f}, 1));
+            }
+            List<String> inputs = beta == null ? List.of(x, gamma) : List.of(x, gamma, beta);
+            Map<String, Object> attrs = new LinkedHashMap<>();
+            attrs.put("axis", (long) -m);
+            attrs.put("epsilon", eps);
+            replace.put(tail, new Node(name + "/vahost.layernorm", "LayerNormalization", inputs, List.of(tail.output()), attrs));
+            dead.addAll(pattern);
+        }
+        if (replace.isEmpty()) return;
+        List<Node> out = new ArrayList<>();
+        for (Node n : g.nodes) {
+            if (replace.containsKey(n)) out.add(replace.get(n));
+            else if (!dead.contains(n)) out.add(n);
+        }
+        g.nodes.clear();
+        g.nodes.addAll(out);
+        LOG.debug("{}: {} decomposed LayerNorm(s) fused into LayerNormalization", g.source, replace.size());
+    }
+
+    private static boolean is(Node n, String op, int inputs) {
+        return n != null && n.op.equals(op) && (inputs < 0 || n.inputs.size() == inputs) && n.outputs.size() == 1;
+    }
+
+    /** The value of a one-element float constant, else null. */
+    private static Float scalar(Graph g, String name) {
+        Tensor t = g.constants.get(name);
+        return t != null && t.size() == 1 ? (float) t.get(0) : null;
+    }
+
+    /** A ReduceMean's axes when they are distinct, negative and contiguous up to -1 with keepdims, sorted; else null. */
+    private static long[] lnAxes(Graph g, Node mean) {
+        if (mean.i("keepdims", 1) == 0) return null;
+        long[] axes;
+        if (g.opset >= 18) {
+            Tensor t = mean.hasInput(1) ? g.constants.get(mean.input(1)) : null;
+            if (t == null || t.isFloat()) return null;
+            axes = t.longs().clone();
+        } else {
+            if (mean.inputs.size() != 1) return null;
+            axes = mean.ints("axes", null);
+            if (axes == null) return null;
+            axes = axes.clone();
+        }
+        if (axes.length == 0) return null;
+        java.util.Arrays.sort(axes);
+        for (int i = 0; i < axes.length; i++) {
+            if (axes[i] != i - axes.length) return null;
+        }
+        return axes;
+    }
+
+    /** The node that alone reads {@code n}'s output (which no graph output is), else null. */
+    private static Node onlyReader(Graph g, Map<String, Integer> uses, Map<String, Node> consumer, Node n) {
+        String v = n.output();
+        return uses.getOrDefault(v, 0) == 1 && !g.isGraphOutput(v) ? consumer.get(v) : null;
+    }
+
+    /** The other operand of {@code op} (beside {@code value}) when it is a float constant of rank ≤ m, else null. */
+    private static String affineConstant(Graph g, Node op, String value, int m) {
+        int side = op.input(0).equals(value) ? 1 : op.input(1).equals(value) ? 0 : -1;
+        if (side < 0 || op.input(side).equals(value)) return null;
+        Tensor t = g.constants.get(op.input(side));
+        return t != null && t.isFloat() && t.rank() <= m ? op.input(side) : null;
     }
 
     static void foldBatchNorm(Graph g) {
