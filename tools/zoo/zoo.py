@@ -357,6 +357,10 @@ class Goldens:
                     ref = ref if isinstance(ref, (tuple, list)) else (ref,)
                     entry["max_abs_diff_vs_torch"] = [float(np.max(np.abs(r.numpy() - o))) if o.size else 0.0
                                                       for r, o in zip(ref, outs)]
+                    # the disagreement of two fp32 implementations (onnxruntime, PyTorch) on this network, in the
+                    # tests' metric |a - b| / (1 + |b|): what a third one can be held to
+                    entry["max_rel_diff_vs_torch"] = [float(np.max(np.abs(r.numpy() - o) / (1 + np.abs(o)))) if o.size else 0.0
+                                                      for r, o in zip(ref, outs)]
                 except Exception as e:  # noqa: BLE001
                     entry["max_abs_diff_vs_torch"] = one_line(e, 300)
             res.append(entry)

@@ -1,0 +1,136 @@
+package dev.vahost.inference.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.vahost.inference.CudnnEngine;
+import dev.vahost.inference.EngineConfig;
+import dev.vahost.inference.OnnxModel;
+import dev.vahost.inference.internal.Tensor;
+import dev.vahost.inference.zoo.Zoo;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.DeviceTensor;
+import dev.vahost.nvmm.cuda.Cuda;
+import dev.vahost.nvmm.cuda.CudaEvent;
+import dev.vahost.nvmm.cuda.CudaStream;
+import dev.vahost.nvmm.cuda.DeviceBuffer;
+import dev.vahost.nvmm.cuda.DevicePool;
+
+/**
+ * The model zoo's speed table: for each full-size model of one exporter (the TorchScript exports by
+ * default), import time, engine build time (fp16 channels-last, algorithms timed at load for each
+ * batch measured, CUDA graphs) and images/s at each batch (input F16 already on the GPU, outputs F32
+ * on the GPU, CUDA events around back-to-back infers after warm-up), beside PyTorch eager fp16
+ * channels_last on the same GPU in the same run (the PYTORCH_BENCH lines of tools/zoo/zoo.py --bench,
+ * given with --pytorch FILE). Prints ZOO_BENCH lines and a table.
+ *
+ *   java -cp CP dev.vahost.inference.bench.ZooBench --zoo DIR [--pytorch FILE] [--batches 1,8,32]
+ *        [--seconds 1] [--exporter torchscript]
+ */
+public final class ZooBench {
+    public static void main(String[] args) throws Exception {
+        String zooDir = null, pytorch = null, exporter = "torchscript";
+        int[] batches = {1, 8, 32};
+        double seconds = 1.0;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--zoo" -> zooDir = args[++i];
+                case "--pytorch" -> pytorch = args[++i];
+                case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--exporter" -> exporter = args[++i];
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (zooDir == null) throw new IllegalArgumentException("--zoo is required");
+        Zoo zoo = Zoo.at(Path.of(zooDir));
+        Map<String, Map<Integer, Double>> torch = pytorch == null ? Map.of() : readPytorch(Path.of(pytorch));
+        int max = Arrays.stream(batches).max().orElse(1);
+        StringBuilder table = new StringBuilder(String.format("%-34s %9s %9s", "model", "import_ms", "build_ms"));
+        for (int b : batches) table.append(String.format(" %12s %12s", "ours@" + b, "torch@" + b));
+        table.append('\n');
+        System.out.println("ZOO_BENCH_INFO device=" + Cuda.describeDevice());
+        for (Zoo.Model m : zoo.models) {
+            if (!m.loadable() || !m.exporter().equals(exporter) || m.variant().equals("static")) continue;
+            try (DevicePool pool = DevicePool.create("zoo-bench", 40L << 30)) {
+                long t0 = System.nanoTime();
+                OnnxModel model = zoo.load(m);
+                long importMs = (System.nanoTime() - t0) / 1_000_000;
+                t0 = System.nanoTime();
+                double[] ips = new double[batches.length];
+                long buildMs;
+                try (CudnnEngine engine = CudnnEngine.load(model, EngineConfig.fp16(max).withTuneBatches(batches), pool);
+                     CudaStream s = CudaStream.create()) {
+                    engine.prepare(batches);
+                    buildMs = (System.nanoTime() - t0) / 1_000_000;
+                    long perIn = Tensor.numel(model.inputShape(1));
+                    DeviceBuffer in = pool.allocate(2L * perIn * max, "bench input");
+                    int outs = model.outputNames().size();
+                    DeviceBuffer[] ob = new DeviceBuffer[outs];
+                    for (int o = 0; o < outs; o++) ob[o] = pool.allocate(4L * Tensor.numel(model.outputShape(o, max)), "bench output");
+                    in.fill(s, (byte) 0x3c); // fp16 ~1.0 everywhere: finite activations
+                    for (int bi = 0; bi < batches.length; bi++) {
+                        int b = batches[bi];
+                        DeviceTensor[] ins = {DeviceTensor.of(in, DType.F16, model.inputShape(b))};
+                        DeviceTensor[] os = new DeviceTensor[outs];
+                        for (int o = 0; o < outs; o++) os[o] = DeviceTensor.of(ob[o], DType.F32, model.outputShape(o, b));
+                        for (int w = 0; w < 5; w++) engine.infer(s, ins, os);
+                        s.synchronize();
+                        int iters = 0;
+                        double ms;
+                        try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
+                            long wall = System.nanoTime();
+                            e0.record(s);
+                            do {
+                                for (int k = 0; k < 10; k++) engine.infer(s, ins, os);
+                                iters += 10;
+                                s.synchronize();
+                            } while ((System.nanoTime() - wall) / 1e9 < seconds);
+                            e1.record(s);
+                            e1.synchronize();
+                            ms = e1.elapsedSince(e0);
+                        }
+                        ips[bi] = iters * (double) b / (ms / 1000.0);
+                        System.out.printf("ZOO_BENCH model=%s exporter=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
+                                m.name(), m.exporter(), importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
+                    }
+                    in.close();
+                    for (DeviceBuffer x : ob) x.close();
+                }
+                table.append(String.format("%-34s %9d %9d", m.name() + (m.variant().equals("batch") ? "" : "-" + m.variant()), importMs, buildMs));
+                for (int bi = 0; bi < batches.length; bi++) {
+                    Double t = torch.getOrDefault(m.name(), Map.of()).get(batches[bi]);
+                    table.append(String.format(" %12.1f %12s", ips[bi], t == null ? "-" : String.format("%.1f", t)));
+                }
+                table.append('\n');
+            } catch (RuntimeException e) {
+                System.out.printf("ZOO_BENCH model=%s exporter=%s error=%s%n", m.name(), m.exporter(), e.toString().replace('\n', ' '));
+                table.append(String.format("%-34s failed: %s%n", m.name(), e.getMessage()));
+            }
+        }
+        System.out.println("=== zoo speed, images/s, fp16, same GPU, same run (torch = PyTorch eager fp16 channels_last)");
+        System.out.print(table);
+    }
+
+    /** PYTORCH_BENCH model=NAME variant=... batch=B images_per_s=X lines → model → batch → images/s (eager variant). */
+    static Map<String, Map<Integer, Double>> readPytorch(Path file) throws Exception {
+        Map<String, Map<Integer, Double>> r = new LinkedHashMap<>();
+        Pattern p = Pattern.compile("PYTORCH_BENCH model=(\\S+) variant=(\\S+) batch=(\\d+) images_per_s=([0-9.]+)");
+        for (String line : Files.readAllLines(file)) {
+            Matcher mm = p.matcher(line);
+            if (mm.find() && mm.group(2).startsWith("eager")) {
+                r.computeIfAbsent(mm.group(1), k -> new LinkedHashMap<>()).put(Integer.parseInt(mm.group(3)), Double.parseDouble(mm.group(4)));
+            }
+        }
+        return r;
+    }
+
+    private ZooBench() {}
+
+}
