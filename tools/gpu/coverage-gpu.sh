@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Model coverage (issue 11) on the GPU machine, from the project root:
-#   bash .device/run.sh sh -c 'bash tools/gpu/coverage-gpu.sh [PHASE...]'
-# Phases (default: tiny tests):
-#   tiny     tools/zoo/zoo.py --tiny --refusals (both exporters, onnxruntime goldens) packed into
-#            $OUT/zoo-tiny.tar.gz (the tiny zoo the CI tests read from src/test/resources/zoo)
-#   full     the full-size zoo into /tmp/zoo-full (both exporters, goldens at batch 1 and 8)
-#   tests    @Tag("gpu") tests: inference (operator cases, goldens, test detector, graphs), postprocess;
-#            plus ZooGpuTest on the full zoo when it was made in this command (else the tiny one)
-#   service  the service's GPU test (needs the bundle's GStreamer runtime)
-#   bench    PyTorch eager fp16 baseline (zoo.py --bench) and ZooBench on the full zoo, same run
+#   bash .device/run.sh sh -c 'CP="$PWD/inference/src/test/resources:$CP" bash tools/gpu/coverage-gpu.sh PHASE...'
+# (tools/gpu/slim-bundle.sh drops the inference test resources from the bundle: the tree has them.)
+# Phases, run in this order when named:
+#   tiny        zoo.py --tiny --refusals (both exporters, goldens) packed into $OUT/zoo-tiny.tar.gz
+#   zoo         the full-size zoo, TorchScript exports, onnxruntime goldens at batch 1 and 8, PyTorch fp16
+#               outputs, and the PyTorch eager fp16 benchmark (same run) into /tmp/zoo-full
+#   zoo-dynamo  the full-size zoo's dynamo exports with their goldens into /tmp/zoo-dynamo
+#   unit        @Tag("gpu") tests of inference (operator cases, goldens, test detector, graphs) and postprocess
+#   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
+#   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
+#   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
 # Needs the bundle's $JAVA and $CP (run.sh sets them) and python3 with torch, onnx, onnxruntime.
 # Everything is logged to $OUT/coverage-gpu.txt; each step's failure is reported and the next runs.
 set -uo pipefail
@@ -17,59 +19,69 @@ OUT=${OUT:-$PWD/target/coverage-gpu-out}
 mkdir -p "$OUT"
 PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
-phases=${*:-tiny tests}
+phases=" $* "
 console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 log="$OUT/coverage-gpu.txt"
 status=0
 source "$(dirname "$0")/steps.sh"
-has() { case " $phases " in *" $1 "*) return 0 ;; esac; return 1; }
+has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
 junit() { # NAME LIMIT selectors...
   local name=$1 limit=$2; shift 2
   step "$name" "$limit" "$JAVA" -Xmx24g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
       --details=summary --details-theme=ascii --disable-banner "$@"
 }
 {
-  echo "=== environment ($(date -u +%FT%TZ)): phases: $phases"
+  echo "=== environment ($(date -u +%FT%TZ)): phases:$phases"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1
   $PY -c 'import torch, torchvision, onnx, onnxruntime; print("torch", torch.__version__, "torchvision", torchvision.__version__, "onnx", onnx.__version__, "onnxruntime", onnxruntime.__version__)' 2>&1
   if has tiny; then
     rm -rf /tmp/zoo-tiny
     step "tiny zoo (both exporters, goldens, refusals)" 300 $PY tools/zoo/zoo.py --out /tmp/zoo-tiny --tiny --refusals
     tar -C /tmp -czf "$OUT/zoo-tiny.tar.gz" zoo-tiny && du -sh /tmp/zoo-tiny "$OUT/zoo-tiny.tar.gz"
-    $PY - <<'EOF'
-import json
-z = json.load(open('/tmp/zoo-tiny/zoo.json'))
-for m in z['models']:
-    print('ZOO_EXPORT', m['name'], m['exporter'], m.get('variant'), 'opset', m.get('opset'), 'error' if m.get('export_error') else 'ok',
-          (m.get('export_error') or '')[:300].replace('\n', ' '), ','.join(m.get('ops') or []))
-EOF
   fi
-  if has full; then
+  if has zoo; then
     rm -rf /tmp/zoo-full
-    step "full zoo (both exporters, goldens)" 540 $PY tools/zoo/zoo.py --out /tmp/zoo-full
+    step "full zoo: TorchScript exports, goldens, PyTorch fp16 outputs, PyTorch eager benchmark" 420 \
+        $PY tools/zoo/zoo.py --out /tmp/zoo-full --exporters torchscript --bench --bench-batches 1,8,32 --bench-seconds 0.5
+    grep -h "^PYTORCH_BENCH" "$log" > /tmp/pytorch-bench.txt || true
     du -sh /tmp/zoo-full
   fi
-  if has tests; then
-    junit "GPU tests: inference operator cases, goldens, test detector, graphs" 420 --select-package dev.vahost.inference \
+  if has zoo-dynamo; then
+    rm -rf /tmp/zoo-dynamo
+    step "full zoo: dynamo exports, goldens" 420 $PY tools/zoo/zoo.py --out /tmp/zoo-dynamo --exporters dynamo
+  fi
+  if has unit; then
+    junit "GPU tests: inference (operator cases, goldens, test detector, graphs)" 300 --select-package dev.vahost.inference \
         --exclude-classname '.*ZooGpuTest'
-    junit "GPU tests: postprocess decoders" 180 --select-package dev.vahost.postprocess
-    if [ -f /tmp/zoo-full/zoo.json ]; then
-      VAHOST_ZOO=/tmp/zoo-full junit "GPU tests: full zoo vs onnxruntime" 540 --select-class dev.vahost.inference.gpu.ZooGpuTest
-    elif [ -f /tmp/zoo-tiny/zoo.json ]; then
-      VAHOST_ZOO=/tmp/zoo-tiny junit "GPU tests: tiny zoo vs onnxruntime" 300 --select-class dev.vahost.inference.gpu.ZooGpuTest
-    fi
+    junit "GPU tests: postprocess decoders" 120 --select-package dev.vahost.postprocess
+  fi
+  if has zoo-tests; then
+    for z in /tmp/zoo-full /tmp/zoo-dynamo; do
+      [ -f $z/zoo.json ] && VAHOST_ZOO=$z junit "GPU tests: $z vs onnxruntime" 420 --select-class dev.vahost.inference.gpu.ZooGpuTest
+    done
+    [ -f /tmp/zoo-full/zoo.json ] && VAHOST_ZOO=/tmp/zoo-full junit "GPU tests: zoo detections (service decoders on the GPU)" 240 \
+        --select-class dev.vahost.pipelines.detect.ZooDetectionsGpuTest
+  fi
+  if has zoobench; then
+    step "ZooBench (engine fp16, CUDA graphs)" 420 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.inference.bench.ZooBench \
+        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches 1,8,32 --seconds 0.5
   fi
   if has service; then
     junit "GPU tests: the service" 240 --select-class dev.vahost.pipelines.ServiceGpuTest
-  fi
-  if has bench; then
-    step "PyTorch eager fp16 baseline (zoo models)" 300 $PY tools/zoo/zoo.py --out /tmp/zoo-full --bench-only --bench \
-        --bench-batches 1,8,32 | tee /tmp/pytorch-bench.txt
-    step "ZooBench (engine fp16, CUDA graphs)" 540 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.inference.bench.ZooBench \
-        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches 1,8,32 --seconds 1
+    for m in yolov5s yolov8n yolo11n yoloxs ssdlite320_mobilenet_v3_large rtdetr detectnet_v2; do
+      f=/tmp/zoo-full/$m.torchscript.onnx
+      [ -f $f ] || { echo "=== demo $m: no $f"; continue; }
+      extra=""
+      [ -f /tmp/zoo-full/$m.priors.pb ] && extra="--priors /tmp/zoo-full/$m.priors.pb --priors-format xyxy"
+      step "demo: $m --model-type auto" 90 sh -c "$JAVA -Xmx8g -cp \"$CP\" dev.vahost.pipelines.Main --demo --model $f --model-type auto \
+          $extra --duration-s 8 --batch-size 8 --score-threshold 0.1 --output - --perf-interval-s 4 > /tmp/demo-$m.json 2> /tmp/demo-$m.err; rc=\$?; \
+          grep -E 'model |GPU path|PERF|FPS|error|Exception' /tmp/demo-$m.err | head -12; \
+          echo \"DEMO model=$m frames=\$(wc -l < /tmp/demo-$m.json) with_detections=\$(grep -c '\"detections\":\[{' /tmp/demo-$m.json)\"; \
+          head -c 600 /tmp/demo-$m.json; echo; exit \$rc"
+    done
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|ZOO_ACCURACY .*FAIL|ZOO_BENCH|PYTORCH_BENCH)" "$log" 2>/dev/null | head -200
+  grep -hE "^(=== .*exit|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

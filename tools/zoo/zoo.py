@@ -350,6 +350,9 @@ class Goldens:
                 entry["reduced_because"] = reason
             if size == tuple(b.input_size) and module is not None:
                 entry["torch_fp16_outputs"] = self.torch_fp16(model, module, x, eff, out_names)
+                d32 = self.torch_fp32_cuda_diff(model, module, x, outs)
+                if d32 is not None:
+                    entry["max_rel_diff_vs_torch"] = d32
             if eff == 1 and module is not None:   # onnxruntime vs the PyTorch module, fp32, same input
                 try:
                     with torch.no_grad():
@@ -359,13 +362,34 @@ class Goldens:
                                                       for r, o in zip(ref, outs)]
                     # the disagreement of two fp32 implementations (onnxruntime, PyTorch) on this network, in the
                     # tests' metric |a - b| / (1 + |b|): what a third one can be held to
-                    entry["max_rel_diff_vs_torch"] = [float(np.max(np.abs(r.numpy() - o) / (1 + np.abs(o)))) if o.size else 0.0
+                    entry["max_rel_diff_vs_torch_cpu"] = [float(np.max(np.abs(r.numpy() - o) / (1 + np.abs(o)))) if o.size else 0.0
                                                       for r, o in zip(ref, outs)]
                 except Exception as e:  # noqa: BLE001
                     entry["max_abs_diff_vs_torch"] = one_line(e, 300)
             res.append(entry)
         return res
 
+
+    def torch_fp32_cuda_diff(self, model, module, x, outs):
+        """max |torch - ort| / (1 + |ort|) per output, PyTorch fp32 on CUDA with TF32 off: how far two correct
+        fp32 implementations are apart on this network and input. None without CUDA."""
+        if not torch.cuda.is_available():
+            return None
+        import copy
+        try:
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cuda.matmul.allow_tf32 = False
+            m32 = copy.deepcopy(module).cuda().float().eval()
+            with torch.no_grad():
+                ref = m32(torch.from_numpy(x).cuda())
+            ref = ref if isinstance(ref, (tuple, list)) else (ref,)
+            r = [float(np.max(np.abs(t.float().cpu().numpy() - o) / (1 + np.abs(o)))) if o.size else 0.0 for t, o in zip(ref, outs)]
+            del m32
+            torch.cuda.empty_cache()
+            return r
+        except Exception as e:  # noqa: BLE001
+            log(f"[zoo] {model}: PyTorch fp32 CUDA reference failed: {one_line(e, 300)}")
+            return None
 
     def torch_fp16(self, model, module, x, batch, out_names):
         """PyTorch's own fp16 outputs on CUDA (channels_last, cuDNN) for the same input: the accuracy any

@@ -523,11 +523,12 @@ __device__ void detectnet(const T* cov, long long cN, long long cC, long long cY
                     x2 = __fmul_rn(__fadd_rn(o2, gcx), normX);
                     y2 = __fmul_rn(__fadd_rn(o3, gcy), normY);
                     if (!is_finite(x1) || !is_finite(y1) || !is_finite(x2) || !is_finite(y2)) bad = FLAG_NONFINITE_BOX;
-                    else if (x2 < x1 || y2 < y1) bad = FLAG_NEGATIVE_SIZE;
                 }
+                // An inverted box (x2 < x1 or y2 < y1) is no detection, as DeepStream's parser drops it: the two
+                // corners are regressed independently, so a weak cell can invert without the output being broken.
                 if (bad) {
                     raise_flag(st, bad, s);
-                } else {
+                } else if (x2 >= x1 && y2 >= y1) {
                     c = make_candidate(x1, y1, x2, y2, v, k, s);
                     valid = true;
                 }

@@ -110,11 +110,21 @@ class DetectNetV2DecodeTest {
     void invalidValuesAreProblemsOfTheirImage() {
         Grids g = grids(2);
         g.cov[(1 * C + 0) * PLANE + 0 * GW + 3] = Float.NaN;  // image 1, class 0, (3, 0): slot 3
-        g.cell(1, 1, 0, 0, 0.9f, -1f, 0f, -1f, 0f);           // image 1, class 1, (0, 0): x2 < x1, slot 15
         BatchDetections r = run(DetectNetV2Decode.of(C, GH, GW, 80, 48, 0.5f), g, 2, false);
         assertFalse(r.problem(0).isPresent());
         String p = r.problem(1).orElseThrow();
-        assertTrue(p.contains("score is NaN") && p.contains("negative width") && p.contains("candidate 3"), p);
+        assertTrue(p.contains("score is NaN") && p.contains("candidate 3"), p);
+    }
+
+    @Test
+    void anInvertedBoxIsNoDetectionNotABrokenOutput() {
+        // As DeepStream's parser: the corners are regressed independently, a weak cell may invert.
+        Grids g = grids(1);
+        g.cell(0, 1, 0, 0, 0.9f, -1f, 0f, -1f, 0f);           // class 1, (0, 0): x2 < x1, slot 15
+        BatchDetections r = run(DetectNetV2Decode.of(C, GH, GW, 80, 48, 0.5f), g, 1, false);
+        assertFalse(r.problem(0).isPresent(), "an inverted box flagged the image");
+        assertTrue(r.detections(0).stream().noneMatch(d -> d.candidate() == 15), "the inverted box was reported");
+        assertFalse(r.detections(0).isEmpty(), "the image's other detections were dropped");
     }
 
     @Test

@@ -100,6 +100,8 @@ public final class ZooBench {
                         System.out.printf("ZOO_BENCH model=%s exporter=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
                                 m.name(), m.exporter(), importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
                     }
+                    Double t = torch.getOrDefault(m.name(), Map.of()).get(max);
+                    if (t != null && ips[batches.length - 1] < t) profile(engine, s, max, m.name());
                     in.close();
                     for (DeviceBuffer x : ob) x.close();
                 }
@@ -116,6 +118,24 @@ public final class ZooBench {
         }
         System.out.println("=== zoo speed, images/s, fp16, same GPU, same run (torch = PyTorch eager fp16 channels_last)");
         System.out.print(table);
+    }
+
+    /** Where the time goes at {@code batch} (launches timed alone): by kind, then the slowest launches. */
+    static void profile(CudnnEngine engine, CudaStream s, int batch, String model) {
+        List<CudnnEngine.LaunchTime> prof = engine.profile(s, batch, 3);
+        Map<String, double[]> byKind = new LinkedHashMap<>();
+        double total = 0;
+        for (CudnnEngine.LaunchTime t : prof) {
+            byKind.computeIfAbsent(t.kind(), k -> new double[2])[0] += t.ms();
+            byKind.get(t.kind())[1]++;
+            total += t.ms();
+        }
+        double sum = total;
+        byKind.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(8).forEach(e ->
+                System.out.printf("ZOO_PROFILE model=%s batch=%d kind=%s ms=%.3f share=%.1f%% launches=%d%n", model, batch, e.getKey(),
+                        e.getValue()[0], 100 * e.getValue()[0] / sum, (int) e.getValue()[1]));
+        prof.stream().sorted((a, b) -> Double.compare(b.ms(), a.ms())).limit(6).forEach(t ->
+                System.out.printf("ZOO_PROFILE model=%s batch=%d top kind=%s node=%s ms=%.3f%n", model, batch, t.kind(), t.node(), t.ms()));
     }
 
     /** PYTORCH_BENCH model=NAME variant=... batch=B images_per_s=X lines → model → batch → images/s (eager variant). */

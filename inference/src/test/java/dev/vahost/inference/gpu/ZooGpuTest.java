@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * <li>fp32 NCHW: ≤ 1e-3, or three times what onnxruntime and PyTorch (fp32 both) differ by on the
  * model where that is more ({@link Zoo.Model#fp32Tolerance});</li>
  * <li>fp16 channels-last: ≤ max(0.05, 3 × PyTorch's own fp16 error) — PyTorch fp16 (cuDNN,
- * channels_last) on the same input, saved by zoo.py, measured against the same onnxruntime output.
+ * channels_last) on the model's golden inputs, saved by zoo.py, measured against onnxruntime (the
+ * largest over the goldens: the network's sensitivity, not one image's luck).
  * Random-weight networks amplify fp16 rounding (on the tiny zoo an input perturbation of 5e-4 moves
  * some boxes by 40 %), so no fp16 engine can meet a fixed bound there; PyTorch's error is the bar.</li>
  * </ul>
@@ -116,7 +117,7 @@ class ZooGpuTest {
                         Transfers.toHost(got, out[o].address());
                         float[] want = repeat(exp.get(o), rep);
                         double err = Zoo.maxError(got, want);
-                        double torchErr = o < torch16.size() ? Zoo.maxError(torch16.get(o), exp.get(o)) : Double.NaN;
+                        double torchErr = torchFp16Error(z, m, o);
                         double tol = precision == DType.F32 || Double.isNaN(torchErr) ? base : Math.max(base, 3 * torchErr);
                         int w = dev.vahost.inference.ops.OpCase.worstIndex(got, want);
                         System.out.printf("ZOO_ACCURACY model=%s precision=%s batch=%d output=%d max_rel_err=%.3e torch_fp16_err=%.3e"
@@ -130,6 +131,20 @@ class ZooGpuTest {
             bufs.forEach(DeviceBuffer::close);
         }
         assertTrue(failures.isEmpty(), String.join("; ", failures));
+    }
+
+    /**
+     * PyTorch fp16's error on output {@code o} over all of the model's goldens: the model's own fp16
+     * sensitivity (a property of the network, measured on several images), NaN where not recorded.
+     */
+    static double torchFp16Error(Zoo z, Zoo.Model m, int o) {
+        double worst = Double.NaN;
+        for (Zoo.Golden g : m.goldens()) {
+            if (g.torch16().size() <= o) continue;
+            double e = Zoo.maxError(z.tensor(g.torch16().get(o)).floats(), z.tensor(g.outputs().get(o)).floats());
+            worst = Double.isNaN(worst) ? e : Math.max(worst, e);
+        }
+        return worst;
     }
 
     static float[] repeat(float[] a, int times) {

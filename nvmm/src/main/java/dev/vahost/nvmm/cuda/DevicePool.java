@@ -89,6 +89,10 @@ public final class DevicePool implements AutoCloseable {
         int r = cuMemAlloc(p, bytes);
         if (r != 0) {
             used.addAndGet(-bytes);
+            if (r == jcuda.driver.CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
+                throw new DeviceOutOfMemoryException("pool " + name + ": " + purpose + " needs " + bytes
+                        + " bytes, the device has not that much free (cuMemAlloc: CUDA_ERROR_OUT_OF_MEMORY)");
+            }
             CudaException.check(r, () -> "cuMemAlloc(" + bytes + " bytes) for " + purpose + " in pool " + name);
         }
         peak.accumulateAndGet(now, Math::max);

@@ -415,8 +415,8 @@ public final class CpuDecode {
                     float x1 = (cxg - l) * cfg.bboxNormX(), y1 = (cyg - t) * cfg.bboxNormY();
                     float x2 = (r + cxg) * cfg.bboxNormX(), y2 = (d + cyg) * cfg.bboxNormY();
                     if (!finite(l, t, r, d) || !finite(x1, y1, x2, y2)) cand.flag(ProblemFlags.NONFINITE_BOX, slot);
-                    else if (x2 < x1 || y2 < y1) cand.flag(ProblemFlags.NEGATIVE_SIZE, slot);
-                    else cand.add(x1, y1, x2, y2, v, k, slot);
+                    else if (x2 >= x1 && y2 >= y1) cand.add(x1, y1, x2, y2, v, k, slot);
+                    // else: an inverted box is no detection (DeepStream's parser drops it), not a broken output
                 }
             }
         }

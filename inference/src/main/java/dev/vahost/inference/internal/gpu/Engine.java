@@ -91,7 +91,19 @@ public final class Engine implements AutoCloseable {
             r.setStream(s);
             // Tune with a temporary workspace of the configured size, then keep only what the chosen algorithms need.
             long limit = config.workspaceBytes();
-            DeviceBuffer tmp = limit > 0 ? r.allocTemporary(limit, "cuDNN tuning workspace") : null;
+            DeviceBuffer tmp = null;
+            // The most the algorithms may use while they are timed; halved while the pool or the device
+            // cannot give it (down to 64 MiB), since only what the chosen algorithms need is kept.
+            while (limit > 0 && tmp == null) {
+                try {
+                    tmp = r.allocTemporary(limit, "cuDNN tuning workspace");
+                } catch (dev.vahost.nvmm.cuda.DeviceOutOfMemoryException oom) {
+                    if (limit <= (64L << 20)) throw oom;
+                    LOG.info("{}: {} MiB of tuning workspace not available ({}); trying {} MiB", model, limit >> 20,
+                            oom.getMessage(), limit >> 21);
+                    limit >>= 1;
+                }
+            }
             r.workspace[0] = tmp == null ? 0 : tmp.address();
             r.workspaceBytes = limit;
             long need = 0;
