@@ -129,7 +129,7 @@ extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __
 // Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the
 // engine orders the dimensions so that this is y's storage order).
 template <typename I, typename T>
-__device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n, const i64* meta) {
+__device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n, const i64* meta, int ac, float alpha, float beta) {
     GRID_STRIDE(i, n) {
         I rem = i, ao = 0, bo = 0;
         for (int d = rank - 1; d >= 0; --d) {
@@ -139,11 +139,11 @@ __device__ void binary_bcast(const T* a, const T* b, T* y, int op, int rank, I n
             bo += r * (I)meta[2 * rank + d];
             rem = q;
         }
-        st(y, i, binop(op, ld(a, ao), ld(b, bo)));
+        st(y, i, act(binop(op, ld(a, ao), ld(b, bo)), ac, alpha, beta));
     }
 }
-extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
-extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta)); }
+extern "C" __global__ void binary_bcast_f32(const float* a, const float* b, float* y, int op, int rank, i64 n, const i64* meta, int ac, float alpha, float beta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta, ac, alpha, beta)); }
+extern "C" __global__ void binary_bcast_f16(const __half* a, const __half* b, __half* y, int op, int rank, i64 n, const i64* meta, int ac, float alpha, float beta) { INDEXED(n, binary_bcast<I>(a, b, y, op, rank, (I)n, meta, ac, alpha, beta)); }
 
 // The same walk for comparisons (float operands, int32 result) and integer operations (int32).
 template <typename I, typename T>

@@ -297,6 +297,8 @@ public final class Optimizer {
         g.nodes.removeAll(dead);
     }
 
+    private static final java.util.Set<String> BINARY_HOSTS = java.util.Set.of("Add", "Sub", "Mul", "Div");
+
     static void fuseActivations(Graph g) {
         Map<String, Integer> uses = g.useCounts();
         Map<String, Node> producers = g.producers();
@@ -314,8 +316,11 @@ public final class Optimizer {
             }
             if (act == null || !act.fusable() || a.inputs.isEmpty()) continue;
             Node conv = producers.get(a.input(0));
-            if (conv == null || !conv.op.equals("Conv") || conv.has("vahost.act") || uses.getOrDefault(conv.output(), 0) != 1
-                    || g.isGraphOutput(conv.output())) continue;
+            // Into a Conv (bias + activation after it are one kernel) or into an element-wise Add/Sub/Mul/Div
+            // (ResNet's residual Add → Relu: one pass over the tensor instead of two).
+            boolean into = conv != null && (conv.op.equals("Conv") || (BINARY_HOSTS.contains(conv.op) && conv.inputs.size() == 2
+                    && !conv.has("broadcast")));
+            if (!into || conv.has("vahost.act") || uses.getOrDefault(conv.output(), 0) != 1 || g.isGraphOutput(conv.output())) continue;
             conv.attrs.put("vahost.act", act.name());
             conv.attrs.put("vahost.alpha", alpha);
             conv.attrs.put("vahost.beta", beta);

@@ -71,6 +71,14 @@ final class ElementwiseCases {
                         .node("Conv", new String[] {"x", "w"}, new String[] {"c"}, "pads", new long[] {1, 1, 1, 1})
                         .node("Clip", new String[] {"c", "lo", "hi"}, new String[] {"y"}).output("y"),
                 random("x", 4, -6, 6, 2, 3, 9, 9)));
+        // An activation after an element-wise Add/Sub is fused into it (ResNet's residual Add → Relu): same-shape
+        // operands (the flat kernels) and a broadcast operand (the strided kernel)
+        c.add(of("residual_add_relu_fused", "Add,Relu", new OnnxBuilder(13).input("a", "N", 3, 5, 7).input("b", "N", 3, 5, 7)
+                .node("Add", new String[] {"a", "b"}, new String[] {"s"}).node("Relu", "s", "y").output("y"),
+                random("a", 43, -2, 2, X), random("b", 44, -2, 2, X)));
+        c.add(of("bcast_sub_leakyrelu_fused", "Sub,LeakyRelu", new OnnxBuilder(13).input("a", "N", 3, 5, 7).floats("m", new float[] {0.5f, -1f, 2f}, 1, 3, 1, 1)
+                .node("Sub", new String[] {"a", "m"}, new String[] {"s"}).node("LeakyRelu", "s", "y", "alpha", 0.2f).output("y"),
+                random("a", 45, -3, 3, X)));
         // Pow: by a scalar constant (the unary path: 2, 0.5, 3) and by a tensor
         for (float e : new float[] {2f, 0.5f, 3f}) {
             c.add(of("pow_scalar_" + e, "Pow", new OnnxBuilder(13).input("x", "N", 3, 5, 7).scalar("e", e)

@@ -113,7 +113,10 @@ public final class BinaryOps {
         long[][] bc = broadcast(n, p.shape(a), p.shape(b));
         ElemType outType = op.comparison() || op.logical() ? ElemType.INT : p.type(a);
         int y = p.defineNamed(n, name, bc[0], outType);
-        p.add(new Binary(n.name, op, a, b, y, bc[0], bc[1], bc[2]));
+        // An activation the optimiser fused into this node (ResNet's Add → Relu): applied in the same kernel.
+        Act act = n.has("vahost.act") && name.equals(n.output()) ? Act.valueOf(n.s("vahost.act", "NONE")) : Act.NONE;
+        if (act != Act.NONE && (ints || outType == ElemType.INT)) throw n.unsupported("an activation fused into an integer " + n.op);
+        p.add(new Binary(n.name, op, a, b, y, bc[0], bc[1], bc[2], act, n.f("vahost.alpha", 0f), n.f("vahost.beta", 0f)));
         return y;
     }
 
@@ -242,8 +245,8 @@ public final class BinaryOps {
      * out = a op b with numpy broadcasting. {@code shape} is the output shape; {@code aStrides} and
      * {@code bStrides} are the operands' element strides aligned to it (0 on broadcast dimensions).
      */
-    public record Binary(String node, Op op, int a, int b, int out, long[] shape, long[] aStrides, long[] bStrides)
-            implements Step {
+    public record Binary(String node, Op op, int a, int b, int out, long[] shape, long[] aStrides, long[] bStrides, Act act,
+                         float alpha, float beta) implements Step {
         @Override
         public int[] reads() { return new int[] {a, b}; }
 
@@ -284,7 +287,7 @@ public final class BinaryOps {
                     if (!intIn && !intOut && as == 1 && bs == 1) {
                         float[] fx = (float[]) x, fy = (float[]) y, fo = (float[]) o;
                         int ai = (int) ao, bi = (int) bo;
-                        for (int i = 0; i < last; i++) fo[ob + i] = apply(op, fx[ai + i], fy[bi + i]);
+                        for (int i = 0; i < last; i++) fo[ob + i] = act.apply(apply(op, fx[ai + i], fy[bi + i]), alpha, beta);
                     } else {
                         for (int i = 0; i < last; i++) element(x, (int) (ao + i * as), y, (int) (bo + i * bs), o, ob + i, intIn, intOut);
                     }
@@ -298,7 +301,7 @@ public final class BinaryOps {
             } else if (intOut) {
                 ((long[]) o)[oi] = compare(op, ((float[]) x)[xi], ((float[]) y)[yi]) ? 1 : 0;
             } else {
-                ((float[]) o)[oi] = apply(op, ((float[]) x)[xi], ((float[]) y)[yi]);
+                ((float[]) o)[oi] = act.apply(apply(op, ((float[]) x)[xi], ((float[]) y)[yi]), alpha, beta);
             }
         }
 
@@ -306,7 +309,8 @@ public final class BinaryOps {
         public void gpu(GpuLowering g) {
             long pa0 = g.addr(a), pb0 = g.addr(b), py = g.addr(out);
             long n = Tensor.numel(shape);
-            int code = op.ordinal();
+            int code = op.ordinal(), ac = act.code;
+            float al = alpha, be = beta;
             boolean intIn = g.plan().isInt(a), intOut = g.plan().isInt(out);
             long[] pa = Arrays.copyOf(g.physical(a, shape, aStrides, 0), shape.length);
             long[] pb = Arrays.copyOf(g.physical(b, shape, bStrides, 0), shape.length);
@@ -322,10 +326,10 @@ public final class BinaryOps {
                 if (g.precision() == DType.F16 && n % 8 == 0) {
                     long n8 = n / 8;
                     Kernel k = g.kernel("binary_flat8_f16");
-                    g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n8, 0, 0f, 0f));
+                    g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n8, ac, al, be));
                 } else {
                     Kernel k = g.kernel("binary_flat" + g.suffix());
-                    g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n, 0, 0f, 0f));
+                    g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n, ac, al, be));
                 }
                 return;
             }
@@ -335,7 +339,11 @@ public final class BinaryOps {
             for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
             long[] ref = g.table(t);
             Kernel k = g.kernel(kernel);
-            g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref)));
+            if (intIn || intOut) {
+                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref)));
+            } else {
+                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref), ac, al, be));
+            }
         }
     }
 

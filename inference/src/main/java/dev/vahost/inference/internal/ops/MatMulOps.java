@@ -190,7 +190,8 @@ public final class MatMulOps {
                 long[] ref = g.table(t);
                 long count = (long) m * n;
                 Kernel kb = g.kernel("binary_bcast" + g.suffix());
-                g.add("matmul", s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, y, cAddr, y, 0, r, count, g.tableAddress(ref)));
+                g.add("matmul", s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, y, cAddr, y, 0, r, count, g.tableAddress(ref),
+                        0, 0f, 0f));
             }
         }
     }
