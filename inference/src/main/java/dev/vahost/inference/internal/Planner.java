@@ -283,13 +283,7 @@ public final class Planner {
     }
 
     /** Same elements, new shape: an alias, no data movement. */
-    public record Reshape(String node, int in, int out) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    public record Reshape(String node, int in, int out) implements Step.OneToOne {
         @Override
         public void cpu(CpuRun r) { r.alias(out, in); }
 

@@ -37,6 +37,26 @@ public interface Step {
         return r.rowMajor(reads()) | r.rowMajor(writes());
     }
 
+    /** A step that writes one value ({@code out}). */
+    interface OneOutput extends Step {
+        int out();
+
+        @Override
+        default int[] writes() {
+            return new int[] {out()};
+        }
+    }
+
+    /** A step that reads one value ({@code in}) and writes one ({@code out}), as most do. */
+    interface OneToOne extends OneOutput {
+        int in();
+
+        @Override
+        default int[] reads() {
+            return new int[] {in()};
+        }
+    }
+
     /** Device scratch in bytes the GPU lowering needs during this step only (arena-planned). */
     default long scratchBytes(Plan p, Layouts l, int floatBytes) {
         return 0;

@@ -246,12 +246,10 @@ public final class BinaryOps {
      * {@code bStrides} are the operands' element strides aligned to it (0 on broadcast dimensions).
      */
     public record Binary(String node, Op op, int a, int b, int out, long[] shape, long[] aStrides, long[] bStrides, Act act,
-                         float alpha, float beta) implements Step {
+                         float alpha, float beta) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {a, b}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public boolean layouts(Layouts.Rules r) {
@@ -349,12 +347,10 @@ public final class BinaryOps {
 
     /** out = cond ? x : y with numpy broadcasting of the three (row-major on the GPU). */
     public record Where(String node, int cond, int x, int y, int out, long[] shape, long[] cStrides, long[] xStrides,
-                        long[] yStrides) implements Step {
+                        long[] yStrides) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {cond, x, y}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {

@@ -25,13 +25,7 @@ import static dev.vahost.inference.internal.GpuLowering.blocks;
  */
 public record Conv(String node, int in, int out, int n, int c, int h, int w, int k, int oh, int ow, int kh, int kw,
                    int sh, int sw, int pt, int pl, int dh, int dw, int groups, Tensor weight, Tensor bias,
-                   Act act, float alpha, float beta) implements Step {
-    @Override
-    public int[] reads() { return new int[] {in}; }
-
-    @Override
-    public int[] writes() { return new int[] {out}; }
-
+                   Act act, float alpha, float beta) implements Step.OneToOne {
     @Override
     public boolean layouts(Layouts.Rules r) {
         // Few output channels (YOLOv8's DFL: 16 -> 1): no tensor-core NHWC kernel, and the chain before

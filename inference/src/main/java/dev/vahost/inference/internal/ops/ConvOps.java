@@ -164,13 +164,7 @@ public final class ConvOps {
      * cuDNN's symmetric one cannot express. NCHW or NHWC, the same on both sides.
      */
     public record ZeroPad(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int top, int left)
-            implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+            implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 

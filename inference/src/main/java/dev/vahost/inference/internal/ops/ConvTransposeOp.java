@@ -164,13 +164,7 @@ public final class ConvTransposeOp {
      */
     public record ConvTranspose(String node, int in, int out, int n, int c, int h, int w, int k, int oh, int ow, int kh, int kw,
                                 int sh, int sw, int dh, int dw, int pt, int pl, int groups, Tensor weight, Tensor bias)
-            implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+            implements Step.OneToOne {
         private Axis rows() { return axis(h, sh, dh, kh, pt, oh); }
 
         private Axis cols() { return axis(w, sw, dw, kw, pl, ow); }

@@ -339,13 +339,7 @@ public final class DataMovement {
      * in[inOffset + i·inStrides]. Transpose, Slice, Expand, Tile, one part of Split or Concat, Identity.
      */
     public record Copy(String node, int in, int out, long[] shape, long inOffset, long[] inStrides, long outOffset,
-                       long[] outStrides) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                       long[] outStrides) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) {
             return r.addressable(in, shape, inStrides, inOffset) | r.addressable(out, shape, outStrides, outOffset);

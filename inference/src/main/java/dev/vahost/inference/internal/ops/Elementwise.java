@@ -131,13 +131,7 @@ public final class Elementwise {
     }
 
     /** y = f(x) element by element (FLOAT; NEG, ABS and SIGN also on INT). */
-    public record Unary(String node, int in, int out, Act act, float alpha, float beta) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    public record Unary(String node, int in, int out, Act act, float alpha, float beta) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 
@@ -178,13 +172,7 @@ public final class Elementwise {
 
     /** y = f(x · scale[c] + shift[c]) over channel axis 1 (standalone BatchNormalization). */
     public record Affine(String node, int in, int out, long outer, int channels, long inner, float[] scale, float[] shift,
-                  Act act, float alpha, float beta) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                  Act act, float alpha, float beta) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 

@@ -127,12 +127,10 @@ public final class IndexOps {
      * index out of range reads as 0 on the GPU and fails on the CPU).
      */
     public record Gather(String node, int data, int indices, int out, long outer, long axisLen, long inner, long[] known)
-            implements Step {
+            implements Step.OneOutput {
         @Override
         public int[] reads() { return indices >= 0 ? new int[] {data, indices} : new int[] {data}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -195,12 +193,10 @@ public final class IndexOps {
 
     /** out[i] = data[i with its coordinate on {@code axis} replaced by indices[i]]; out and indices share a shape. */
     public record GatherElements(String node, int data, int indices, int out, long[] dataShape, long[] indShape, int axis)
-            implements Step {
+            implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {data, indices}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -260,12 +256,10 @@ public final class IndexOps {
      * GatherND with its batch dimensions flattened.
      */
     public record GatherNd(String node, int data, int indices, int out, long tuples, long slice, long perBatch, long batchStride,
-                           long[] dims, long[] strides) implements Step {
+                           long[] dims, long[] strides) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {data, indices}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -330,12 +324,10 @@ public final class IndexOps {
      * the CPU, an unspecified one on the GPU, as ONNX leaves it).
      */
     public record ScatterElements(String node, int data, int indices, int updates, int out, long[] dataShape, long[] updShape,
-                                  int axis) implements Step {
+                                  int axis) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {data, indices, updates}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -394,12 +386,10 @@ public final class IndexOps {
 
     /** out = data, then out[Σj indices[t, j]·strides[j] + e] = updates[t, e] over [tuples, slice] (reduction none). */
     public record ScatterNd(String node, int data, int indices, int updates, int out, long total, long tuples, long slice,
-                            long[] dims, long[] strides) implements Step {
+                            long[] dims, long[] strides) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {data, indices, updates}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -602,12 +592,10 @@ public final class IndexOps {
      * 2 reflection); mode 0 bilinear, 1 nearest. Coordinates beyond ±1e9 pixels count as ±1e9.
      */
     public record GridSample(String node, int x, int grid, int out, long batch, int c, int h, int w, int ho, int wo, int mode,
-                             int pad, boolean align) implements Step {
+                             int pad, boolean align) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {x, grid}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         static float denormalize(float v, int len, boolean align) {
             return align ? (v + 1) / 2f * (len - 1) : ((v + 1) * len - 1) / 2f;
@@ -751,12 +739,10 @@ public final class IndexOps {
      * pattern (numpy.pad's result; onnxruntime reads outside the row there).
      */
     public record Pad(String node, int x, int out, long[] inShape, long[] outShape, long[] ext, long[] before, long[] crop,
-                      int mode, double value) implements Step {
+                      int mode, double value) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {x}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         /** The source index on axis d for output index o, or -1 for the constant. */
         private long source(long o, int d) {
@@ -908,12 +894,10 @@ public final class IndexOps {
 
     /** out[o, d, i] = indices[o, i] (negative: + depth; float indices truncated) == d ? on : off over [outer, depth, inner]. */
     public record OneHot(String node, int indices, int out, long outer, long depth, long inner, double off, double on)
-            implements Step {
+            implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {indices}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -965,12 +949,10 @@ public final class IndexOps {
     }
 
     /** Keeps the elements of each [rows, cols] matrix with col − row ≥ k (upper) or ≤ k (lower); the others become 0. */
-    public record Trilu(String node, int x, int out, long rows, long cols, long k, boolean upper) implements Step {
+    public record Trilu(String node, int x, int out, long rows, long cols, long k, boolean upper) implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {x}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {
@@ -1010,12 +992,10 @@ public final class IndexOps {
      * element itself is left out of its sum. Floats are summed in double here (float32 on the GPU).
      */
     public record CumSum(String node, int x, int out, long outer, long len, long inner, boolean exclusive, boolean reverse)
-            implements Step {
+            implements Step.OneOutput {
         @Override
         public int[] reads() { return new int[] {x}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {

@@ -102,12 +102,10 @@ public final class MatMulOps {
      * A row-major [M, K] (or [K, M] if transA), B [K, N] (or [N, K] if transB).
      */
     public record MatMul(String node, int a, int b, int out, int batch, int m, int n, int k, boolean transA, boolean transB,
-                         long[] aOffsets, long[] bOffsets, float alpha, int c, long[] cStrides, float beta) implements Step {
+                         long[] aOffsets, long[] bOffsets, float alpha, int c, long[] cStrides, float beta) implements Step.OneOutput {
         @Override
         public int[] reads() { return c >= 0 ? new int[] {a, b, c} : new int[] {a, b}; }
 
-        @Override
-        public int[] writes() { return new int[] {out}; }
 
         @Override
         public void cpu(CpuRun r) {

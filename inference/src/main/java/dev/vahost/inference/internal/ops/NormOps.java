@@ -167,13 +167,7 @@ final class NormOps {
      * channel, groups · cpg of them.
      */
     record Norm(String node, int in, int out, long rows, int len, int groups, int cpg, int inner, float[] gamma,
-                float[] beta, float eps) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                float[] beta, float eps) implements Step.OneToOne {
         @Override
         public void cpu(CpuRun r) {
             float[] x = r.f(in), y = r.outF(out);
@@ -222,13 +216,7 @@ final class NormOps {
     }
 
     /** y = x / ‖x‖_p along the middle axis of [outer, len, inner]; 0 where the norm is 0 (onnxruntime). */
-    record LpNorm(String node, int in, int out, long outer, int len, long inner, int p) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    record LpNorm(String node, int in, int out, long outer, int len, long inner, int p) implements Step.OneToOne {
         @Override
         public void cpu(CpuRun r) {
             float[] x = r.f(in), y = r.outF(out);

@@ -101,13 +101,7 @@ public final class PoolOps {
 
     /** Max pooling, NCHW semantics; padded positions never win; NaN propagates. */
     public record MaxPool(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int kh, int kw,
-                   int sh, int sw, int pt, int pl, int dh, int dw) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                   int sh, int sw, int pt, int pl, int dh, int dw) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 
@@ -161,13 +155,7 @@ public final class PoolOps {
      * kernel for those opsets): kh·kw. A window with no tap inside the input gives 0.
      */
     public record AvgPool(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int kh, int kw,
-                          int sh, int sw, int pt, int pl, int pb, int pr, int dh, int dw, int divisor) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                          int sh, int sw, int pt, int pl, int pb, int pr, int dh, int dw, int divisor) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 

@@ -377,13 +377,7 @@ public final class ReduceOps {
     // ------------------------------------------------------------------ steps
 
     /** A reduction of {@code in} (of {@code shape}) over the {@code reduced} axes into {@code out}. */
-    public record Reduce(String node, Kind kind, int in, int out, long[] shape, boolean[] reduced) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    public record Reduce(String node, Kind kind, int in, int out, long[] shape, boolean[] reduced) implements Step.OneToOne {
         /** Any layout: the GPU lowering addresses both operands through their physical strides. */
         @Override
         public boolean layouts(Layouts.Rules r) { return false; }
@@ -473,13 +467,7 @@ public final class ReduceOps {
      * with NaN are false), as in a plain scan.
      */
     public record Arg(String node, boolean min, boolean last, int in, int out, long[] shape, boolean[] reduced)
-            implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+            implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return false; }
 

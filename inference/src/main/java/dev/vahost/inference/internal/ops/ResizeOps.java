@@ -260,13 +260,7 @@ public final class ResizeOps {
 
     /** Nearest resize of the last two axes by index tables (source row per output row, column per column). */
     public record Nearest(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int[] rowIndex,
-                          int[] colIndex) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                          int[] colIndex) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 
@@ -307,13 +301,7 @@ public final class ResizeOps {
      * (row · coefficient) / coefficient sum ({@code cubicY}, {@code ySum}; null for linear).
      */
     public record Interpolate(String node, int in, int out, int n, int c, int h, int w, int oh, int ow, int taps, int[] rows,
-                              int[] cols, float[] wy, float[] wx, float[] cubicY, float[] ySum) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+                              int[] cols, float[] wy, float[] wx, float[] cubicY, float[] ySum) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) { return r.same(in, out); }
 

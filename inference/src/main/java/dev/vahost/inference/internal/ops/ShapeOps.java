@@ -149,13 +149,7 @@ public final class ShapeOps {
      * integer → float is exact below 2^24, to BOOL is x != 0. Float → float (fp16, fp64) keeps the
      * engine's precision; integer → integer of another width keeps the value.
      */
-    public record Cast(String node, int in, int out, boolean toBool) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    public record Cast(String node, int in, int out, boolean toBool) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) {
             return r.same(in, out); // float → float keeps the layout; INT values are row-major anyway

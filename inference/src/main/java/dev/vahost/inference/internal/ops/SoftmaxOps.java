@@ -44,13 +44,7 @@ public final class SoftmaxOps {
     }
 
     /** Softmax over the middle axis of [outer, axis, inner]. */
-    public record Softmax(String node, int in, int out, long outer, int axis, long inner, boolean log) implements Step {
-        @Override
-        public int[] reads() { return new int[] {in}; }
-
-        @Override
-        public int[] writes() { return new int[] {out}; }
-
+    public record Softmax(String node, int in, int out, long outer, int axis, long inner, boolean log) implements Step.OneToOne {
         @Override
         public boolean layouts(Layouts.Rules r) {
             long[] sh = r.plan().shapes[in];
