@@ -14,7 +14,6 @@ import dev.vahost.inference.CudnnEngine;
 import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.Goldens;
 import dev.vahost.inference.OnnxModel;
-import dev.vahost.inference.UnsupportedModelException;
 import dev.vahost.inference.internal.Tensor;
 import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.DeviceTensor;
@@ -30,8 +29,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * The GPU engine against onnxruntime CPU on every golden case, in fp32 (tolerance 1e-3 relative as
  * |gpu - ort| / (1 + |ort|): cuDNN picks algorithms whose summation order differs) and fp16 (5e-2:
  * fp16 storage has 11 significant bits and errors grow through deep graphs; the fp16 bound is the
- * documented accuracy of this engine). Cases whose padding is asymmetric are expected to be refused
- * on the GPU with UnsupportedModelException (cuDNN's legacy API pads symmetrically). Each case runs
+ * documented accuracy of this engine). Every case must load, asymmetric padding included. Each case runs
  * twice on the same engine: by CUDA graph replay (which must have been captured wherever the plan
  * has launches) and launch by launch, with the outputs poisoned with NaN in between so that a stale
  * result cannot pass. Every case runs with NCHW storage and with channels-last storage (the engine's
@@ -72,14 +70,8 @@ class GpuEngineGoldenTest {
         // NHWC-gemm: every NHWC 1x1 convolution as a cuBLAS GEMM (in "NHWC" the faster of the two is taken).
         EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, layout.startsWith("NHWC"),
                 layout.equals("NHWC-gemm") ? EngineConfig.Pointwise.GEMM : EngineConfig.Pointwise.AUTO);
-        boolean asymmetric = c.note().contains("pads [top,left,bottom,right] = [0,0,1,1]") || c.name().contains("same_upper");
-        CudnnEngine engine;
-        try {
-            engine = CudnnEngine.load(model, cfg, pool);
-        } catch (UnsupportedModelException e) {
-            assertTrue(asymmetric, c.name() + " refused on the GPU: " + e.getMessage());
-            return;
-        }
+        // Every golden loads, asymmetric padding too (a zero-padding step before a symmetric convolution).
+        CudnnEngine engine = CudnnEngine.load(model, cfg, pool);
         assertEquals(layout.startsWith("NHWC"), engine.channelsLast(), c.name() + " " + precision + " " + layout + ": layout fell back");
         List<DeviceBuffer> bufs = new ArrayList<>();
         try (engine; CudaStream s = CudaStream.create()) {

@@ -42,7 +42,8 @@ class OpCasesGpuTest {
 
     @BeforeAll
     static void gpu() {
-        GpuTests.require("inference/glue");
+        GpuTests.require("inference/glue", "inference/index", "inference/topk", "inference/gridsample", "inference/reduce",
+                "inference/pool", "inference/resize", "inference/convlike");
         pool = DevicePool.create("inference-opcase-test", 2L << 30);
     }
 
