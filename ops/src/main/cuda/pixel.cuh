@@ -12,7 +12,11 @@
 // either, so the host build rounds like the device build).
 #pragma once
 
+#ifdef VAHOST_OPS_HOST_EMU
+#include "ops_host_emu.h"  // g++ build of this code for KernelHostEmulationTest (src/test/cuda)
+#else
 #include <cuda_fp16.h>
+#endif
 #include <stddef.h>
 #include <stdint.h>
 #include <math.h>
