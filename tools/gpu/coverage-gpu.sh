@@ -7,7 +7,8 @@
 #   zoo         the full-size zoo, TorchScript exports, onnxruntime goldens at batch 1 and 8, PyTorch fp16
 #               outputs, and the PyTorch eager fp16 benchmark (same run) into /tmp/zoo-full
 #   zoo-dynamo  the full-size zoo's dynamo exports with their goldens into /tmp/zoo-dynamo
-#   unit        @Tag("gpu") tests of inference (operator cases, goldens, test detector, graphs) and postprocess
+#   unit        @Tag("gpu") tests of nvmm, ops, inference (operator cases, goldens, test detector, graphs) and
+#               postprocess, one JUnit run per module (each fails when it finds no test)
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
@@ -51,6 +52,9 @@ junit() { # NAME LIMIT selectors...
     step "full zoo: dynamo exports, goldens" 420 $PY tools/zoo/zoo.py --out /tmp/zoo-dynamo --exporters dynamo
   fi
   if has unit; then
+    junit "GPU tests: nvmm (CUDA foundation, DeviceFrame from GstCudaMemory and NvBufSurface)" 240 --select-package dev.vahost.nvmm
+    junit "GPU tests: ops (colour conversion, resize, letterbox vs the CPU references; OpenCV goldens)" 300 \
+        --select-package dev.vahost.ops
     junit "GPU tests: inference (operator cases, goldens, test detector, graphs)" 300 --select-package dev.vahost.inference \
         --exclude-classname '.*ZooGpuTest'
     junit "GPU tests: postprocess decoders" 120 --select-package dev.vahost.postprocess

@@ -42,7 +42,7 @@ source "$(dirname "$0")/steps.sh"
     echo
   done
 
-  step "GPU tests (dev.vahost.inference)" 300 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
+  step "GPU tests (dev.vahost.inference)" 300 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
       --select-package dev.vahost.inference --details=tree --disable-banner
 
   step "bench640.onnx + onnxruntime golden + PyTorch eager fp16 baseline" 150 \

@@ -50,7 +50,7 @@ py=(env LD_LIBRARY_PATH="$pyld" PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 "$P
 
   if [ -n "$console" ]; then
     step "ops GPU tests" ops-gpu-tests.txt 300 "$JAVA" -Dvahost.goldenOut="$VAHOST_GOLDEN_OUT" -jar "$console" execute \
-        --class-path "$CP" --include-tag gpu --select-package dev.vahost.ops --details=tree
+        --class-path "$CP" --include-tag gpu --fail-if-no-tests --select-package dev.vahost.ops --details=tree
   else
     echo "=== ops GPU tests: no JUnit console launcher under .device/app"; status=1
   fi

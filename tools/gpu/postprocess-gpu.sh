@@ -53,7 +53,7 @@ say "=== environment"
 
 if [ -n "$console" ]; then
   # --select-class, not --select-package: package scanning of the jars prints long stack traces here.
-  step "GPU tests" 150 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
+  step "GPU tests" 150 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
       --select-class dev.vahost.postprocess.GpuPostprocessorTest --details=tree --disable-banner --disable-ansi-colors
 else
   say "=== GPU tests: no JUnit console launcher under .device/app"; summary+=("GPU tests: NOT RUN"); status=1

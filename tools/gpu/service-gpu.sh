@@ -24,7 +24,7 @@ status=0
 source "$(dirname "$0")/steps.sh"
 {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1
-  step "GPU tests (postprocess, pipelines)" 240 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu \
+  step "GPU tests (postprocess, pipelines)" 240 "$JAVA" -Xmx8g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
       --select-package dev.vahost.postprocess --select-class dev.vahost.pipelines.ServiceGpuTest --details=tree --disable-banner
   step "ServiceBench $streams" 400 "$JAVA" -Xmx16g -cp "$CP" dev.vahost.pipelines.bench.ServiceBench --streams "$streams" \
       --seconds "$seconds" --warmup 5
