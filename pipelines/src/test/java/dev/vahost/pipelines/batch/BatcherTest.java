@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.vahost.gst.Await;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 class BatcherTest {
@@ -54,41 +56,51 @@ class BatcherTest {
         return new TF(s, i * 33_333_333L, 640, 480);
     }
 
-    void await(int n) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (batches.size() < n && System.nanoTime() < end) Thread.sleep(1);
-        assertTrue(batches.size() >= n, "batches: " + batches.size() + " of " + n);
+    /** Waits (generously: a slow machine is no failure) until the sink has seen n batches. */
+    void await(int n) {
+        Await.until(n + " batches (have " + batches.size() + ")", Duration.ofSeconds(30), () -> batches.size() >= n);
     }
 
     @Test
-    void fullBatchIsPushedAtOnceNotAfterTheTimeout() throws Exception {
-        Batcher<TF> b = batcher(4, 10_000, 4, 0, recording());
+    void fullBatchIsPushedAtOnceNotAfterTheTimeout() {
+        // A push timeout of an hour: the batch arrives within the wait only if being full pushes it.
+        Batcher<TF> b = batcher(4, 3_600_000, 4, 0, recording());
         for (String s : List.of("a", "b", "c", "d")) b.addStream(s);
         b.start();
-        long t0 = System.nanoTime();
         for (String s : List.of("a", "b", "c", "d")) b.offer(s, f(s, 0));
         await(1);
         assertEquals(4, batches.get(0).size());
-        assertTrue(batchTimes.get(0) - t0 < 2_000_000_000L, "a full batch waited for the timeout");
     }
 
     @Test
     void partialBatchIsPushedWhenTheTimeoutFromItsFirstFrameExpires() throws Exception {
-        Batcher<TF> b = batcher(8, 150, 4, 0, recording());
+        long timeout = 1_000_000_000L;
+        Batcher<TF> b = batcher(8, timeout / 1_000_000, 8, 0, recording());
         b.addStream("a");
         b.addStream("b");
         b.start();
-        Thread.sleep(300); // idle time before the first frame must not count
+        Thread.sleep(timeout * 3 / 2 / 1_000_000); // longer than the timeout with nothing queued: must not count
         long t0 = System.nanoTime();
         b.offer("a", f("a", 0));
-        Thread.sleep(50);
         b.offer("b", f("b", 0));
-        b.offer("a", f("a", 1));
+        // More frames, one every quarter timeout, until the batch comes: a timer restarted by each new
+        // frame would never expire and the batch would only come full (8). Fewer than 8 are offered
+        // within the timeout after the first, however slow the machine (the sleeps only lengthen).
+        for (int i = 1; i <= 3 && batches.isEmpty(); i++) {
+            Thread.sleep(timeout / 4 / 1_000_000);
+            if (batches.isEmpty()) b.offer("a", f("a", i));
+            Thread.sleep(timeout / 4 / 1_000_000);
+            if (batches.isEmpty()) b.offer("b", f("b", i));
+        }
         await(1);
+        List<String> first = batches.get(0).stream().map(e -> e.streamId() + e.frame().pts()).toList();
+        assertTrue(first.size() < 8, "pushed only when full: " + first);
+        assertTrue(first.containsAll(List.of("a0", "b0")), "the two frames offered together: " + first);
+        // Not a speed check: the batcher's deadline is its first frame's arrival + timeout on the same
+        // monotonic clock, after t0, so no correct batcher pushes earlier however the machine runs.
         long waited = batchTimes.get(0) - t0;
-        assertEquals(3, batches.get(0).size());
-        assertTrue(waited >= 140_000_000L, "pushed after " + waited / 1e6 + " ms, before the 150 ms timeout");
-        assertTrue(waited < 1_000_000_000L, "pushed after " + waited / 1e6 + " ms");
+        assertTrue(waited >= timeout, "pushed " + waited / 1e6 + " ms after its first frame, before the timeout"
+                + " (idle time before the first frame counted?)");
     }
 
     @Test
@@ -167,7 +179,7 @@ class BatcherTest {
         b.addStream("a");
         b.start();
         b.offer("a", f("a", 0)); // taken by the blocked sink
-        Thread.sleep(100);
+        Await.until("the first frame to be batched", Duration.ofSeconds(30), () -> b.counts("a").batched() == 1);
         for (int i = 1; i <= 6; i++) b.offer("a", f("a", i));
         Batcher.StreamCounts c = b.counts("a");
         assertEquals(7, c.offered());
@@ -253,7 +265,7 @@ class BatcherTest {
         b.offer("a", f("a", 0));
         assertFalse(b.awaitDrained(Duration.ofMillis(100)));
         go.countDown();
-        assertTrue(b.awaitDrained(Duration.ofSeconds(2)));
+        assertTrue(b.awaitDrained(Duration.ofSeconds(30)));
     }
 
     @Test
