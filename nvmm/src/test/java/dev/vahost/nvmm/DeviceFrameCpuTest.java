@@ -39,13 +39,13 @@ class DeviceFrameCpuTest {
                     wrong.failWith("nvmm", e.getMessage());
                 }
             });
-            Await.until("the wrong stream to fail", Duration.ofSeconds(10), () -> wrong.state() == StreamState.FAILED);
+            Await.until("the wrong stream to fail", Duration.ofSeconds(30), () -> wrong.state() == StreamState.FAILED);
             assertTrue(other.awaitEnd(20, TimeUnit.SECONDS));
             assertEquals(StreamState.EOS, other.state());
             assertTrue(message[0].contains("stream cpu-cam"), message[0]);
             assertTrue(message[0].contains("memory:SystemMemory but CUDA memory was asked"), message[0]);
             assertTrue(wrong.lastError().message().contains("CUDA memory was asked"));
-            assertTrue(wrong.awaitEnd(5, TimeUnit.SECONDS));
+            assertTrue(wrong.awaitEnd(30, TimeUnit.SECONDS));
         }
         assertEquals(200, good.get());
         assertEquals(0, StreamPipeline.liveSamples(), "refused frames must be released");
@@ -62,7 +62,7 @@ class DeviceFrameCpuTest {
                     refused.incrementAndGet();
                 }
             });
-            assertTrue(p.awaitEnd(10, TimeUnit.SECONDS));
+            assertTrue(p.awaitEnd(30, TimeUnit.SECONDS));
             assertEquals(3, refused.get());
         }
         assertEquals(0, StreamPipeline.liveSamples());

@@ -60,7 +60,7 @@ class ServiceRobustnessTest {
             assertTrue(m.get("broken").lastError().contains("nosuch_element_xyz"), m.get("broken").lastError());
             // Not paced, the file decodes faster than the batch thread takes frames: the oldest are
             // dropped, and every frame is either processed or counted as dropped.
-            await("the file's frames to be accounted for", Duration.ofSeconds(10),
+            await("the file's frames to be accounted for", Duration.ofSeconds(30),
                     () -> byId(s).get("file").framesProcessed() + byId(s).get("file").dropped() == 60);
             assertEquals(60, byId(s).get("file").framesDecoded(), "the healthy file lost frames in decoding");
             assertTrue(m.get("cut").framesDecoded() < 60, "truncated file decoded " + m.get("cut").framesDecoded());
@@ -108,7 +108,7 @@ class ServiceRobustnessTest {
             s.removeSource("a");
             assertFalse(byId(s).containsKey("a"));
             long b0 = byId(s).get("b").framesProcessed();
-            await("b to go on", Duration.ofSeconds(10), () -> byId(s).get("b").framesProcessed() > b0 + 10);
+            await("b to go on", Duration.ofSeconds(30), () -> byId(s).get("b").framesProcessed() > b0 + 10);
             assertThrows(IllegalArgumentException.class, () -> s.addSource(SourceSpec.parse("b=synthetic:160x120@30", "x")));
             assertThrows(IllegalArgumentException.class, () -> s.removeSource("nope"));
             // Live pacing: a 30 fps camera decodes no more than 30 frames per second of wall time (clocksync
