@@ -34,7 +34,7 @@ public final class Main {
             return;
         }
         if (o.help()) {
-            System.out.print(CliOptions.USAGE);
+            System.out.print(CliOptions.usage());
             return;
         }
         int code;

@@ -72,7 +72,7 @@ public final class Detectors {
 
     static FrameDetector<?> gpuDetector(CliOptions o) {
         if ("none".equals(o.model())) return DecodeOnlyDetector.gpu();
-        return GpuDetector.create(ModelSpec.of(o), o.batchSize());
+        return GpuDetector.create(ModelSpec.of(o), o.batchSize(), GpuDetector.Settings.of(o));
     }
 
     static FrameDetector<?> cpuDetector(CliOptions o) {
