@@ -24,8 +24,9 @@ import dev.vahost.pipelines.perf.PerfReporter;
  *
  * <p>Fields, in this order: {@code {"type":"detections","stream","frame","pts","width","height",
  * "detections":[{"class","label","score","box":[x1,y1,x2,y2]}]}} and {@code {"type":"perf","time",
- * "streams":[{"stream","fps","avg_fps","frames"}]}}. Box coordinates and FPS are rounded to 2 decimals,
- * scores to 4; a number that is not finite is written as null.
+ * "streams":[{"stream","fps","avg_fps","frames"}]}}. Box coordinates and FPS are rounded to 2 decimals
+ * (whole numbers written without a fraction, as before), scores to 4 and always with a fraction
+ * ({@code 1.0}, not {@code 1}); a number that is not finite is written as null.
  */
 public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
     /** Shared and thread-safe; the generators it makes never close what they write to. */
@@ -80,7 +81,7 @@ public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
             g.writeNumberField("class", d.classId());
             g.writeStringField("label", d.label());
             g.writeFieldName("score");
-            rounded(g, d.score(), 1e4);
+            score(g, d.score());
             g.writeArrayFieldStart("box");
             rounded(g, d.x1(), 100);
             rounded(g, d.y1(), 100);
@@ -124,6 +125,12 @@ public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
         double r = Math.abs(v) < 1e12 ? Math.round(v * scale) / scale : v;
         if (r == Math.rint(r) && Math.abs(r) < 1e15) g.writeNumber((long) r);
         else g.writeNumber(r);
+    }
+
+    /** A score rounded to 4 decimals, always written as a fraction; null when not finite. */
+    static void score(JsonGenerator g, double v) throws IOException {
+        if (Double.isFinite(v)) g.writeNumber(Math.round(v * 1e4) / 1e4);
+        else g.writeNull();
     }
 
     interface Body {

@@ -79,6 +79,11 @@ class OutputFormatTest {
         JsonNode e = ds.get(1);
         assertTrue(e.get("label").isNull());
         assertEquals(0.5, e.get("score").doubleValue(), 0);
+        // A score that rounds to 1 stays a fraction, as it was when written "%.4f" (readers may type it as a float).
+        JsonNode one = read(JsonLinesWriter.detectionsLine(new FrameResult("a", 0, 0, 64, 64,
+                List.of(new FrameResult.Detection(0, "x", 0.99996f, 0, 0, 1, 1))))).get("detections").get(0).get("score");
+        assertTrue(one.isFloatingPointNumber(), one.toString());
+        assertEquals(1.0, one.doubleValue(), 0);
         assertTrue(e.get("box").get(3).isNull(), "NaN must become null, not an invalid JSON number");
         // A frame without detections.
         JsonNode none = read(JsonLinesWriter.detectionsLine(new FrameResult("a", 0, 0, 64, 64, List.of())));
