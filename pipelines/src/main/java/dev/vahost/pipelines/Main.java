@@ -34,7 +34,7 @@ public final class Main {
             return;
         }
         if (o.help()) {
-            System.out.print(CliOptions.USAGE);
+            System.out.print(CliOptions.usage());
             return;
         }
         int code;
@@ -75,7 +75,7 @@ public final class Main {
                 }
             }
             MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status,
-                    () -> Detectors.extraMetrics(service)) : null;
+                    Detectors.metrics(service)) : null;
             if (metrics != null) System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams");
             ScheduledExecutorService perfTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "perf");

@@ -2,76 +2,258 @@ package dev.vahost.pipelines;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+import dev.vahost.pipelines.cli.Completion;
+import dev.vahost.pipelines.cli.ServiceCommand;
+
 import static org.junit.jupiter.api.Assertions.*;
 
+/**
+ * The command line: every option parsed to its typed value, every rule's error naming the option and
+ * the value, --config files, the help and the completion script generated from the same declarations.
+ * The deployment file has its own test ({@code cli.DeploymentTest}).
+ */
 class CliOptionsTest {
     static String err(String... args) {
         return assertThrows(IllegalArgumentException.class, () -> CliOptions.parse(args)).getMessage();
     }
 
+    /** Every option the service declares (picocli's model), the hidden --demo and --help left out. */
+    static Set<String> declaredOptions() {
+        Set<String> names = new TreeSet<>();
+        for (OptionSpec o : ServiceCommand.commandLine(new ServiceCommand()).getCommandSpec().options()) {
+            if (!o.hidden() && !o.usageHelp()) names.add(o.longestName());
+        }
+        return names;
+    }
+
+    record Case(String option, String value, Function<CliOptions, Object> get, Object expected) {}
+
+    /** One value for every option, and what the typed result must hold. */
+    static final List<Case> EVERY_OPTION = List.of(
+            new Case("--source", "cam1=synthetic:640x360@15", CliOptions::sources, List.of("cam1=synthetic:640x360@15")),
+            new Case("--synthetic", "3", CliOptions::synthetic, 3),
+            new Case("--synthetic-size", "640x360@15", CliOptions::syntheticSize, "640x360@15"),
+            new Case("--live", "false", CliOptions::live, false),
+            new Case("--loop", "no", CliOptions::loop, false),
+            new Case("--reconnect-interval-s", "2.5", CliOptions::reconnectIntervalS, 2.5),
+            new Case("--reconnect-attempts", "7", CliOptions::reconnectAttempts, 7),
+            new Case("--clip-cache", "/tmp/clips", CliOptions::clipCache, Path.of("/tmp/clips")),
+            new Case("--model", "none", CliOptions::model, "none"),
+            new Case("--gpu", "off", CliOptions::gpu, "off"),
+            new Case("--input-size", "640X480", o -> o.inputWidth() + "x" + o.inputHeight(), "640x480"),
+            new Case("--model-type", "Detectnet-V2", o -> o.modelCli().modelType(), "detectnet_v2"),
+            new Case("--score-threshold", "0.25", CliOptions::scoreThreshold, 0.25f),
+            new Case("--iou-threshold", "0.7", CliOptions::iouThreshold, 0.7f),
+            new Case("--max-detections", "300", CliOptions::maxDetections, 300),
+            new Case("--priors", "p.pb", o -> o.modelCli().priors(), "p.pb"),
+            new Case("--priors-format", "xyxy", o -> o.modelCli().priorsFormat(), "xyxy"),
+            new Case("--priors-normalized", "true", o -> o.modelCli().priorsNormalized(), true),
+            new Case("--ssd-variances", "1,1", o -> List.of(o.modelCli().ssdVariances()[0], o.modelCli().ssdVariances()[1]), List.of(1f, 1f)),
+            new Case("--ssd-scores", "sigmoid", o -> o.modelCli().ssdScores(), "sigmoid"),
+            new Case("--ssd-background", "-1", o -> o.modelCli().ssdBackground(), -1),
+            new Case("--yolox-strides", "8,16,32,64", o -> java.util.Arrays.toString(o.modelCli().yoloxStrides()), "[8, 16, 32, 64]"),
+            new Case("--resize", "letterbox-topleft", o -> o.modelCli().resize(), "letterbox-topleft"),
+            new Case("--normalize", "0.5,0.5,0.5/0.25,0.25,0.25", o -> o.modelCli().normalize(), "0.5,0.5,0.5/0.25,0.25,0.25"),
+            new Case("--channel-order", "bgr", o -> o.modelCli().channelOrder(), "bgr"),
+            new Case("--batch-size", "32", CliOptions::batchSize, 32),
+            new Case("--batch-timeout-ms", "0", CliOptions::batchTimeoutMs, 0),
+            new Case("--queue", "12", CliOptions::queue, 12),
+            new Case("--max-fps", "15", CliOptions::maxFps, 15.0),
+            new Case("--engine-graphs", "off", CliOptions::engineGraphs, false),
+            new Case("--detector-pool-mib", "2048", CliOptions::detectorPoolMib, 2048),
+            new Case("--output", "-", CliOptions::output, "-"),
+            new Case("--all-frames", "true", CliOptions::framesWithoutDetections, true),
+            new Case("--metrics-port", "9100", CliOptions::metricsPort, 9100),
+            new Case("--perf-interval-s", "0.5", CliOptions::perfIntervalS, 0.5),
+            new Case("--duration-s", "60", CliOptions::durationS, 60.0));
+
     @Test
-    void defaultsAreFourSyntheticCameras() {
+    void defaults() {
         CliOptions o = CliOptions.parse(new String[0]);
-        assertEquals(4, o.synthetic());
+        assertEquals(List.of(), o.sources());
+        assertEquals(4, o.synthetic(), "no source: four synthetic cameras");
+        assertEquals("1280x720@30", o.syntheticSize());
         assertEquals("builtin", o.model());
+        assertEquals("auto", o.gpu());
         assertEquals(16, o.batchSize());
+        assertEquals(40, o.batchTimeoutMs());
+        assertEquals(0, o.inputWidth());
+        assertEquals(0.4f, o.scoreThreshold());
+        assertEquals(0.5f, o.iouThreshold());
+        assertEquals(100, o.maxDetections());
+        assertEquals("none", o.output());
+        assertFalse(o.framesWithoutDetections());
         assertEquals(-1, o.metricsPort());
+        assertEquals(5.0, o.perfIntervalS());
         assertTrue(o.live());
+        assertTrue(o.loop());
+        assertEquals(10.0, o.reconnectIntervalS());
+        assertEquals(-1, o.reconnectAttempts());
+        assertEquals(0.0, o.maxFps());
+        assertEquals(4, o.queue());
+        assertEquals(0.0, o.durationS());
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips"), o.clipCache());
+        assertFalse(o.help());
+        assertTrue(o.engineGraphs());
+        assertEquals(8192, o.detectorPoolMib(), "8 GiB, the pool GpuDetector had before the option existed");
+        CliOptions.ModelCli m = o.modelCli();
+        assertEquals(CliOptions.ModelCli.defaults().toString().replaceAll("@[0-9a-f]+", ""), m.toString().replaceAll("@[0-9a-f]+", ""));
+    }
+
+    @Test
+    void everyOptionParsesToItsTypedValue() {
+        Set<String> covered = new HashSet<>();
+        for (Case c : EVERY_OPTION) {
+            CliOptions spaced = CliOptions.parse(new String[] {c.option(), c.value()});
+            assertEquals(c.expected(), c.get().apply(spaced), c.option() + " " + c.value());
+            CliOptions joined = CliOptions.parse(new String[] {c.option() + "=" + c.value()});
+            assertEquals(c.expected(), c.get().apply(joined), c.option() + "=" + c.value());
+            covered.add(c.option());
+        }
+        covered.add("--config");      // configFile* below
+        covered.add("--deployment");  // cli.DeploymentTest
+        assertEquals(declaredOptions(), new TreeSet<>(covered), "every declared option has a case here");
+        // Flags also stand alone; later values of one option win; --source repeats.
+        assertTrue(CliOptions.parse(new String[] {"--all-frames"}).framesWithoutDetections());
+        assertTrue(CliOptions.parse(new String[] {"--priors-normalized"}).modelCli().priorsNormalized());
+        assertEquals(8, CliOptions.parse(new String[] {"--batch-size", "4", "--batch-size", "8"}).batchSize());
+        CliOptions two = CliOptions.parse(new String[] {"--source", "a=synthetic", "--source", "b=synthetic", "--synthetic", "1"});
+        assertEquals(List.of("a=synthetic", "b=synthetic"), two.sources());
+        assertEquals(1, two.synthetic());
+        assertEquals(0, CliOptions.parse(new String[] {"--source", "a=synthetic"}).synthetic(), "sources given: no default cameras");
+        assertTrue(CliOptions.parse(new String[] {"--demo"}).live(), "--demo (from ./vahost demo) changes nothing");
     }
 
     @Test
     void badValuesNameOptionAndValue() {
-        assertEquals("bad value for --batch-size: 'many' (expected an integer within 1..256)", err("--batch-size", "many"));
-        assertEquals("bad value for --batch-size: 0 (expected 1..256)", err("--batch-size", "0"));
-        assertTrue(err("--score-threshold", "1.5").contains("'1.5'"));
-        assertTrue(err("--gpu", "maybe").contains("one of auto, on, off"));
+        String[][] bad = {
+                {"--synthetic", "1025"}, {"--synthetic", "two"}, {"--synthetic-size", "100x100"}, {"--live", "sometimes"},
+                {"--loop", "2"}, {"--reconnect-interval-s", "0"}, {"--reconnect-interval-s", "soon"}, {"--reconnect-attempts", "-2"},
+                {"--gpu", "maybe"}, {"--input-size", "320"}, {"--input-size", "16x16"}, {"--model-type", "yolo9000"},
+                {"--score-threshold", "1.5"}, {"--score-threshold", "NaN"}, {"--iou-threshold", "-0.1"}, {"--max-detections", "0"},
+                {"--priors-format", "ltrb"}, {"--priors-normalized", "maybe"}, {"--ssd-variances", "0.1"},
+                {"--ssd-variances", "0,1"}, {"--ssd-variances", "0.1,x", "x"}, {"--ssd-scores", "relu"}, {"--ssd-background", "-2"},
+                {"--yolox-strides", "8,0"}, {"--yolox-strides", "8,a", "a"}, {"--resize", "crop"}, {"--normalize", "0.5,0.5/1,1,1"},
+                {"--normalize", "0,0,0/1,0,1"}, {"--normalize", "sometimes"}, {"--channel-order", "rbg"}, {"--batch-size", "0"},
+                {"--batch-size", "many"}, {"--batch-size", "257"}, {"--batch-timeout-ms", "60001"}, {"--queue", "0"},
+                {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
+                {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"}};
+        Set<String> options = new HashSet<>();
+        Set<String> flags = Set.of("--all-frames", "--priors-normalized"); // their value is optional: only --flag=VALUE gives one
+        for (String[] b : bad) {
+            String m = flags.contains(b[0]) ? err(b[0] + "=" + b[1]) : err(b[0], b[1]);
+            assertTrue(m.contains("'" + b[0] + "'"), b[0] + " " + b[1] + ": the option is not named in: " + m);
+            // A list option (split at ',') quotes the item that is not a number.
+            String quoted = b.length > 2 ? b[2] : b[1];
+            assertTrue(m.contains("'" + quoted + "'"), b[0] + " " + b[1] + ": the value is not quoted in: " + m);
+            options.add(b[0]);
+        }
+        // The rule is said, not only the value.
+        assertEquals("Invalid value for option '--batch-size': '0' (expected an integer within 1..256)", err("--batch-size", "0"));
+        assertEquals("Invalid value for option '--batch-size': 'many' is not an int", err("--batch-size", "many"));
+        assertTrue(err("--score-threshold", "1.5").endsWith("(expected a number within 0..1)"));
+        assertTrue(err("--gpu", "maybe").endsWith("(expected one of auto, on, off)"));
         assertTrue(err("--input-size", "320").contains("WxH"));
-        assertTrue(err("--live", "sometimes").contains("'sometimes'"));
-        assertTrue(err("--nope", "1").contains("unknown option --nope"));
-        assertTrue(err("--source").contains("missing value after --source"));
-        assertTrue(err("stray").contains("unexpected argument 'stray'"));
-        assertTrue(err("--metrics-port", "70000").contains("70000"));
-        assertTrue(err("--config", "/nonexistent/x.conf").contains("/nonexistent/x.conf"));
-    }
-
-    @Test
-    void modelTypeAndPreprocessingOptions() {
-        CliOptions d = CliOptions.parse(new String[0]);
-        assertEquals("auto", d.modelCli().modelType());
-        assertEquals("default", d.modelCli().resize());
-        CliOptions o = CliOptions.parse(new String[] {"--model-type", "YOLOX", "--yolox-strides", "8,16,32,64", "--resize", "stretch",
-                "--normalize", "0.5,0.5,0.5/0.25,0.25,0.25", "--channel-order", "bgr", "--priors", "p.pb", "--priors-format", "xyxy",
-                "--priors-normalized", "--ssd-variances", "1,1", "--ssd-scores", "sigmoid", "--ssd-background", "-1"});
-        CliOptions.ModelCli m = o.modelCli();
-        assertEquals("yolox", m.modelType());
-        assertArrayEquals(new int[] {8, 16, 32, 64}, m.yoloxStrides());
-        assertEquals("stretch", m.resize());
-        assertEquals("bgr", m.channelOrder());
-        assertEquals("xyxy", m.priorsFormat());
-        assertTrue(m.priorsNormalized());
-        assertArrayEquals(new float[] {1, 1}, m.ssdVariances());
-        assertEquals(-1, m.ssdBackground());
-        assertTrue(err("--model-type", "yolo9000").contains("one of auto, yolov8"));
-        assertTrue(err("--normalize", "0.5,0.5/1,1,1").contains("expected 3 comma-separated numbers"));
         assertTrue(err("--normalize", "0,0,0/1,0,1").contains("every std must be > 0"));
-        assertTrue(err("--ssd-variances", "0.1").contains("expected 2"));
-        assertTrue(err("--resize", "crop").contains("one of default, letterbox"));
+        assertTrue(err("--ssd-variances", "0.1").contains("expected 2 comma-separated numbers"));
+        assertTrue(err("--synthetic-size", "100x100").contains("64x64..3840x2160"));
+        // Unknown options, missing values and stray words.
+        assertTrue(err("--nope", "1").contains("'--nope'"), err("--nope", "1"));
+        assertTrue(err("--source").contains("Missing required parameter for option '--source'"), err("--source"));
+        assertTrue(err("stray").contains("'stray'"), err("stray"));
+        Set<String> free = Set.of("--source", "--model", "--priors", "--output", "--clip-cache", "--config", "--deployment");
+        Set<String> missing = new TreeSet<>(declaredOptions());
+        missing.removeAll(options);
+        missing.removeAll(free);
+        assertEquals(Set.of(), missing, "options with a rule but no bad-value case");
     }
 
     @Test
-    void configFileAddsOptions(@TempDir Path dir) throws Exception {
+    void configFileAddsOptionsWhereItStands(@TempDir Path dir) throws Exception {
+        Path inner = dir.resolve("inner.conf");
+        Files.writeString(inner, "--batch-size 12\n--metrics-port=9100\n");
         Path c = dir.resolve("svc.conf");
-        Files.writeString(c, "# cameras\n--source cam1=synthetic:640x360@15\n\n--batch-size 8\n--all-frames\n");
-        CliOptions o = CliOptions.parse(new String[] {"--config", c.toString(), "--iou-threshold", "0.6"});
-        assertEquals(List.of("cam1=synthetic:640x360@15"), o.sources());
+        Files.writeString(c, "# cameras\n--source cam1=synthetic:640x360@15\n--source cam2=launch:videotestsrc ! videoconvert\n\n"
+                + "  --batch-size 8\n--all-frames\n--config " + inner + "\n--model-type yolox\n");
+        CliOptions o = CliOptions.parse(new String[] {"--batch-size", "2", "--config", c.toString(), "--iou-threshold", "0.6"});
+        assertEquals(List.of("cam1=synthetic:640x360@15", "cam2=launch:videotestsrc ! videoconvert"), o.sources(),
+                "the value is the rest of the line, spaces included");
         assertEquals(0, o.synthetic());
-        assertEquals(8, o.batchSize());
+        assertEquals(12, o.batchSize(), "the nested file's value, read after the outer file's and the command line's earlier one");
+        assertEquals(9100, o.metricsPort());
         assertTrue(o.framesWithoutDetections());
+        assertEquals("yolox", o.modelCli().modelType());
         assertEquals(0.6f, o.iouThreshold(), 1e-6);
+        assertEquals(4, CliOptions.parse(new String[] {"--config=" + c, "--batch-size", "4"}).batchSize(), "later options win");
+
+        assertTrue(err("--config", "/nonexistent/x.conf").contains("/nonexistent/x.conf"));
+        assertTrue(err("--config").contains("'--config'"));
+        Path bad = dir.resolve("bad.conf");
+        Files.writeString(bad, "--batch-size 0\n");
+        assertEquals("Invalid value for option '--batch-size': '0' (expected an integer within 1..256)", err("--config", bad.toString()));
+        Path loop = dir.resolve("loop.conf");
+        Files.writeString(loop, "--config " + loop + "\n");
+        assertTrue(err("--config", loop.toString()).contains("nested more than 4 deep"));
+    }
+
+    @Test
+    void helpIsGeneratedWithADescriptionPerOption() {
+        CliOptions o = CliOptions.parse(new String[] {"--demo", "--help", "--batch-size", "0"});
+        assertTrue(o.help(), "--help wins over a bad value");
+        String usage = CliOptions.usage();
+        assertTrue(usage.startsWith("usage: ./vahost demo [OPTIONS]"), usage);
+        List<String> lines = List.of(usage.split("\n"));
+        for (String opt : declaredOptions()) {
+            int at = -1;
+            for (int i = 0; i < lines.size(); i++) if (lines.get(i).strip().startsWith(opt + "=") || lines.get(i).strip().startsWith(opt + "[")
+                    || lines.get(i).strip().equals(opt)) at = i;
+            assertTrue(at >= 0, opt + " missing from the help:\n" + usage);
+            String line = lines.get(at).strip();
+            String rest = line.contains("  ") ? line.substring(line.indexOf("  ")).strip()
+                    : at + 1 < lines.size() ? lines.get(at + 1).strip() : "";
+            assertTrue(rest.length() > 5, opt + " has no description in the help:\n" + usage);
+        }
+        assertFalse(usage.contains("--demo"), "--demo is hidden");
+    }
+
+    @Test
+    void completionScriptOffersEveryOption() throws Exception {
+        String script = Completion.bashScript();
+        for (String opt : declaredOptions()) assertTrue(script.contains("'" + opt + "'"), opt + " missing from the completion script");
+        assertTrue(script.contains("complete -F _complete_vahost"), "registers a completion function for vahost");
+        assertTrue(script.contains("demo test completion"), "offers the subcommands");
+        assertTrue(script.contains("(\"auto\" \"on\" \"off\") # --gpu values"), "offers --gpu's values");
+        // bash can read it
+        Path f = Files.createTempFile("vahost", ".bash");
+        try {
+            Files.writeString(f, script);
+            Process p = new ProcessBuilder("bash", "-n", f.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), out);
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    void everyTestedOptionIsDeclaredOnce() {
+        List<String> names = new ArrayList<>();
+        for (Case c : EVERY_OPTION) names.add(c.option());
+        assertEquals(names.size(), new HashSet<>(names).size(), "duplicate cases");
+        CommandLine cl = ServiceCommand.commandLine(new ServiceCommand());
+        for (String n : names) assertNotNull(cl.getCommandSpec().findOption(n), n);
     }
 }

@@ -5,10 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vahost.gst.synth.SyntheticClip;
-import dev.vahost.pipelines.output.MiniJson;
 
 /** Ground truth of a synthetic camera's clip, and detection scoring against it at IoU 0.5. */
 final class GroundTruth {
@@ -17,14 +18,14 @@ final class GroundTruth {
     final List<List<Box>> frames = new ArrayList<>();
     int tp, fp, gt;
 
-    @SuppressWarnings("unchecked")
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     GroundTruth(Path clip) throws IOException {
         for (String line : Files.readAllLines(SyntheticClip.boxesPath(clip))) {
-            Map<String, Object> m = MiniJson.object(line);
             List<Box> boxes = new ArrayList<>();
-            for (Object o : (List<Object>) m.get("boxes")) {
-                List<Double> b = (List<Double>) o;
-                boxes.add(new Box(b.get(0).intValue(), b.get(1), b.get(2), b.get(3), b.get(4)));
+            for (JsonNode b : JSON.readTree(line).get("boxes")) {
+                boxes.add(new Box(b.get(0).intValue(), b.get(1).doubleValue(), b.get(2).doubleValue(), b.get(3).doubleValue(),
+                        b.get(4).doubleValue()));
             }
             frames.add(boxes);
         }

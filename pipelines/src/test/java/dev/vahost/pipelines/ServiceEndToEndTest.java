@@ -18,10 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.VideoFrame;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.vahost.pipelines.detect.CpuDetector;
+import dev.vahost.pipelines.detect.Detectors;
 import dev.vahost.pipelines.detect.ModelSpec;
 import dev.vahost.pipelines.output.MetricsServer;
-import dev.vahost.pipelines.output.MiniJson;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.SyntheticCameras;
 
@@ -34,17 +37,17 @@ import static org.junit.jupiter.api.Assertions.*;
  * against the cameras' exact ground truth; JSON, /metrics and /streams parsed; graceful stop.
  */
 class ServiceEndToEndTest {
+    static final ObjectMapper JSON = new ObjectMapper();
     static final String[] CAMS = {"a=synthetic:320x240@30", "b=synthetic:640x360@30"};
 
     @Test
-    @SuppressWarnings("unchecked")
     void detectionsMatchGroundTruthAndReportsParse() throws Exception {
         CliOptions o = CliOptions.parse(new String[] {"--gpu", "off"});
         Map<String, GroundTruth> truth = new ConcurrentHashMap<>();
         AtomicLong results = new AtomicLong();
         try (AnalyticsService<VideoFrame> s = new AnalyticsService<>(options(false, true, Duration.ofSeconds(5), 0),
                 CpuDetector.create(ModelSpec.of(o)));
-             MetricsServer http = new MetricsServer(0, s::status, () -> "")) {
+             MetricsServer http = new MetricsServer(0, s::status, Detectors.metrics(s))) {
             for (int i = 0; i < CAMS.length; i++) {
                 SourceSpec spec = SourceSpec.parse(CAMS[i], "x");
                 truth.put(spec.name(), new GroundTruth(SyntheticCameras.clip(spec, i, clipCache())));
@@ -62,15 +65,29 @@ class ServiceEndToEndTest {
             String metrics = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String cam : List.of("a", "b")) {
-                assertTrue(metrics.contains("vahost_stream_up{stream=\"" + cam + "\"} 1"), metrics);
-                assertTrue(metrics.matches("(?s).*vahost_stream_frames_processed_total\\{stream=\"" + cam + "\"} [1-9][0-9]*\n.*"), metrics);
+                assertTrue(metrics.matches("(?s).*\nvahost_stream_up\\{stream=\"" + cam + "\"} 1(\\.0)?\n.*"), metrics);
+                assertTrue(metrics.matches("(?s).*\nvahost_stream_frames_processed_total\\{stream=\"" + cam + "\"} [1-9][0-9]*(\\.0)?\n.*"),
+                        metrics);
             }
-            Map<String, Object> streams = MiniJson.object(client.send(HttpRequest.newBuilder(
+            assertTrue(metrics.matches("(?s).*\nvahost_batches_total [1-9][0-9]*(\\.0)?\n.*"), metrics);
+            assertTrue(metrics.matches("(?s).*\nvahost_batches_failed_total 0(\\.0)?\n.*"), metrics);
+            // The client's JVM and process metrics come with ours.
+            assertTrue(metrics.matches("(?s).*\njvm_memory_used_bytes\\{area=\"heap\"} [0-9.E]+\n.*"), metrics);
+            assertTrue(metrics.matches("(?s).*\njvm_threads_current [0-9.E]+\n.*"), metrics);
+            assertTrue(metrics.contains("\nprocess_cpu_seconds_total "), metrics);
+            HttpResponse<String> om = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/metrics"))
+                    .header("Accept", "application/openmetrics-text; version=1.0.0").build(), HttpResponse.BodyHandlers.ofString());
+            assertTrue(om.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"), om.headers().toString());
+            assertTrue(om.body().endsWith("# EOF\n"), "OpenMetrics when asked for");
+            JsonNode streams = JSON.readTree(client.send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + http.port() + "/streams")).build(), HttpResponse.BodyHandlers.ofString()).body());
-            List<Map<String, Object>> list = (List<Map<String, Object>>) streams.get("streams");
+            JsonNode list = streams.get("streams");
             assertEquals(2, list.size());
-            assertEquals("RUNNING", list.get(0).get("state"));
-            assertTrue((Double) list.get(1).get("frames_processed") >= 30);
+            assertEquals("a", list.get(0).get("id").textValue());
+            assertEquals("RUNNING", list.get(0).get("state").textValue());
+            assertTrue(list.get(1).get("frames_processed").longValue() >= 30);
+            assertEquals(404, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/nope")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
         }
         for (Map.Entry<String, GroundTruth> e : truth.entrySet()) {
             GroundTruth g = e.getValue();
@@ -83,7 +100,6 @@ class ServiceEndToEndTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void commandLineRunWritesJsonLinesAndStopsGracefully(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("results.jsonl");
         CliOptions o = CliOptions.parse(new String[] {"--gpu", "off", "--source", CAMS[0], "--live", "false",
@@ -109,13 +125,21 @@ class ServiceEndToEndTest {
         List<String> lines = Files.readAllLines(out);
         int detections = 0, perf = 0;
         for (String l : lines) {
-            Map<String, Object> m = MiniJson.object(l); // every line parses
-            if ("detections".equals(m.get("type"))) {
+            JsonNode m = JSON.readTree(l); // every line parses
+            if ("detections".equals(m.get("type").textValue())) {
                 detections++;
-                assertEquals("a", m.get("stream"));
-                assertFalse(((List<Object>) m.get("detections")).isEmpty());
+                assertEquals("a", m.get("stream").textValue());
+                assertEquals(320, m.get("width").intValue());
+                assertEquals(240, m.get("height").intValue());
+                assertTrue(m.get("frame").isIntegralNumber() && m.get("pts").isIntegralNumber(), l);
+                assertFalse(m.get("detections").isEmpty(), l);
+                for (JsonNode d : m.get("detections")) {
+                    assertTrue(d.get("class").isInt() && d.get("label").isTextual() && d.get("score").isNumber(), l);
+                    assertEquals(4, d.get("box").size(), l);
+                }
             } else {
-                assertEquals("perf", m.get("type"));
+                assertEquals("perf", m.get("type").textValue());
+                assertEquals("a", m.get("streams").get(0).get("stream").textValue());
                 perf++;
             }
         }

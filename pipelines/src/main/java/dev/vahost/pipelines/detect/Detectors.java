@@ -6,6 +6,10 @@ import java.util.List;
 
 import org.freedesktop.gstreamer.ElementFactory;
 
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
 import dev.vahost.gst.GstRuntime;
 import dev.vahost.nvmm.cuda.Cuda;
 import dev.vahost.nvmm.cuda.KernelModule;
@@ -14,6 +18,7 @@ import dev.vahost.pipelines.CliOptions;
 import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.pipelines.output.JsonLinesWriter;
+import dev.vahost.pipelines.output.MetricsServer;
 import dev.vahost.pipelines.source.SourceSpec;
 
 /** Chooses the path (GPU or CPU) and the model from the command line, and builds the service. */
@@ -72,7 +77,7 @@ public final class Detectors {
 
     static FrameDetector<?> gpuDetector(CliOptions o) {
         if ("none".equals(o.model())) return DecodeOnlyDetector.gpu();
-        return GpuDetector.create(ModelSpec.of(o), o.batchSize());
+        return GpuDetector.create(ModelSpec.of(o), o.batchSize(), GpuDetector.Settings.of(o));
     }
 
     static FrameDetector<?> cpuDetector(CliOptions o) {
@@ -80,14 +85,18 @@ public final class Detectors {
         return CpuDetector.create(ModelSpec.of(o), o.batchSize());
     }
 
-    /** Detector-specific lines for /metrics (e.g. bytes copied to the host). */
-    public static String extraMetrics(AnalyticsService<?> s) {
-        return "# HELP vahost_batches_total Batches run through the detector\n# TYPE vahost_batches_total counter\n"
-                + "vahost_batches_total " + s.batches() + "\n"
-                + "# HELP vahost_batches_failed_total Batches whose detection failed (frames released without results)\n"
-                + "# TYPE vahost_batches_failed_total counter\nvahost_batches_failed_total " + s.failedBatches() + "\n"
-                + (Cuda.isAvailable() ? "# HELP vahost_transfer_bytes_to_host_total Bytes copied device to host (all of them)\n"
-                + "# TYPE vahost_transfer_bytes_to_host_total counter\nvahost_transfer_bytes_to_host_total "
-                + dev.vahost.nvmm.cuda.Transfers.bytesToHost() + "\n" : "");
+    /** Detector-wide families for /metrics (batches; bytes copied to the host when CUDA is there), read at each scrape. */
+    public static MultiCollector metrics(AnalyticsService<?> s) {
+        return () -> {
+            List<MetricSnapshot> m = new ArrayList<>();
+            m.add(MetricsServer.counter("vahost_batches_total", "Batches run through the detector", s.batches()));
+            m.add(MetricsServer.counter("vahost_batches_failed_total",
+                    "Batches whose detection failed (frames released without results)", s.failedBatches()));
+            if (Cuda.isAvailable()) {
+                m.add(MetricsServer.counter("vahost_transfer_bytes_to_host_total", "Bytes copied device to host (all of them)",
+                        dev.vahost.nvmm.cuda.Transfers.bytesToHost()));
+            }
+            return new MetricSnapshots(m);
+        };
     }
 }

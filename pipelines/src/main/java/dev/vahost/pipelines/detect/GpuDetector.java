@@ -35,13 +35,27 @@ public final class GpuDetector extends DeviceFrameDetector {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /**
-     * CUDA graphs in the engine: on unless {@code -Dvahost.engineGraphs=false}. Earlier the service
-     * ran without them because, on the H200, the first batch once found the NMS results' completion
-     * marker unreached right after the stream was synchronised; the postprocessor now waits for that
-     * marker itself (it is ordered after the results copy) and counts such batches
-     * ({@link #lateMarkers()}).
+     * How the GPU path is set up (the service's {@code --engine-graphs} and {@code --detector-pool-mib}).
+     *
+     * @param engineGraphs CUDA graphs in the engine (default on). Earlier the service ran without them
+     *        because, on the H200, the first batch once found the NMS results' completion marker
+     *        unreached right after the stream was synchronised; the postprocessor now waits for that
+     *        marker itself (it is ordered after the results copy) and counts such batches
+     *        ({@link GpuDetector#lateMarkers()}).
+     * @param poolBytes the limit of the detector's device memory pool (default 8 GiB)
      */
-    static final boolean ENGINE_GRAPHS = !"false".equalsIgnoreCase(System.getProperty("vahost.engineGraphs", "true"));
+    public record Settings(boolean engineGraphs, long poolBytes) {
+        public static final Settings DEFAULTS = new Settings(true, 8L << 30);
+
+        public Settings {
+            if (poolBytes <= 0) throw new IllegalArgumentException("detector pool size must be > 0 bytes, got " + poolBytes);
+        }
+
+        /** From the service's options. */
+        public static Settings of(dev.vahost.pipelines.CliOptions o) {
+            return new Settings(o.engineGraphs(), (long) o.detectorPoolMib() << 20);
+        }
+    }
 
     private final ModelSpec spec;
     private final DetectorModel dm;
@@ -58,14 +72,13 @@ public final class GpuDetector extends DeviceFrameDetector {
     private final int maxBatch;
     private final java.util.concurrent.atomic.AtomicLong resultBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    private GpuDetector(ModelSpec spec, int maxBatch) {
+    private GpuDetector(ModelSpec spec, int maxBatch, Settings settings) {
         this.spec = spec;
         this.maxBatch = maxBatch;
         DetectorModel dm = DetectorModel.load(spec, maxBatch);
         this.dm = dm;
         Cuda.ensureCurrent();
-        long limit = Long.parseLong(System.getProperty("vahost.detectorPoolBytes", Long.toString(8L << 30)));
-        pool = DevicePool.create("detector-" + INSTANCES.incrementAndGet(), limit);
+        pool = DevicePool.create("detector-" + INSTANCES.incrementAndGet(), settings.poolBytes());
         int nOut = dm.outputShapes.length;
         CudaStream s = null;
         LetterboxResize p = null;
@@ -76,7 +89,7 @@ public final class GpuDetector extends DeviceFrameDetector {
         try {
             s = CudaStream.create();
             p = LetterboxResize.create(dm.preprocess.withDType(DType.F16), maxBatch, pool);
-            e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(ENGINE_GRAPHS), pool);
+            e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(settings.engineGraphs()), pool);
             // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
             // graph) now rather than stalling the first batch of that size.
             int[] sizes = new int[maxBatch];
@@ -120,9 +133,14 @@ public final class GpuDetector extends DeviceFrameDetector {
                 : GpuPostprocessor.create(dm.decoding.decoder(), nms, maxBatch, pool);
     }
 
+    /** With {@link Settings#DEFAULTS}. */
     public static GpuDetector create(ModelSpec spec, int maxBatch) {
+        return create(spec, maxBatch, Settings.DEFAULTS);
+    }
+
+    public static GpuDetector create(ModelSpec spec, int maxBatch, Settings settings) {
         Cuda.requireAvailable();
-        return new GpuDetector(spec, maxBatch);
+        return new GpuDetector(spec, maxBatch, settings);
     }
 
     @Override

@@ -1,93 +1,168 @@
 package dev.vahost.pipelines.output;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
+import java.io.OutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 
 import dev.vahost.pipelines.DetectionListener;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.perf.PerfReporter;
 
 /**
- * Writes results as JSON lines: one {@code "type":"detections"} object per frame and one
- * {@code "type":"perf"} object per perf interval. Thread-safe; flushed on each perf line and on close.
+ * Writes results as JSON lines (Jackson): one {@code "type":"detections"} object per frame and one
+ * {@code "type":"perf"} object per perf interval. One generator for the writer's life, so a frame
+ * costs no allocation beyond Jackson's buffer. Thread-safe; flushed on each perf line and on close.
+ *
+ * <p>Fields, in this order: {@code {"type":"detections","stream","frame","pts","width","height",
+ * "detections":[{"class","label","score","box":[x1,y1,x2,y2]}]}} and {@code {"type":"perf","time",
+ * "streams":[{"stream","fps","avg_fps","frames"}]}}. Box coordinates and FPS are rounded to 2 decimals
+ * (whole numbers written without a fraction, as before), scores to 4 and always with a fraction
+ * ({@code 1.0}, not {@code 1}); a number that is not finite is written as null.
  */
 public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
-    private final Writer out;
+    /** Shared and thread-safe; the generators it makes never close what they write to. */
+    static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+
+    private final OutputStream out;
+    private final JsonGenerator gen;
     private final boolean closeUnderlying;
     private final boolean framesWithoutDetections;
 
-    private JsonLinesWriter(Writer out, boolean closeUnderlying, boolean framesWithoutDetections) {
+    private JsonLinesWriter(OutputStream out, boolean closeUnderlying, boolean framesWithoutDetections) throws IOException {
         this.out = out;
         this.closeUnderlying = closeUnderlying;
         this.framesWithoutDetections = framesWithoutDetections;
+        this.gen = JSON.createGenerator(out, JsonEncoding.UTF8);
+        gen.setRootValueSeparator(null); // each line ends with its own '\n'
     }
 
     /** "-" for standard output, else a file (created or truncated). */
     public static JsonLinesWriter open(String target, boolean framesWithoutDetections) {
-        if ("-".equals(target)) {
-            return new JsonLinesWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16),
-                    false, framesWithoutDetections);
-        }
         try {
+            if ("-".equals(target)) return new JsonLinesWriter(System.out, false, framesWithoutDetections);
             Path p = Path.of(target);
             if (p.toAbsolutePath().getParent() != null) Files.createDirectories(p.toAbsolutePath().getParent());
-            return new JsonLinesWriter(Files.newBufferedWriter(p, StandardCharsets.UTF_8), true, framesWithoutDetections);
+            return new JsonLinesWriter(Files.newOutputStream(p), true, framesWithoutDetections);
         } catch (IOException e) {
             throw new IllegalArgumentException("--output " + target + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 
+    /** One frame's line, without the newline. */
     public static String detectionsLine(FrameResult r) {
-        StringBuilder b = new StringBuilder(128 + 96 * r.detections().size());
-        b.append("{\"type\":\"detections\",\"stream\":").append(Json.str(r.streamId()))
-                .append(",\"frame\":").append(r.frameNumber())
-                .append(",\"pts\":").append(r.ptsNanos())
-                .append(",\"width\":").append(r.width()).append(",\"height\":").append(r.height())
-                .append(",\"detections\":[");
-        for (int i = 0; i < r.detections().size(); i++) {
-            FrameResult.Detection d = r.detections().get(i);
-            if (i > 0) b.append(',');
-            b.append("{\"class\":").append(d.classId()).append(",\"label\":").append(Json.str(d.label()))
-                    .append(",\"score\":").append(Json.num4(d.score()))
-                    .append(",\"box\":[").append(Json.num(d.x1())).append(',').append(Json.num(d.y1())).append(',')
-                    .append(Json.num(d.x2())).append(',').append(Json.num(d.y2())).append("]}");
-        }
-        return b.append("]}").toString();
+        return line(g -> writeDetections(g, r));
     }
 
+    /** One perf line, without the newline. */
     public static String perfLine(long unixMillis, List<PerfReporter.StreamFps> fps) {
-        StringBuilder b = new StringBuilder("{\"type\":\"perf\",\"time\":").append(unixMillis).append(",\"streams\":[");
-        for (int i = 0; i < fps.size(); i++) {
-            PerfReporter.StreamFps s = fps.get(i);
-            if (i > 0) b.append(',');
-            b.append("{\"stream\":").append(Json.str(s.streamId())).append(",\"fps\":").append(Json.num(s.fps()))
-                    .append(",\"avg_fps\":").append(Json.num(s.avgFps())).append(",\"frames\":").append(s.frames()).append('}');
+        return line(g -> writePerf(g, unixMillis, fps));
+    }
+
+    static void writeDetections(JsonGenerator g, FrameResult r) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "detections");
+        g.writeStringField("stream", r.streamId());
+        g.writeNumberField("frame", r.frameNumber());
+        g.writeNumberField("pts", r.ptsNanos());
+        g.writeNumberField("width", r.width());
+        g.writeNumberField("height", r.height());
+        g.writeArrayFieldStart("detections");
+        for (FrameResult.Detection d : r.detections()) {
+            g.writeStartObject();
+            g.writeNumberField("class", d.classId());
+            g.writeStringField("label", d.label());
+            g.writeFieldName("score");
+            score(g, d.score());
+            g.writeArrayFieldStart("box");
+            rounded(g, d.x1(), 100);
+            rounded(g, d.y1(), 100);
+            rounded(g, d.x2(), 100);
+            rounded(g, d.y2(), 100);
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        return b.append("]}").toString();
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    static void writePerf(JsonGenerator g, long unixMillis, List<PerfReporter.StreamFps> fps) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "perf");
+        g.writeNumberField("time", unixMillis);
+        g.writeArrayFieldStart("streams");
+        for (PerfReporter.StreamFps s : fps) {
+            g.writeStartObject();
+            g.writeStringField("stream", s.streamId());
+            g.writeFieldName("fps");
+            rounded(g, s.fps(), 100);
+            g.writeFieldName("avg_fps");
+            rounded(g, s.avgFps(), 100);
+            g.writeNumberField("frames", s.frames());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /**
+     * {@code v} rounded to 1/{@code scale} (half away from zero), as an integer when it is one; null
+     * when not finite (JSON has no NaN or infinity).
+     */
+    static void rounded(JsonGenerator g, double v, double scale) throws IOException {
+        if (!Double.isFinite(v)) {
+            g.writeNull();
+            return;
+        }
+        double r = Math.abs(v) < 1e12 ? Math.round(v * scale) / scale : v;
+        if (r == Math.rint(r) && Math.abs(r) < 1e15) g.writeNumber((long) r);
+        else g.writeNumber(r);
+    }
+
+    /** A score rounded to 4 decimals, always written as a fraction; null when not finite. */
+    static void score(JsonGenerator g, double v) throws IOException {
+        if (Double.isFinite(v)) g.writeNumber(Math.round(v * 1e4) / 1e4);
+        else g.writeNull();
+    }
+
+    interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    static String line(Body body) {
+        StringWriter w = new StringWriter(256);
+        try (JsonGenerator g = JSON.createGenerator(w)) {
+            body.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return w.toString();
     }
 
     @Override
     public void onResult(FrameResult r) {
         if (!framesWithoutDetections && r.detections().isEmpty()) return;
-        write(detectionsLine(r), false);
+        write(g -> writeDetections(g, r), false);
     }
 
     public void perf(List<PerfReporter.StreamFps> fps) {
-        write(perfLine(System.currentTimeMillis(), fps), true);
+        long now = System.currentTimeMillis();
+        write(g -> writePerf(g, now, fps), true);
     }
 
-    private synchronized void write(String line, boolean flush) {
+    private synchronized void write(Body body, boolean flush) {
         try {
-            out.write(line);
-            out.write('\n');
-            if (flush) out.flush();
+            body.write(gen);
+            gen.writeRaw('\n');
+            if (flush) gen.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("writing results failed", e);
         }
@@ -95,11 +170,17 @@ public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        IOException first = null;
         try {
-            out.flush();
-            if (closeUnderlying) out.close();
+            gen.close(); // flushes; leaves the stream open
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            first = e;
         }
+        try {
+            if (closeUnderlying) out.close(); else out.flush();
+        } catch (IOException e) {
+            if (first == null) first = e; else first.addSuppressed(e);
+        }
+        if (first != null) throw new UncheckedIOException(first);
     }
 }

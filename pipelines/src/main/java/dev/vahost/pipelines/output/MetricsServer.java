@@ -1,37 +1,63 @@
 package dev.vahost.pipelines.output;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import dev.vahost.pipelines.StreamStatus;
 
 /**
- * The service's HTTP endpoint (JDK HttpServer): {@code /metrics} in Prometheus text format and
- * {@code /streams} as JSON, both from one snapshot of every stream.
+ * The service's HTTP endpoint (JDK HttpServer): {@code /metrics} from a Prometheus client registry
+ * (the per-stream families from one snapshot of every stream, the caller's detector metrics, and the
+ * client's JVM and process metrics), in the text format or OpenMetrics as the scraper asks, and
+ * {@code /streams} as JSON (Jackson), on the same port.
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final ExpositionFormats formats = ExpositionFormats.init();
 
-    /** Binds {@code port} (0 picks a free one) on all interfaces. */
-    public MetricsServer(int port, Supplier<List<StreamStatus>> streams, Supplier<String> extraMetrics) {
+    /**
+     * Binds {@code port} (0 picks a free one) on all interfaces.
+     *
+     * @param extraMetrics more families for /metrics (the detector's), collected at each scrape
+     */
+    public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("metrics port must be within 0..65535, got " + port);
+        registry.register(streamMetrics(streams));
+        registry.register(extraMetrics);
+        JvmMetrics.builder().register(registry);
         try {
             server = HttpServer.create(new InetSocketAddress(port), 16);
         } catch (IOException e) {
             throw new IllegalArgumentException("--metrics-port " + port + ": cannot listen (" + e.getMessage() + ")", e);
         }
-        server.createContext("/metrics", ex -> reply(ex, "text/plain; version=0.0.4; charset=utf-8",
-                prometheus(streams.get()) + extraMetrics.get()));
-        server.createContext("/streams", ex -> reply(ex, "application/json", streamsJson(streams.get())));
-        server.createContext("/", ex -> reply(ex, 404, "text/plain", "not found: try /metrics or /streams\n"));
+        server.createContext("/metrics", this::metrics);
+        server.createContext("/streams", ex -> reply(ex, 200, "application/json", utf8(streamsJson(streams.get()))));
+        server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics or /streams\n")));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");
             t.setDaemon(true);
@@ -44,65 +70,113 @@ public final class MetricsServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    private static void reply(HttpExchange ex, String type, String body) throws IOException {
-        reply(ex, 200, type, body);
+    private void metrics(HttpExchange ex) throws IOException {
+        // OpenMetrics when the scraper asks for it, else the Prometheus text format 0.0.4.
+        String accept = ex.getRequestHeaders().getFirst("Accept");
+        ExpositionFormatWriter w = formats.getOpenMetricsTextFormatWriter().accepts(accept)
+                ? formats.getOpenMetricsTextFormatWriter() : formats.getPrometheusTextFormatWriter();
+        ByteArrayOutputStream body = new ByteArrayOutputStream(16384);
+        w.write(body, registry.scrape());
+        reply(ex, 200, w.getContentType(), body.toByteArray());
     }
 
-    private static void reply(HttpExchange ex, int code, String type, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void reply(HttpExchange ex, int code, String type, byte[] body) throws IOException {
         ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(code, b.length);
+        ex.sendResponseHeaders(code, body.length);
         try (OutputStream o = ex.getResponseBody()) {
-            o.write(b);
+            o.write(body);
         }
     }
 
-    /** Prometheus text exposition: one gauge/counter family per figure, labelled by stream. */
-    public static String prometheus(List<StreamStatus> ss) {
-        StringBuilder b = new StringBuilder(256 + 512 * ss.size());
-        family(b, "vahost_stream_fps", "gauge", "Frames per second through the detector over the last perf interval", ss,
-                s -> Json.num(s.fps()));
-        family(b, "vahost_stream_avg_fps", "gauge", "Frames per second through the detector since the stream's first frame", ss,
-                s -> Json.num(s.avgFps()));
-        family(b, "vahost_stream_frames_decoded_total", "counter", "Frames pulled from the decoder", ss,
-                s -> Long.toString(s.framesDecoded()));
-        family(b, "vahost_stream_frames_processed_total", "counter", "Frames that went through the detector", ss,
-                s -> Long.toString(s.framesProcessed()));
-        family(b, "vahost_stream_frames_dropped_total", "counter", "Frames dropped because consumers fell behind or over the rate cap",
-                ss, s -> Long.toString(s.dropped()));
-        family(b, "vahost_stream_reconnects_total", "counter", "Times the source was restarted", ss,
-                s -> Long.toString(s.reconnects()));
-        family(b, "vahost_stream_up", "gauge", "1 while the stream is running", ss, s -> "RUNNING".equals(s.state()) ? "1" : "0");
-        return b.toString();
+    /** The per-stream families, labelled {@code stream}, all from one {@code streams.get()} per scrape. */
+    public static MultiCollector streamMetrics(Supplier<List<StreamStatus>> streams) {
+        return () -> {
+            List<StreamStatus> ss = streams.get();
+            return MetricSnapshots.of(
+                    gauge("vahost_stream_fps", "Frames per second through the detector over the last perf interval", ss,
+                            StreamStatus::fps),
+                    gauge("vahost_stream_avg_fps", "Frames per second through the detector since the stream's first frame", ss,
+                            StreamStatus::avgFps),
+                    counter("vahost_stream_frames_decoded_total", "Frames pulled from the decoder", ss,
+                            StreamStatus::framesDecoded),
+                    counter("vahost_stream_frames_processed_total", "Frames that went through the detector", ss,
+                            StreamStatus::framesProcessed),
+                    counter("vahost_stream_frames_dropped_total",
+                            "Frames dropped because consumers fell behind or over the rate cap", ss, StreamStatus::dropped),
+                    counter("vahost_stream_reconnects_total", "Times the source was restarted", ss, StreamStatus::reconnects),
+                    gauge("vahost_stream_up", "1 while the stream is running", ss, s -> "RUNNING".equals(s.state()) ? 1 : 0));
+        };
     }
 
-    private static void family(StringBuilder b, String name, String type, String help, List<StreamStatus> ss,
-                               java.util.function.Function<StreamStatus, String> value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    private static GaugeSnapshot gauge(String name, String help, List<StreamStatus> ss, Function<StreamStatus, Number> value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
         for (StreamStatus s : ss) {
-            String v = value.apply(s);
-            b.append(name).append("{stream=\"").append(label(s.id())).append("\"} ").append("null".equals(v) ? "NaN" : v).append('\n');
+            b.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("stream", s.id()))
+                    .value(value.apply(s).doubleValue()).build());
         }
+        return b.build();
     }
 
-    private static String label(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    private static CounterSnapshot counter(String name, String help, List<StreamStatus> ss,
+                                           Function<StreamStatus, Number> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        for (StreamStatus s : ss) {
+            b.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("stream", s.id()))
+                    .value(value.apply(s).doubleValue()).build());
+        }
+        return b.build();
     }
 
+    /** One counter without labels (for callers' metric families). */
+    public static CounterSnapshot counter(String name, String help, double value) {
+        return CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    /** The Prometheus text format (0.0.4) of the per-stream families alone. */
+    public static String prometheus(List<StreamStatus> ss) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ExpositionFormats.init().getPrometheusTextFormatWriter().write(out, streamMetrics(() -> ss).collect());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code {"streams":[{"id","source","state","fps","avg_fps","frames_decoded","frames_processed",
+     * "dropped","reconnects","last_error"}]}}, FPS rounded to 2 decimals (null when not finite).
+     */
     public static String streamsJson(List<StreamStatus> ss) {
-        StringBuilder b = new StringBuilder("{\"streams\":[");
-        for (int i = 0; i < ss.size(); i++) {
-            StreamStatus s = ss.get(i);
-            if (i > 0) b.append(',');
-            b.append("{\"id\":").append(Json.str(s.id())).append(",\"source\":").append(Json.str(s.source()))
-                    .append(",\"state\":").append(Json.str(s.state())).append(",\"fps\":").append(Json.num(s.fps()))
-                    .append(",\"avg_fps\":").append(Json.num(s.avgFps())).append(",\"frames_decoded\":").append(s.framesDecoded())
-                    .append(",\"frames_processed\":").append(s.framesProcessed()).append(",\"dropped\":").append(s.dropped())
-                    .append(",\"reconnects\":").append(s.reconnects()).append(",\"last_error\":").append(Json.str(s.lastError()))
-                    .append('}');
-        }
-        return b.append("]}").toString();
+        return JsonLinesWriter.line(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("streams");
+            for (StreamStatus s : ss) writeStream(g, s);
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
+    private static void writeStream(JsonGenerator g, StreamStatus s) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", s.id());
+        g.writeStringField("source", s.source());
+        g.writeStringField("state", s.state());
+        g.writeFieldName("fps");
+        JsonLinesWriter.rounded(g, s.fps(), 100);
+        g.writeFieldName("avg_fps");
+        JsonLinesWriter.rounded(g, s.avgFps(), 100);
+        g.writeNumberField("frames_decoded", s.framesDecoded());
+        g.writeNumberField("frames_processed", s.framesProcessed());
+        g.writeNumberField("dropped", s.dropped());
+        g.writeNumberField("reconnects", s.reconnects());
+        g.writeStringField("last_error", s.lastError());
+        g.writeEndObject();
     }
 
     @Override

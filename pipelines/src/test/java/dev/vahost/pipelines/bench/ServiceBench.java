@@ -51,7 +51,8 @@ public final class ServiceBench {
                 case "--clip" -> clip = Path.of(args[i + 1]);
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 // the detector, as the service's CLI takes it (default: the built-in test detector)
-                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections" -> {
+                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
+                        "--engine-graphs", "--detector-pool-mib" -> {
                     serviceArgs.add(args[i]);
                     serviceArgs.add(args[i + 1]);
                 }
@@ -91,7 +92,7 @@ public final class ServiceBench {
         a.add(Integer.toString(batch));
         CliOptions o = CliOptions.parse(a.toArray(new String[0]));
         ModelSpec spec = ModelSpec.of(o);
-        FrameDetector<?> det = full ? GpuDetector.create(spec, batch) : DecodeOnlyDetector.gpu();
+        FrameDetector<?> det = full ? GpuDetector.create(spec, batch, GpuDetector.Settings.of(o)) : DecodeOnlyDetector.gpu();
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(20), 8, 0),
                 false, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
         // Frame bytes to the host are counted over the service's whole life, after it has stopped: a

@@ -1,0 +1,488 @@
+package dev.vahost.pipelines.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+
+import dev.vahost.pipelines.CliOptions;
+import dev.vahost.pipelines.source.SourceSpec;
+
+/**
+ * The service's options as picocli declares them: names, types, defaults and the help text.
+ * {@link #toOptions()} checks the ranges picocli cannot express and builds the {@link CliOptions}
+ * the rest of the code uses; every error names the option and the value ({@link BadOption}).
+ * {@code --config} and {@code --deployment} are declared here for the help and the completion
+ * script; {@link CliOptions#parse} expands them before picocli sees the arguments. An option's
+ * {@code order} places it in the help: its hundreds pick the section ({@link #SECTIONS}).
+ */
+@Command(name = "vahost demo", sortOptions = false, usageHelpWidth = 110, synopsisHeading = "usage: ",
+        customSynopsis = {"./vahost demo [OPTIONS]   (or java -cp ... dev.vahost.pipelines.Main [OPTIONS])%n"},
+        description = {"Runs the multi-camera service: decode (NVDEC when a GPU is there) -> batch -> preprocess -> detector -> "
+                + "NMS -> results and per-stream FPS. Stop with Ctrl-C (graceful, exit code 0).",
+                "With no --source and no --synthetic, 4 synthetic cameras are used."},
+        footer = {"", "A bash completion script: ./vahost completion > vahost.bash && source vahost.bash"})
+public final class ServiceCommand {
+    /** An option whose value breaks its rule; {@link #option()} names it. */
+    public static final class BadOption extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String option;
+
+        public BadOption(String option, String message) {
+            super(message);
+            this.option = option;
+        }
+
+        /** The option's name ({@code --batch-size}), or null when the error concerns no one option. */
+        public String option() {
+            return option;
+        }
+    }
+
+    @Option(order = 101, names = "--source", paramLabel = "[NAME=]SPEC",
+            description = "a camera: synthetic[:WxH][@FPS] | rtsp://... | any URI | FILE (.h264 .h265 .mp4 .mkv ...) | "
+                    + "launch:FRAGMENT (a launch string ending in decoded video); repeat for more")
+    List<String> sources = new ArrayList<>();
+
+    @Option(order = 102, names = "--synthetic", paramLabel = "N",
+            description = "add N synthetic cameras of --synthetic-size, 0..1024")
+    int synthetic = 0;
+
+    @Option(order = 103, names = "--synthetic-size", paramLabel = "WxH@FPS",
+            description = "size and rate of --synthetic cameras (default ${DEFAULT-VALUE})")
+    String syntheticSize = "1280x720@30";
+
+    @Option(order = 104, names = "--config", paramLabel = "FILE",
+            description = "more options from FILE, one per line as on the command line ('--batch-size 8'; '#' starts a "
+                    + "comment; --config nests up to 4 deep); read where it stands, so later options win")
+    List<Path> config = new ArrayList<>();
+
+    @Option(order = 105, names = "--deployment", paramLabel = "FILE.yaml",
+            description = "a deployment file (YAML or JSON: sources, model, batching, outputs; see pipelines/README.md); "
+                    + "options on the command line override it")
+    Path deployment;
+
+    @Option(order = 106, names = "--live", paramLabel = "true|false", arity = "1", converter = Bool.class,
+            description = "pace files and synthetic cameras at their frame rate (default ${DEFAULT-VALUE})")
+    boolean live = true;
+
+    @Option(order = 107, names = "--loop", paramLabel = "true|false", arity = "1", converter = Bool.class,
+            description = "loop file sources (default ${DEFAULT-VALUE})")
+    boolean loop = true;
+
+    @Option(order = 108, names = "--reconnect-interval-s", defaultValue = "10", paramLabel = "S",
+            description = "reset a live source that delivered nothing for S seconds, 0.1..3600 (default ${DEFAULT-VALUE})")
+    double reconnectIntervalS = 10;
+
+    @Option(order = 109, names = "--reconnect-attempts", paramLabel = "N",
+            description = "consecutive attempts before giving up, -1 = unlimited (default ${DEFAULT-VALUE})")
+    int reconnectAttempts = -1;
+
+    @Option(order = 110, names = "--clip-cache", paramLabel = "DIR",
+            description = "where synthetic camera clips are kept (default ~/.cache/vahost/clips)")
+    Path clipCache;
+
+    @Option(order = 201, names = "--model", paramLabel = "PATH|builtin|none",
+            description = "ONNX detector; builtin = the project's test detector, none = decode only (default "
+                    + "${DEFAULT-VALUE})")
+    String model = "builtin";
+
+    @Option(order = 202, names = "--gpu", paramLabel = "auto|on|off", completionCandidates = GpuModes.class,
+            description = "GPU path; auto: used when CUDA, NVDEC and the kernels are available (default ${DEFAULT-VALUE})")
+    String gpu = "auto";
+
+    @Option(order = 203, names = "--input-size", paramLabel = "WxH", converter = Size.Converter.class,
+            description = "model input size, 32..4096 each (default: the model's; required for exports with dynamic "
+                    + "height/width)")
+    Size inputSize;
+
+    @Option(order = 204, names = "--model-type", paramLabel = "TYPE", completionCandidates = ModelTypes.class,
+            description = "${COMPLETION-CANDIDATES}; auto: from the output shapes; yolo11 = yolov8; rtdetr (also D-FINE) = "
+                    + "detr (default ${DEFAULT-VALUE})")
+    String modelType = "auto";
+
+    @Option(order = 205, names = "--score-threshold", defaultValue = "0.4", paramLabel = "F",
+            description = "0..1 (default ${DEFAULT-VALUE})")
+    double scoreThreshold = 0.4;
+
+    @Option(order = 206, names = "--iou-threshold", defaultValue = "0.5", paramLabel = "F",
+            description = "NMS IoU, 0..1 (default ${DEFAULT-VALUE})")
+    double iouThreshold = 0.5;
+
+    @Option(order = 207, names = "--max-detections", paramLabel = "N",
+            description = "per frame, 1..10000 (default ${DEFAULT-VALUE})")
+    int maxDetections = 100;
+
+    @Option(order = 208, names = "--priors", paramLabel = "FILE",
+            description = "SSD/RetinaNet anchors: ONNX TensorProto float [A, 4] (see --priors-format)")
+    String priors;
+
+    @Option(order = 209, names = "--priors-format", paramLabel = "F", completionCandidates = PriorFormats.class,
+            description = "${COMPLETION-CANDIDATES}, in input pixels (default ${DEFAULT-VALUE})")
+    String priorsFormat = "cxcywh";
+
+    @Option(order = 210, names = "--priors-normalized", arity = "0..1", paramLabel = "true|false",
+            description = "the priors are fractions of the input size, not pixels")
+    boolean priorsNormalized;
+
+    @Option(order = 211, names = "--ssd-variances", paramLabel = "C,S", split = ",",
+            description = "box coder variances, > 0 (default 0.1,0.2; RetinaNet: 1,1)")
+    float[] ssdVariances;
+
+    @Option(order = 212, names = "--ssd-scores", paramLabel = "S", completionCandidates = SsdScores.class,
+            description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})")
+    String ssdScores = "softmax";
+
+    @Option(order = 213, names = "--ssd-background", paramLabel = "N",
+            description = "background class, -1 = none, -1..65535 (default ${DEFAULT-VALUE})")
+    int ssdBackground = 0;
+
+    @Option(order = 214, names = "--yolox-strides", paramLabel = "A,B,C", split = ",",
+            description = "YOLOX grid strides, 1..1024 each (default 8,16,32)")
+    int[] yoloxStrides;
+
+    @Option(order = 215, names = "--resize", paramLabel = "R", completionCandidates = Resizes.class,
+            description = "${COMPLETION-CANDIDATES} (default: the family's)")
+    String resize = "default";
+
+    @Option(order = 216, names = "--normalize", paramLabel = "N", completionCandidates = Normalizations.class,
+            description = "default | unit (x/255) | none (0..255) | imagenet | MR,MG,MB/SR,SG,SB (on x/255)")
+    String normalize = "default";
+
+    @Option(order = 217, names = "--channel-order", paramLabel = "O", completionCandidates = ChannelOrders.class,
+            description = "${COMPLETION-CANDIDATES} (default: the family's)")
+    String channelOrder = "default";
+
+    @Option(order = 301, names = "--batch-size", paramLabel = "N",
+            description = "frames per batch, 1..256 (default ${DEFAULT-VALUE})")
+    int batchSize = 16;
+
+    @Option(order = 302, names = "--batch-timeout-ms", paramLabel = "N",
+            description = "push a partial batch N ms after its first frame, 0..60000 (default ${DEFAULT-VALUE})")
+    int batchTimeoutMs = 40;
+
+    @Option(order = 303, names = "--queue", paramLabel = "N",
+            description = "frames queued per stream before the oldest is dropped, 1..1024 (default ${DEFAULT-VALUE})")
+    int queue = 4;
+
+    @Option(order = 304, names = "--max-fps", defaultValue = "0", paramLabel = "F",
+            description = "per-stream frame-rate cap, 0 = none, 0..1000 (default ${DEFAULT-VALUE})")
+    double maxFps = 0;
+
+    @Option(order = 401, names = "--engine-graphs", paramLabel = "true|false", arity = "1", converter = Bool.class,
+            description = "replay the GPU engine's work as CUDA graphs (default ${DEFAULT-VALUE})")
+    boolean engineGraphs = true;
+
+    @Option(order = 402, names = "--detector-pool-mib", paramLabel = "N",
+            description = "GPU memory the detector may take, in MiB, 16..1048576 (default ${DEFAULT-VALUE})")
+    int detectorPoolMib = 8192;
+
+    @Option(order = 501, names = "--output", paramLabel = "-|FILE|none",
+            description = "detections as JSON lines; '-' = stdout (PERF then goes to stderr) (default ${DEFAULT-VALUE})")
+    String output = "none";
+
+    @Option(order = 502, names = "--all-frames", arity = "0..1", paramLabel = "true|false",
+            description = "also write frames without detections")
+    boolean allFrames;
+
+    @Option(order = 503, names = "--metrics-port", paramLabel = "N",
+            description = "HTTP /metrics (Prometheus) and /streams (JSON); 0 = any free port, -1 = off (default off)")
+    int metricsPort = -1;
+
+    @Option(order = 504, names = "--perf-interval-s", defaultValue = "5", paramLabel = "S",
+            description = "**PERF: lines every S seconds, 0.1..3600 (default ${DEFAULT-VALUE})")
+    double perfIntervalS = 5;
+
+    @Option(order = 505, names = "--duration-s", defaultValue = "0", paramLabel = "S",
+            description = "stop after S seconds; 0 = run until Ctrl-C / SIGTERM (default ${DEFAULT-VALUE})")
+    double durationS = 0;
+
+    @Option(order = 1, names = {"-h", "--help"}, usageHelp = true,
+            description = "this help")
+    boolean help;
+
+    /** Given by ./vahost demo; it changes nothing. */
+    @Option(names = "--demo", hidden = true)
+    boolean demo;
+
+    /**
+     * The help's sections, by an option's {@code order} / 100. (picocli's argument groups give headings
+     * too, but lost a value here when one group's options were interleaved with another's.)
+     */
+    private static final String[] SECTIONS = {null, "sources", "model", "batching", "GPU engine", "output"};
+
+    /** A picocli command line over a fresh instance; later values of one option replace earlier ones. */
+    public static CommandLine commandLine(ServiceCommand c) {
+        CommandLine cl = new CommandLine(c);
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_OPTION_LIST, ServiceCommand::optionList);
+        return cl;
+    }
+
+    /** picocli's option list, under one heading per section. */
+    private static String optionList(CommandLine.Help help) {
+        StringBuilder b = new StringBuilder();
+        List<CommandLine.Model.OptionSpec> options = new ArrayList<>(help.commandSpec().options());
+        options.removeIf(CommandLine.Model.OptionSpec::hidden);
+        options.sort(java.util.Comparator.comparingInt(CommandLine.Model.OptionSpec::order));
+        int section = -1;
+        CommandLine.Help.Layout layout = null;
+        for (CommandLine.Model.OptionSpec o : options) {
+            int sec = o.order() / 100;
+            if (sec != section) {
+                if (layout != null) b.append(layout);
+                if (SECTIONS[sec] != null) b.append(String.format("%n%s:%n", SECTIONS[sec]));
+                layout = help.createDefaultLayout();
+                section = sec;
+            }
+            layout.addOption(o, help.createDefaultParamLabelRenderer());
+        }
+        if (layout != null) b.append(layout);
+        return b.toString();
+    }
+
+    /** Parses {@code args} (no --config or --deployment left in them) into the typed options. */
+    public static CliOptions parse(List<String> args) {
+        ServiceCommand c = new ServiceCommand();
+        try {
+            c.parsed = commandLine(c).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            String option = e.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName() : null;
+            throw new BadOption(option, e.getMessage());
+        }
+        if (c.help) {
+            // --help prints the usage whatever else is on the line.
+            ServiceCommand d = new ServiceCommand();
+            d.help = true;
+            return d.toOptions();
+        }
+        return c.toOptions();
+    }
+
+    /** The usage text picocli generates from the declarations above. */
+    public static String usage() {
+        return commandLine(new ServiceCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
+    private CommandLine.ParseResult parsed;
+
+    CliOptions toOptions() {
+        range("--synthetic", synthetic, 0, 1024);
+        try {
+            SourceSpec.parse("x=synthetic:" + syntheticSize, "x");
+        } catch (IllegalArgumentException e) {
+            throw bad("--synthetic-size", syntheticSize, e.getMessage());
+        }
+        range("--reconnect-interval-s", reconnectIntervalS, 0.1, 3600);
+        range("--reconnect-attempts", reconnectAttempts, -1, 1_000_000);
+        String gpuMode = oneOf("--gpu", gpu, new GpuModes());
+        int inW = 0, inH = 0;
+        if (inputSize != null) {
+            inW = inputSize.width();
+            inH = inputSize.height();
+            if (inW < 32 || inW > 4096 || inH < 32 || inH > 4096) {
+                throw bad("--input-size", inW + "x" + inH, "expected width and height within 32..4096");
+            }
+        }
+        String type = oneOf("--model-type", modelType.toLowerCase(Locale.ROOT).replace('-', '_'), new ModelTypes());
+        range("--score-threshold", scoreThreshold, 0, 1);
+        range("--iou-threshold", iouThreshold, 0, 1);
+        range("--max-detections", maxDetections, 1, 10_000);
+        oneOf("--priors-format", priorsFormat, new PriorFormats());
+        if (ssdVariances != null) {
+            if (ssdVariances.length != 2) throw bad("--ssd-variances", join(ssdVariances), "expected 2 comma-separated numbers");
+            for (float v : ssdVariances) if (!(v > 0)) throw bad("--ssd-variances", join(ssdVariances), "variances must be > 0");
+        }
+        oneOf("--ssd-scores", ssdScores, new SsdScores());
+        range("--ssd-background", ssdBackground, -1, 65535);
+        if (yoloxStrides != null) for (int st : yoloxStrides) range("--yolox-strides", st, 1, 1024);
+        oneOf("--resize", resize, new Resizes());
+        normalization(normalize);
+        oneOf("--channel-order", channelOrder, new ChannelOrders());
+        range("--batch-size", batchSize, 1, 256);
+        range("--batch-timeout-ms", batchTimeoutMs, 0, 60_000);
+        range("--queue", queue, 1, 1024);
+        range("--max-fps", maxFps, 0, 1000);
+        range("--detector-pool-mib", detectorPoolMib, 16, 1 << 20);
+        if (metricsPort != -1) range("--metrics-port", metricsPort, 0, 65535);
+        range("--perf-interval-s", perfIntervalS, 0.1, 3600);
+        range("--duration-s", durationS, 0, 1e7);
+        int cameras = sources.isEmpty() && synthetic == 0 ? 4 : synthetic;
+        Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
+        return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
+                inW, inH, (float) scoreThreshold, (float) iouThreshold, maxDetections, output, allFrames, metricsPort,
+                perfIntervalS, live, loop, reconnectIntervalS, reconnectAttempts, maxFps, queue, durationS, cache,
+                help, engineGraphs, detectorPoolMib,
+                new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
+                        ssdBackground, yoloxStrides, resize, normalize, channelOrder));
+    }
+
+    /** The error for {@code option}, quoting the value as it was written when picocli saw it. */
+    BadOption bad(String option, Object value, String rule) {
+        CommandLine.Model.OptionSpec o = parsed == null ? null : parsed.matchedOption(option);
+        String text = o != null && !o.originalStringValues().isEmpty()
+                ? o.originalStringValues().get(o.originalStringValues().size() - 1) : String.valueOf(value);
+        return new BadOption(option, "Invalid value for option '" + option + "': '" + text + "' (" + rule + ")");
+    }
+
+    void range(String option, long v, long lo, long hi) {
+        if (v < lo || v > hi) throw bad(option, v, "expected an integer within " + lo + ".." + hi);
+    }
+
+    void range(String option, double v, double lo, double hi) {
+        if (Double.isNaN(v) || v < lo || v > hi) {
+            throw bad(option, num(v), "expected a number within " + num(lo) + ".." + num(hi));
+        }
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    String oneOf(String option, String v, Iterable<String> allowed) {
+        List<String> all = new ArrayList<>();
+        for (String a : allowed) {
+            if (a.equals(v)) return v;
+            all.add(a);
+        }
+        throw bad(option, v, "expected one of " + String.join(", ", all));
+    }
+
+    private static String join(float[] f) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < f.length; i++) b.append(i > 0 ? "," : "").append(f[i]);
+        return b.toString();
+    }
+
+    /** default | unit | none | imagenet | MR,MG,MB/SR,SG,SB (checked here, applied by the detector). */
+    void normalization(String v) {
+        if (v.equals("default") || v.equals("unit") || v.equals("none") || v.equals("imagenet")) return;
+        String[] ms = v.split("/");
+        if (ms.length != 2) {
+            throw bad("--normalize", v, "expected default, unit, none, imagenet or MEAN_R,MEAN_G,MEAN_B/STD_R,STD_G,STD_B");
+        }
+        float[] mean = floats(ms[0]), std = floats(ms[1]);
+        if (mean == null || std == null || mean.length != 3 || std.length != 3) {
+            throw bad("--normalize", v, "expected 3 comma-separated numbers on each side of '/'");
+        }
+        for (float s : std) if (!(s > 0)) throw bad("--normalize", v, "every std must be > 0");
+    }
+
+    /** true/false, also yes/no, on/off, 1/0. */
+    public static final class Bool implements ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String v) {
+            return switch (v.strip().toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "on", "1" -> true;
+                case "false", "no", "off", "0" -> false;
+                default -> throw new TypeConversionException("'" + v + "' (expected true or false)");
+            };
+        }
+    }
+
+    /** WxH, e.g. 320x320. */
+    public record Size(int width, int height) {
+        public static final class Converter implements ITypeConverter<Size> {
+            @Override
+            public Size convert(String v) {
+                return valueOf(v);
+            }
+        }
+
+        public static Size valueOf(String v) {
+            String[] wh = v.strip().toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (wh.length == 2) return new Size(Integer.parseInt(wh[0].strip()), Integer.parseInt(wh[1].strip()));
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + v + "' (expected WxH, e.g. 320x320)");
+        }
+    }
+
+    /** Comma-separated finite numbers, or null. */
+    private static float[] floats(String v) {
+        String[] p = v.split(",");
+        float[] f = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+            try {
+                f[i] = Float.parseFloat(p[i].strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (!Float.isFinite(f[i])) return null;
+        }
+        return f;
+    }
+
+    /** Choices: picocli offers them in the help and the completion script; {@link #toOptions()} checks them. */
+    static class Choices extends ArrayList<String> {
+        private static final long serialVersionUID = 1L;
+
+        Choices(String... values) {
+            super(List.of(values));
+        }
+    }
+
+    static final class GpuModes extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        GpuModes() {
+            super("auto", "on", "off");
+        }
+    }
+
+    static final class ModelTypes extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        ModelTypes() {
+            super("auto", "yolov8", "yolo11", "yolov5", "yolox", "ssd", "detr", "rtdetr", "detectnet_v2", "centernet");
+        }
+    }
+
+    static final class PriorFormats extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        PriorFormats() {
+            super("cxcywh", "xyxy");
+        }
+    }
+
+    static final class SsdScores extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        SsdScores() {
+            super("softmax", "sigmoid");
+        }
+    }
+
+    static final class Resizes extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        Resizes() {
+            super("default", "letterbox", "letterbox-topleft", "stretch");
+        }
+    }
+
+    static final class Normalizations extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        Normalizations() {
+            super("default", "unit", "none", "imagenet");
+        }
+    }
+
+    static final class ChannelOrders extends Choices {
+        private static final long serialVersionUID = 1L;
+
+        ChannelOrders() {
+            super("default", "rgb", "bgr");
+        }
+    }
+}
