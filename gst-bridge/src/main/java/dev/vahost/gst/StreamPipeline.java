@@ -382,8 +382,15 @@ public final class StreamPipeline implements AutoCloseable {
                     frames.onFrame(frame);
                 } catch (Throwable t) {
                     listenerErrors.incrementAndGet();
-                    LOG.error("stream {}: frame listener failed on frame {}", streamId, seq, t);
-                    frame.close();
+                    if (frame.isClaimed()) {
+                        // Handed on before the failure: its new owner (a queue, a DeviceFrame) may
+                        // still read it, so closing it here would free memory in use.
+                        LOG.error("stream {}: frame listener failed on frame {} after handing the frame on; "
+                                + "its owner closes it", streamId, seq, t);
+                    } else {
+                        LOG.error("stream {}: frame listener failed on frame {}", streamId, seq, t);
+                        frame.close();
+                    }
                 }
             }
         } finally {
