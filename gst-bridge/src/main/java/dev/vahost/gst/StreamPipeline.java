@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.vahost.gst.internal.BusErrors;
 import dev.vahost.gst.internal.CapsParser;
+import dev.vahost.gst.internal.DecoderGuard;
 import dev.vahost.gst.lowlevel.GstAppNative;
 import dev.vahost.gst.lowlevel.GstNative;
 
@@ -36,7 +37,8 @@ import dev.vahost.gst.lowlevel.GstNative;
  * thread that pulls its frames through direct-mapped JNA and hands them to a {@link FrameListener}.
  *
  * <p>Lifecycle calls run on the GStreamer executor and may be called from any thread, including a
- * listener. A failure of this stream (an ERROR on its bus, a failed start) marks it
+ * listener. A failure of this stream (an ERROR on its bus, a failed start, input its decoder would
+ * crash on: see {@link dev.vahost.gst.internal.DecoderGuard}) marks it
  * {@link StreamState#FAILED} and brings its pipeline to NULL; it never affects other streams.
  *
  * <pre>{@code
@@ -68,6 +70,7 @@ public final class StreamPipeline implements AutoCloseable {
     private final AtomicLong capsChanges = new AtomicLong();
     private final CountDownLatch pullerDone = new CountDownLatch(1);
     private final FrameOwner frameOwner = new FrameOwner();
+    private final DecoderGuard decoderGuard;
     private volatile boolean stopRequested;
     private Thread puller; // guarded by lifecycle
 
@@ -101,6 +104,8 @@ public final class StreamPipeline implements AutoCloseable {
                 LOG.debug("stream {}: pipeline {} -> {}", streamId, old, current);
             }
         });
+        // Input a decoder would crash the process on fails this stream instead (e.g. 10-bit H.265 on libde265dec).
+        this.decoderGuard = DecoderGuard.install(pipeline, streamId, this::fail);
     }
 
     /** Builds a stream from a launch string with default options. */
@@ -313,6 +318,7 @@ public final class StreamPipeline implements AutoCloseable {
                 return;
             }
             stop();
+            decoderGuard.close();
             GstRuntime.call(() -> {
                 pipeline.dispose();
                 return null;
