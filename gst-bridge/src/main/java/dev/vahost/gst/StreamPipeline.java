@@ -68,6 +68,7 @@ public final class StreamPipeline implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
     private final AtomicLong capsChanges = new AtomicLong();
+    private final AtomicLong invalid = new AtomicLong();
     private final CountDownLatch pullerDone = new CountDownLatch(1);
     private final FrameOwner frameOwner = new FrameOwner();
     private final DecoderGuard decoderGuard;
@@ -220,7 +221,7 @@ public final class StreamPipeline implements AutoCloseable {
 
     public StreamStats stats() {
         return new StreamStats(pulled.get(), dropped.get(),
-                options.maxFramesInFlight() - slots.availablePermits(), listenerErrors.get(), capsChanges.get());
+                options.maxFramesInFlight() - slots.availablePermits(), listenerErrors.get(), capsChanges.get(), invalid.get());
     }
 
     /** Samples pulled by any stream in this process and not yet released: a leak counter for tests. */
@@ -377,7 +378,17 @@ public final class StreamPipeline implements AutoCloseable {
                         lastCaps = c;
                         LOG.info("stream {}: caps {}", streamId, info);
                     }
-                    frame = new VideoFrame(frameOwner, streamId, seq, sample, GstNative.gst_sample_get_buffer(sample), info);
+                    long buffer = GstNative.gst_sample_get_buffer(sample);
+                    String bad = mismatch(buffer, info);
+                    if (bad != null) {
+                        if (invalid.getAndIncrement() % 100 == 0) {
+                            LOG.warn("stream {}: frame {} dropped: {} (dropped so far: {})", streamId, seq, bad, invalid.get());
+                        }
+                        slots.release();
+                        release(sample);
+                        continue;
+                    }
+                    frame = new VideoFrame(frameOwner, streamId, seq, sample, buffer, info);
                 } catch (RuntimeException e) {
                     slots.release();
                     release(sample);
@@ -402,6 +413,26 @@ public final class StreamPipeline implements AutoCloseable {
         } finally {
             pullerDone.countDown();
         }
+    }
+
+    /**
+     * Why a system-memory buffer cannot hold a frame of {@code info}, or null. Seen: libde265dec
+     * pushes the last frames of the old size under the new caps after a resolution change; a
+     * consumer reading them by the caps would read past the buffer.
+     */
+    static String mismatch(long buffer, VideoInfo info) {
+        if (info.memory() != MemoryKind.SYSTEM) return null;
+        long meta = dev.vahost.gst.lowlevel.GstVideoNative.gst_buffer_get_video_meta(buffer);
+        if (meta != 0) {
+            Pointer m = new Pointer(meta);
+            int w = m.getInt(dev.vahost.gst.lowlevel.GstVideoNative.VIDEO_META_WIDTH);
+            int h = m.getInt(dev.vahost.gst.lowlevel.GstVideoNative.VIDEO_META_HEIGHT);
+            return w == info.width() && h == info.height() ? null
+                    : "its video meta says " + w + "x" + h + ", its caps " + info.width() + "x" + info.height();
+        }
+        long size = GstNative.gst_buffer_get_size(buffer);
+        return size >= info.size() ? null : "its buffer holds " + size + " bytes, a " + info.format() + " " + info.width() + "x"
+                + info.height() + " frame needs " + info.size() + " (a frame of another size under these caps)";
     }
 
     private static void release(long sample) {
