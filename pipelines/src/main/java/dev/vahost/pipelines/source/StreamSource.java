@@ -23,7 +23,8 @@ import dev.vahost.gst.StreamState;
  * (no frame for {@code reconnectInterval}) or errors, up to {@code maxAttempts} times in a row
  * (negative: unlimited), waiting longer after each consecutive failure ({@link Backoff}), and
  * restarts looped container files at their end. A file source fails instead of restarting: when it
- * errors, when it ends without a single frame, or when it decodes nothing for
+ * errors, when an elementary-stream file is not an Annex B byte-stream ({@link AnnexB}), when it
+ * ends without a single frame, or when it decodes nothing for
  * {@code reconnectInterval} (e.g. a looped file of undecodable data, which would otherwise keep a
  * core busy forever). Every other stream is untouched by what happens here.
  *
@@ -129,6 +130,9 @@ public final class StreamSource implements AutoCloseable {
     private void openOrRetry() {
         if (stopped) return;
         try {
+            if (spec.kind() == SourceSpec.Kind.H264_FILE || spec.kind() == SourceSpec.Kind.H265_FILE) {
+                AnnexB.check(java.nio.file.Path.of(spec.value()), spec.kind() == SourceSpec.Kind.H265_FILE);
+            }
             StreamPipeline p = factory.create(spec.name(), launch, options);
             p.addListener(new PipelineListener() {
                 @Override
