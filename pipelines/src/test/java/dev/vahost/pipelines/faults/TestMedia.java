@@ -52,8 +52,10 @@ public final class TestMedia {
             throw new UncheckedIOException(e);
         }
         SceneRenderer scene = new SceneRenderer(width, height, seed);
-        String raw = String.format(Locale.ROOT, "video/x-raw,format=I420,width=%d,height=%d,framerate=%s,pixel-aspect-ratio=1/1",
-                width, height, ptsNs == null ? fps + "/1" : "0/1");
+        // With variable timestamps the caps still say a nominal rate, as phones' VFR files do: with
+        // framerate=0/1, x264enc gives the last frame no duration and mp4mux drops it.
+        String raw = String.format(Locale.ROOT, "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1,pixel-aspect-ratio=1/1",
+                width, height, fps);
         String launch = "appsrc name=src format=time block=true max-bytes=" + 4 * scene.frameSize() + " caps=\"" + raw + "\" ! "
                 + chain + " ! filesink location=\"" + out.toAbsolutePath() + "\"";
         try (BufferedWriter gt = Files.newBufferedWriter(SyntheticClip.boxesPath(out), StandardCharsets.UTF_8)) {
