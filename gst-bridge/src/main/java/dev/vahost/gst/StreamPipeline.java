@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.vahost.gst.internal.BusErrors;
 import dev.vahost.gst.internal.CapsParser;
+import dev.vahost.gst.internal.DecoderGuard;
 import dev.vahost.gst.lowlevel.GstAppNative;
 import dev.vahost.gst.lowlevel.GstNative;
 
@@ -36,7 +37,8 @@ import dev.vahost.gst.lowlevel.GstNative;
  * thread that pulls its frames through direct-mapped JNA and hands them to a {@link FrameListener}.
  *
  * <p>Lifecycle calls run on the GStreamer executor and may be called from any thread, including a
- * listener. A failure of this stream (an ERROR on its bus, a failed start) marks it
+ * listener. A failure of this stream (an ERROR on its bus, a failed start, input its decoder would
+ * crash on: see {@link dev.vahost.gst.internal.DecoderGuard}) marks it
  * {@link StreamState#FAILED} and brings its pipeline to NULL; it never affects other streams.
  *
  * <pre>{@code
@@ -66,8 +68,10 @@ public final class StreamPipeline implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
     private final AtomicLong capsChanges = new AtomicLong();
+    private final AtomicLong invalid = new AtomicLong();
     private final CountDownLatch pullerDone = new CountDownLatch(1);
     private final FrameOwner frameOwner = new FrameOwner();
+    private final DecoderGuard decoderGuard;
     private volatile boolean stopRequested;
     private Thread puller; // guarded by lifecycle
 
@@ -101,6 +105,8 @@ public final class StreamPipeline implements AutoCloseable {
                 LOG.debug("stream {}: pipeline {} -> {}", streamId, old, current);
             }
         });
+        // Input a decoder would crash the process on fails this stream instead (e.g. 10-bit H.265 on libde265dec).
+        this.decoderGuard = DecoderGuard.install(pipeline, streamId, this::fail);
     }
 
     /** Builds a stream from a launch string with default options. */
@@ -215,7 +221,7 @@ public final class StreamPipeline implements AutoCloseable {
 
     public StreamStats stats() {
         return new StreamStats(pulled.get(), dropped.get(),
-                options.maxFramesInFlight() - slots.availablePermits(), listenerErrors.get(), capsChanges.get());
+                options.maxFramesInFlight() - slots.availablePermits(), listenerErrors.get(), capsChanges.get(), invalid.get());
     }
 
     /** Samples pulled by any stream in this process and not yet released: a leak counter for tests. */
@@ -313,6 +319,7 @@ public final class StreamPipeline implements AutoCloseable {
                 return;
             }
             stop();
+            decoderGuard.close();
             GstRuntime.call(() -> {
                 pipeline.dispose();
                 return null;
@@ -371,7 +378,17 @@ public final class StreamPipeline implements AutoCloseable {
                         lastCaps = c;
                         LOG.info("stream {}: caps {}", streamId, info);
                     }
-                    frame = new VideoFrame(frameOwner, streamId, seq, sample, GstNative.gst_sample_get_buffer(sample), info);
+                    long buffer = GstNative.gst_sample_get_buffer(sample);
+                    String bad = mismatch(buffer, info);
+                    if (bad != null) {
+                        if (invalid.getAndIncrement() % 100 == 0) {
+                            LOG.warn("stream {}: frame {} dropped: {} (dropped so far: {})", streamId, seq, bad, invalid.get());
+                        }
+                        slots.release();
+                        release(sample);
+                        continue;
+                    }
+                    frame = new VideoFrame(frameOwner, streamId, seq, sample, buffer, info);
                 } catch (RuntimeException e) {
                     slots.release();
                     release(sample);
@@ -382,13 +399,40 @@ public final class StreamPipeline implements AutoCloseable {
                     frames.onFrame(frame);
                 } catch (Throwable t) {
                     listenerErrors.incrementAndGet();
-                    LOG.error("stream {}: frame listener failed on frame {}", streamId, seq, t);
-                    frame.close();
+                    if (frame.isClaimed()) {
+                        // Handed on before the failure: its new owner (a queue, a DeviceFrame) may
+                        // still read it, so closing it here would free memory in use.
+                        LOG.error("stream {}: frame listener failed on frame {} after handing the frame on; "
+                                + "its owner closes it", streamId, seq, t);
+                    } else {
+                        LOG.error("stream {}: frame listener failed on frame {}", streamId, seq, t);
+                        frame.close();
+                    }
                 }
             }
         } finally {
             pullerDone.countDown();
         }
+    }
+
+    /**
+     * Why a system-memory buffer cannot hold a frame of {@code info}, or null. Seen: libde265dec
+     * pushes the last frames of the old size under the new caps after a resolution change; a
+     * consumer reading them by the caps would read past the buffer.
+     */
+    static String mismatch(long buffer, VideoInfo info) {
+        if (info.memory() != MemoryKind.SYSTEM) return null;
+        long meta = dev.vahost.gst.lowlevel.GstVideoNative.gst_buffer_get_video_meta(buffer);
+        if (meta != 0) {
+            Pointer m = new Pointer(meta);
+            int w = m.getInt(dev.vahost.gst.lowlevel.GstVideoNative.VIDEO_META_WIDTH);
+            int h = m.getInt(dev.vahost.gst.lowlevel.GstVideoNative.VIDEO_META_HEIGHT);
+            return w == info.width() && h == info.height() ? null
+                    : "its video meta says " + w + "x" + h + ", its caps " + info.width() + "x" + info.height();
+        }
+        long size = GstNative.gst_buffer_get_size(buffer);
+        return size >= info.size() ? null : "its buffer holds " + size + " bytes, a " + info.format() + " " + info.width() + "x"
+                + info.height() + " frame needs " + info.size() + " (a frame of another size under these caps)";
     }
 
     private static void release(long sample) {

@@ -9,7 +9,10 @@ package dev.vahost.gst;
  * @param framesInFlight  frames delivered and not yet closed
  * @param listenerErrors  exceptions thrown by the frame listener (caught and logged)
  * @param capsChanges     how many times the caps changed (first caps included)
+ * @param framesInvalid   samples released unseen because their buffer does not hold a frame of
+ *                        their caps (libde265dec pushes the last frames of the old size under the new
+ *                        caps after a resolution change)
  */
 public record StreamStats(long framesPulled, long framesDropped, long framesInFlight, long listenerErrors,
-                          long capsChanges) {
+                          long capsChanges, long framesInvalid) {
 }

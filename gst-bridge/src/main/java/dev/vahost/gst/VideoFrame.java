@@ -26,6 +26,7 @@ public final class VideoFrame implements AutoCloseable {
     private final long buffer;
     private final VideoInfo info;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean claimed;
     private Memory mapInfo; // guarded by this; taken from the owner's pool while mapped
 
     /** Where a frame returns its resources on close: a stream's pull loop. */
@@ -125,6 +126,27 @@ public final class VideoFrame implements AutoCloseable {
 
     public boolean isClosed() {
         return closed.get();
+    }
+
+    /**
+     * Declares that this frame has been handed to an owner that outlives the listener call (a
+     * queue, a batcher, a {@code DeviceFrame}). Until then, a frame listener that throws has its
+     * frame closed by the stream; after it, the stream leaves the frame to its new owner, which
+     * must close it. Without this, a listener failing after the hand-off would have the frame
+     * closed under the owner that still reads it.
+     *
+     * @return this frame
+     * @throws IllegalStateException when the frame is already closed
+     */
+    public VideoFrame claim() {
+        check();
+        claimed = true;
+        return this;
+    }
+
+    /** Whether {@link #claim()} was called. */
+    public boolean isClaimed() {
+        return claimed;
     }
 
     private void check() {

@@ -63,6 +63,7 @@ public final class DeviceFrame implements AutoCloseable {
      */
     public static DeviceFrame fromCuda(VideoFrame frame) {
         try {
+            frame.claim(); // from here this DeviceFrame (or the close below) owns it
             return mapCuda(frame);
         } catch (RuntimeException e) {
             frame.close();
@@ -153,6 +154,7 @@ public final class DeviceFrame implements AutoCloseable {
         String id = frame.streamId();
         Memory mi = null;
         try {
+            frame.claim();
             if (frame.info().memory() != MemoryKind.NVMM) {
                 throw new UnsupportedFrameException(id, "frame is in " + frame.info().memory().capsFeature()
                         + " but NVMM memory was asked");

@@ -22,6 +22,7 @@ import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.pipelines.perf.PerfReporter;
+import dev.vahost.pipelines.source.Backoff;
 import dev.vahost.pipelines.source.LaunchBuilder;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.StreamSource;
@@ -38,16 +39,40 @@ public final class AnalyticsService<F> implements AutoCloseable {
     /**
      * @param live              pace file and synthetic sources at their frame rate, like cameras
      * @param loop              loop file sources
-     * @param reconnectInterval a live source that delivers nothing this long is reset
+     * @param reconnectInterval a live source that delivers nothing this long is reset; a file source
+     *                          that decodes nothing this long is failed
      * @param reconnectAttempts consecutive reset attempts before a live source is failed (negative: unlimited)
      * @param clipCache         where synthetic camera clips are made and kept
+     * @param reconnectBackoff  the wait between consecutive failed attempts of a live source
+     * @param shutdownGrace     how long {@link #close()} lets queued frames and the batch in flight
+     *                          finish before it stops the batcher
      */
     public record Options(Batcher.Config batch, boolean live, boolean loop, Duration reconnectInterval,
-                          int reconnectAttempts, Path clipCache, int maxBuffers) {
+                          int reconnectAttempts, Path clipCache, int maxBuffers, Backoff reconnectBackoff,
+                          Duration shutdownGrace) {
         public Options {
             if (reconnectInterval == null || reconnectInterval.isNegative() || reconnectInterval.isZero()) {
                 throw new IllegalArgumentException("reconnect interval must be positive, got " + reconnectInterval);
             }
+            java.util.Objects.requireNonNull(reconnectBackoff, "reconnectBackoff");
+            if (shutdownGrace == null || shutdownGrace.isNegative()) {
+                throw new IllegalArgumentException("shutdown grace must be >= 0, got " + shutdownGrace);
+            }
+        }
+
+        /** With the default back-off ({@link Backoff#defaults()}) and 30 s of shutdown grace. */
+        public Options(Batcher.Config batch, boolean live, boolean loop, Duration reconnectInterval, int reconnectAttempts,
+                       Path clipCache, int maxBuffers) {
+            this(batch, live, loop, reconnectInterval, reconnectAttempts, clipCache, maxBuffers, Backoff.defaults(),
+                    Duration.ofSeconds(30));
+        }
+
+        public Options withReconnectBackoff(Backoff b) {
+            return new Options(batch, live, loop, reconnectInterval, reconnectAttempts, clipCache, maxBuffers, b, shutdownGrace);
+        }
+
+        public Options withShutdownGrace(Duration d) {
+            return new Options(batch, live, loop, reconnectInterval, reconnectAttempts, clipCache, maxBuffers, reconnectBackoff, d);
         }
     }
 
@@ -125,7 +150,8 @@ public final class AnalyticsService<F> implements AutoCloseable {
         adoptFailures.put(id, new AtomicLong());
         StreamSource[] self = new StreamSource[1];
         StreamSource s = new StreamSource(spec, launch, po, this::createPipeline, frame -> onFrame(self[0], frame), timer,
-                options.reconnectInterval(), options.reconnectAttempts(), restartAtEnd, this::sourceEnded);
+                options.reconnectInterval(), options.reconnectAttempts(), options.reconnectBackoff(), restartAtEnd,
+                this::sourceEnded);
         self[0] = s;
         sources.put(id, s);
         LOG.info("stream {}: {}", id, launch);
@@ -147,6 +173,9 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     private void onFrame(StreamSource s, VideoFrame frame) {
+        // adopt owns the frame in every outcome (it releases it when it throws), then the batcher
+        // does: the pull loop must not close it if anything below throws.
+        frame.claim();
         F f;
         try {
             f = detector.adopt(frame);
@@ -155,6 +184,9 @@ public final class AnalyticsService<F> implements AutoCloseable {
             adoptFailures.get(s.id()).incrementAndGet();
             s.fail("detector", e.getMessage());
             return;
+        } catch (RuntimeException e) {
+            frame.close(); // a no-op when adopt kept its contract; the frame never reached the batcher
+            throw e;
         }
         batcher.offer(s.id(), f);
     }
@@ -246,23 +278,40 @@ public final class AnalyticsService<F> implements AutoCloseable {
     /**
      * Graceful stop: sources stop (no new frames), every queued frame is batched and every in-flight
      * batch finishes, then the detector closes. Idempotent.
+     *
+     * <p>A batch still running after the shutdown grace (a stuck model, a hung device) keeps using
+     * the detector, so the detector is then not closed here but by the batch thread as it leaves
+     * the batch: freeing it under the running batch would be a use-after-free (on the GPU path, of
+     * device memory and CUDA handles).
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         for (StreamSource s : sources.values()) s.close();
+        Duration grace = options.shutdownGrace();
         try {
-            if (!batcher.awaitDrained(Duration.ofSeconds(30))) LOG.warn("batches still in flight after 30 s");
+            if (!batcher.awaitDrained(grace)) LOG.warn("batches still in flight after {} ms", grace.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        batcher.close();
+        boolean stopped = batcher.close(grace);
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        detector.close();
+        if (stopped) {
+            detector.close();
+        } else {
+            LOG.warn("the batch thread is still inside a batch; the detector is closed when that batch returns");
+            batcher.whenStopped(() -> {
+                try {
+                    detector.close();
+                } catch (RuntimeException e) {
+                    LOG.error("closing the detector after the last batch failed", e);
+                }
+            });
+        }
     }
 }

@@ -19,6 +19,7 @@ public interface FrameDetector<F> extends AutoCloseable {
 
     /**
      * Takes ownership of a pulled frame and turns it into a batchable one (e.g. maps CUDA memory).
+     * When it throws, whatever the exception, it has released the frame.
      *
      * @throws IllegalArgumentException (e.g. UnsupportedFrameException) for a frame this path cannot
      *                                  use; the frame is released and the stream is failed

@@ -84,6 +84,17 @@ public final class GstNative {
 
     public static native void gst_object_unref(long object);
 
+    /** offsetof(GstEvent, type): after the 64-byte GstMiniObject. */
+    public static final int EVENT_TYPE = 64;
+    /**
+     * GST_EVENT_CAPS = GST_EVENT_MAKE_TYPE(50, DOWNSTREAM | SERIALIZED | STICKY) = (50 << 8) | 2 | 4 | 8
+     * (gstevent.h).
+     */
+    public static final int GST_EVENT_CAPS = (50 << 8) | 2 | 4 | 8;
+
+    /** void gst_event_parse_caps(GstEvent*, GstCaps** caps): the caps are borrowed from the event. */
+    public static native void gst_event_parse_caps(long event, long[] caps);
+
     /** offsetof(GError, code) and offsetof(GError, message) (glib/gerror.h). */
     public static final int GERROR_CODE = 4;
     public static final int GERROR_MESSAGE = 8;

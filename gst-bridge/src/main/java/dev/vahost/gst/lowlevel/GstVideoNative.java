@@ -33,6 +33,8 @@ public final class GstVideoNative {
 
     /** GstVideoMeta: GstMeta (16) then buffer@16, flags@24, format@28, id@32, width@36, height@40,
      *  n_planes@44, offset[4]@48 (gsize), stride[4]@80 (gint). */
+    public static final int VIDEO_META_WIDTH = 36;
+    public static final int VIDEO_META_HEIGHT = 40;
     public static final int VIDEO_META_N_PLANES = 44;
     public static final int VIDEO_META_OFFSET = 48;
     public static final int VIDEO_META_STRIDE = 80;

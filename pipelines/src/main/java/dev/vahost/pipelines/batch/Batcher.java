@@ -97,6 +97,8 @@ public final class Batcher<F> implements AutoCloseable {
     private long firstAvailableAt = -1; // guarded by lock: when the oldest not-yet-batched frame became available
     private volatile boolean closed;
     private boolean delivering; // guarded by lock: a batch is with the sink
+    private boolean threadExited; // guarded by lock
+    private final List<Runnable> afterStop = new ArrayList<>(); // guarded by lock
     private Thread thread;
 
     public Batcher(Config config, Frames<F> frames, Sink<F> sink) {
@@ -233,6 +235,54 @@ public final class Batcher<F> implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            loop();
+        } finally {
+            List<Runnable> actions;
+            lock.lock();
+            try {
+                threadExited = true;
+                actions = new ArrayList<>(afterStop);
+                afterStop.clear();
+            } finally {
+                lock.unlock();
+            }
+            actions.forEach(Batcher::runLogged);
+        }
+    }
+
+    private static void runLogged(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.error("an action after the batch thread stopped failed", e);
+        }
+    }
+
+    /**
+     * Runs {@code action} once the batch thread has exited: now, on the calling thread, if it
+     * already has (or was never started), otherwise on the batch thread as it leaves. For releasing
+     * what a batch still in progress may be using.
+     */
+    public void whenStopped(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        lock.lock();
+        try {
+            boolean running;
+            synchronized (this) {
+                running = thread != null;
+            }
+            if (running && !threadExited) {
+                afterStop.add(action);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        action.run();
+    }
+
+    private void loop() {
         while (!closed) {
             List<Entry<F>> batch;
             try {
@@ -323,6 +373,17 @@ public final class Batcher<F> implements AutoCloseable {
     /** Stops the thread (the batch being delivered completes) and releases every queued frame. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Stops the thread, waiting up to {@code join} for the batch being delivered to complete, and
+     * releases every queued frame.
+     *
+     * @return true when the batch thread has exited (or never started); false when it is still
+     *         inside the sink (see {@link #whenStopped})
+     */
+    public boolean close(Duration join) {
         closed = true;
         lock.lock();
         try {
@@ -336,7 +397,7 @@ public final class Batcher<F> implements AutoCloseable {
         }
         if (t != null && t != Thread.currentThread()) {
             try {
-                t.join(10_000);
+                t.join(Math.max(1, join.toMillis()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -352,6 +413,7 @@ public final class Batcher<F> implements AutoCloseable {
             lock.unlock();
         }
         release.forEach(frames::release);
+        return t == null || !t.isAlive();
     }
 
     /**

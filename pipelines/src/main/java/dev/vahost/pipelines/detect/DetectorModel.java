@@ -61,7 +61,15 @@ public final class DetectorModel {
     /** Loads and checks the detector for batches of up to {@code maxBatch}. */
     public static DetectorModel load(ModelSpec spec, int maxBatch) {
         ModelOptions opts = spec.inputWidth() > 0 ? ModelOptions.inputSize(spec.inputWidth(), spec.inputHeight()) : ModelOptions.DEFAULTS;
-        OnnxModel m = spec.file() != null ? OnnxModel.load(spec.file(), opts) : OnnxModel.parse(spec.onnx(), spec.name(), opts);
+        OnnxModel m;
+        try {
+            m = spec.file() != null ? OnnxModel.load(spec.file(), opts) : OnnxModel.parse(spec.onnx(), spec.name(), opts);
+        } catch (IllegalArgumentException e) {
+            // A corrupt file often fails in graph checks that name a node, not the file: name it.
+            String where = spec.file() != null ? spec.file().toString() : spec.name();
+            if (e.getMessage() != null && e.getMessage().contains(where)) throw e;
+            throw new IllegalArgumentException("model " + where + ": " + e.getMessage(), e);
+        }
         if (m.inputNames().size() != 1) {
             throw new IllegalArgumentException("model " + spec.name() + ": expected one image input, got " + m.inputNames());
         }

@@ -21,8 +21,15 @@ import dev.vahost.gst.StreamState;
 /**
  * One camera of the service: builds its pipeline, restarts it when a live source stops delivering
  * (no frame for {@code reconnectInterval}) or errors, up to {@code maxAttempts} times in a row
- * (negative: unlimited), and restarts looped container files at their end. Every other stream is
- * untouched by what happens here.
+ * (negative: unlimited), waiting longer after each consecutive failure ({@link Backoff}), and
+ * restarts looped container files at their end. A file source fails instead of restarting: when it
+ * errors, when an elementary-stream file is not an Annex B byte-stream ({@link AnnexB}), when it
+ * ends without a single frame, or when it decodes nothing for
+ * {@code reconnectInterval} (e.g. a looped file of undecodable data, which would otherwise keep a
+ * core busy forever). Every other stream is untouched by what happens here.
+ *
+ * <p>Locking: lifecycle changes hold this object's monitor, and closing a pipeline joins its pull
+ * thread; so nothing the pull thread calls ({@link #fail}, the frame callback) takes the monitor.
  */
 public final class StreamSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamSource.class);
@@ -44,6 +51,7 @@ public final class StreamSource implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Duration reconnectInterval;
     private final int maxAttempts;
+    private final Backoff backoff;
     private final boolean restartAtEnd;
     private final Consumer<String> onEnded;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
@@ -52,13 +60,18 @@ public final class StreamSource implements AutoCloseable {
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private volatile long lastFrameNanos = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicInteger failedAttempts = new java.util.concurrent.atomic.AtomicInteger();
-    private StreamPipeline pipeline; // guarded by this
+    private final AtomicLong runFrames = new AtomicLong(); // frames of the current pipeline
+    private volatile long runFirstFrameNanos; // when the current pipeline's first frame came, 0 before
+    private volatile StreamPipeline pipeline; // written under this; read without it (see the class comment)
+    private long lastPulled = -1; // guarded by this: the pipeline's pulled count at the last liveness check
+    private int backoffFailures; // guarded by this: consecutive failures since the last healthy run
+    private volatile Duration lastDelay;
     private ScheduledFuture<?> watchdog;
     private volatile boolean stopped;
 
     public StreamSource(SourceSpec spec, String launch, PipelineOptions options, Factory factory, FrameListener frames,
-                        ScheduledExecutorService timer, Duration reconnectInterval, int maxAttempts, boolean restartAtEnd,
-                        Consumer<String> onEnded) {
+                        ScheduledExecutorService timer, Duration reconnectInterval, int maxAttempts, Backoff backoff,
+                        boolean restartAtEnd, Consumer<String> onEnded) {
         this.spec = spec;
         this.launch = launch;
         this.options = options;
@@ -67,6 +80,7 @@ public final class StreamSource implements AutoCloseable {
         this.timer = timer;
         this.reconnectInterval = reconnectInterval;
         this.maxAttempts = maxAttempts;
+        this.backoff = java.util.Objects.requireNonNull(backoff, "backoff");
         this.restartAtEnd = restartAtEnd;
         this.onEnded = onEnded;
     }
@@ -99,18 +113,26 @@ public final class StreamSource implements AutoCloseable {
         return launch;
     }
 
+    /** The delay before the last scheduled reconnect attempt, or null when none was scheduled yet. */
+    public Duration lastBackoff() {
+        return lastDelay;
+    }
+
     /** Starts the first pipeline. A failure to start a live source schedules a retry instead of throwing. */
     public synchronized void start() {
-        openOrRetry();
-        if (spec.isLive() && watchdog == null) {
+        if (watchdog == null) {
             long ms = Math.max(100, reconnectInterval.toMillis() / 4);
             watchdog = timer.scheduleAtFixedRate(this::checkAlive, ms, ms, TimeUnit.MILLISECONDS);
         }
+        openOrRetry();
     }
 
     private void openOrRetry() {
         if (stopped) return;
         try {
+            if (spec.kind() == SourceSpec.Kind.H264_FILE || spec.kind() == SourceSpec.Kind.H265_FILE) {
+                AnnexB.check(java.nio.file.Path.of(spec.value()), spec.kind() == SourceSpec.Kind.H265_FILE);
+            }
             StreamPipeline p = factory.create(spec.name(), launch, options);
             p.addListener(new PipelineListener() {
                 @Override
@@ -126,9 +148,14 @@ public final class StreamSource implements AutoCloseable {
             });
             pipeline = p;
             lastFrameNanos = System.nanoTime();
+            lastPulled = -1;
+            runFrames.set(0);
+            runFirstFrameNanos = 0;
             p.start(f -> {
-                lastFrameNanos = System.nanoTime();
+                long now = System.nanoTime();
+                lastFrameNanos = now;
                 frameCount.incrementAndGet();
+                if (runFrames.getAndIncrement() == 0) runFirstFrameNanos = now;
                 if (state.get() != State.RUNNING) {
                     failedAttempts.set(0); // no lock here: close() may be joining this thread
                     state.compareAndSet(State.STARTING, State.RUNNING);
@@ -153,9 +180,16 @@ public final class StreamSource implements AutoCloseable {
         timer.execute(() -> {
             synchronized (this) {
                 if (p != pipeline || stopped) return;
+                boolean noFrame = runFrames.get() == 0;
                 if (spec.isLive()) {
                     closePipeline();
                     scheduleReconnect();
+                } else if (!error && noFrame) {
+                    // Restarting would only end the same way again (a tight loop for a looped file).
+                    lastError.set("the input ended without a single decoded video frame (not video, or undecodable)");
+                    LOG.error("stream {}: {}", spec.name(), lastError.get());
+                    closePipeline();
+                    end(State.FAILED);
                 } else if (!error && restartAtEnd) {
                     closePipeline();
                     reconnects.incrementAndGet();
@@ -168,19 +202,35 @@ public final class StreamSource implements AutoCloseable {
         });
     }
 
+    /**
+     * The watchdog: a pipeline (also a reconnect attempt in progress) from which nothing was pulled
+     * for {@code reconnectInterval} is reset (live) or failed (file). Frames the pull thread drops
+     * because consumers hold too many still count as life.
+     */
     private void checkAlive() {
         synchronized (this) {
-            if (stopped || state.get() == State.RECONNECTING || pipeline == null) return;
+            StreamPipeline p = pipeline;
+            if (stopped || p == null) return;
+            long pulled = p.stats().framesPulled();
+            if (lastPulled >= 0 && pulled > lastPulled) lastFrameNanos = System.nanoTime();
+            lastPulled = pulled;
             long silent = System.nanoTime() - lastFrameNanos;
-            if (silent > reconnectInterval.toNanos()) {
-                LOG.warn("stream {}: no frame for {} ms, resetting the source", spec.name(), silent / 1_000_000);
-                lastError.compareAndSet(null, "no frame for " + silent / 1_000_000 + " ms");
-                closePipeline();
+            if (silent <= reconnectInterval.toNanos()) return;
+            String why = "no frame for " + silent / 1_000_000 + " ms";
+            closePipeline();
+            if (spec.isLive()) {
+                LOG.warn("stream {}: {}, resetting the source", spec.name(), why);
+                lastError.set(why);
                 scheduleReconnect();
+            } else {
+                lastError.set(why + ": the input decodes to no video (undecodable data, or a stalled source)");
+                LOG.error("stream {}: {}", spec.name(), lastError.get());
+                end(State.FAILED);
             }
         }
     }
 
+    /** Called with the monitor held, after the failed pipeline was closed. */
     private void scheduleReconnect() {
         int attempt = failedAttempts.incrementAndGet();
         if (maxAttempts >= 0 && attempt > maxAttempts) {
@@ -188,7 +238,15 @@ public final class StreamSource implements AutoCloseable {
             end(State.FAILED);
             return;
         }
+        long first = runFirstFrameNanos;
+        if (first != 0 && lastFrameNanos - first >= backoff.healthyAfter().toNanos()) {
+            backoffFailures = 0; // the run that just ended was healthy: start again from the initial delay
+        }
+        runFirstFrameNanos = 0;
+        Duration delay = backoff.delay(++backoffFailures);
+        lastDelay = delay;
         state.set(State.RECONNECTING);
+        LOG.info("stream {}: next attempt in {} ms ({} failure(s) in a row)", spec.name(), delay.toMillis(), backoffFailures);
         timer.schedule(() -> {
             synchronized (this) {
                 if (stopped) return;
@@ -196,7 +254,7 @@ public final class StreamSource implements AutoCloseable {
                 LOG.info("stream {}: reconnect attempt {}", spec.name(), failedAttempts.get());
                 openOrRetry();
             }
-        }, reconnectInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void end(State s) {
@@ -217,19 +275,21 @@ public final class StreamSource implements AutoCloseable {
         }
     }
 
-    /** Fails this stream from the consumer side (e.g. a frame the GPU path cannot use). */
+    /**
+     * Fails this stream from the consumer side (e.g. a frame the GPU path cannot use). Called on the
+     * pull thread, so it must not take the monitor: a close or a watchdog reset holding it joins
+     * that very thread.
+     */
     public void fail(String source, String message) {
         lastError.set(source + ": " + message);
-        StreamPipeline p;
-        synchronized (this) {
-            p = pipeline;
-        }
+        StreamPipeline p = pipeline;
         if (p != null) p.failWith(source, message);
     }
 
     /** Whether the pipeline currently exists and has not ended. */
-    public synchronized boolean isPipelineActive() {
-        return pipeline != null && !pipeline.state().isTerminal();
+    public boolean isPipelineActive() {
+        StreamPipeline p = pipeline;
+        return p != null && !p.state().isTerminal();
     }
 
     /** Stops the source; frames already delivered stay valid. Idempotent. */
@@ -243,7 +303,8 @@ public final class StreamSource implements AutoCloseable {
     }
 
     /** Current pipeline state, for reports. */
-    public synchronized StreamState pipelineState() {
-        return pipeline == null ? StreamState.CLOSED : pipeline.state();
+    public StreamState pipelineState() {
+        StreamPipeline p = pipeline;
+        return p == null ? StreamState.CLOSED : p.state();
     }
 }
