@@ -17,7 +17,8 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          int batchSize, int batchTimeoutMs, int inputWidth, int inputHeight, float scoreThreshold,
                          float iouThreshold, int maxDetections, String output, boolean framesWithoutDetections,
                          int metricsPort, double perfIntervalS, boolean live, boolean loop, double reconnectIntervalS,
-                         int reconnectAttempts, double maxFps, int queue, double durationS, Path clipCache, boolean help,
+                         int reconnectAttempts, double reconnectBackoffS, double reconnectBackoffMaxS,
+                         double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli) {
 
     /**

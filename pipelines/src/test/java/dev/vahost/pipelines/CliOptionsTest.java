@@ -50,6 +50,8 @@ class CliOptionsTest {
             new Case("--loop", "no", CliOptions::loop, false),
             new Case("--reconnect-interval-s", "2.5", CliOptions::reconnectIntervalS, 2.5),
             new Case("--reconnect-attempts", "7", CliOptions::reconnectAttempts, 7),
+            new Case("--reconnect-backoff-s", "0.25", CliOptions::reconnectBackoffS, 0.25),
+            new Case("--reconnect-backoff-max-s", "120", CliOptions::reconnectBackoffMaxS, 120.0),
             new Case("--clip-cache", "/tmp/clips", CliOptions::clipCache, Path.of("/tmp/clips")),
             new Case("--model", "none", CliOptions::model, "none"),
             new Case("--gpu", "off", CliOptions::gpu, "off"),
@@ -72,6 +74,7 @@ class CliOptionsTest {
             new Case("--batch-timeout-ms", "0", CliOptions::batchTimeoutMs, 0),
             new Case("--queue", "12", CliOptions::queue, 12),
             new Case("--max-fps", "15", CliOptions::maxFps, 15.0),
+            new Case("--shutdown-grace-s", "2", CliOptions::shutdownGraceS, 2.0),
             new Case("--engine-graphs", "off", CliOptions::engineGraphs, false),
             new Case("--detector-pool-mib", "2048", CliOptions::detectorPoolMib, 2048),
             new Case("--output", "-", CliOptions::output, "-"),
@@ -102,6 +105,9 @@ class CliOptionsTest {
         assertTrue(o.loop());
         assertEquals(10.0, o.reconnectIntervalS());
         assertEquals(-1, o.reconnectAttempts());
+        assertEquals(0.5, o.reconnectBackoffS(), "source.Backoff.defaults()");
+        assertEquals(30.0, o.reconnectBackoffMaxS(), "source.Backoff.defaults()");
+        assertEquals(30.0, o.shutdownGraceS(), "AnalyticsService.Options' default grace");
         assertEquals(0.0, o.maxFps());
         assertEquals(4, o.queue());
         assertEquals(0.0, o.durationS());
@@ -142,6 +148,7 @@ class CliOptionsTest {
         String[][] bad = {
                 {"--synthetic", "1025"}, {"--synthetic", "two"}, {"--synthetic-size", "100x100"}, {"--live", "sometimes"},
                 {"--loop", "2"}, {"--reconnect-interval-s", "0"}, {"--reconnect-interval-s", "soon"}, {"--reconnect-attempts", "-2"},
+                {"--reconnect-backoff-s", "0"}, {"--reconnect-backoff-max-s", "4000"}, {"--shutdown-grace-s", "-1"},
                 {"--gpu", "maybe"}, {"--input-size", "320"}, {"--input-size", "16x16"}, {"--model-type", "yolo9000"},
                 {"--score-threshold", "1.5"}, {"--score-threshold", "NaN"}, {"--iou-threshold", "-0.1"}, {"--max-detections", "0"},
                 {"--priors-format", "ltrb"}, {"--priors-normalized", "maybe"}, {"--ssd-variances", "0.1"},

@@ -65,6 +65,8 @@ public final class Deployment {
         k.put("loop", "--loop");
         k.put("reconnect.interval_s", "--reconnect-interval-s");
         k.put("reconnect.attempts", "--reconnect-attempts");
+        k.put("reconnect.backoff_s", "--reconnect-backoff-s");
+        k.put("reconnect.backoff_max_s", "--reconnect-backoff-max-s");
         k.put("clip_cache", "--clip-cache");
         k.put("model.path", "--model");
         k.put("model.type", "--model-type");
@@ -86,6 +88,7 @@ public final class Deployment {
         k.put("batching.timeout_ms", "--batch-timeout-ms");
         k.put("batching.queue", "--queue");
         k.put("batching.max_fps", "--max-fps");
+        k.put("batching.shutdown_grace_s", "--shutdown-grace-s");
         k.put("engine.gpu", "--gpu");
         k.put("engine.graphs", "--engine-graphs");
         k.put("engine.detector_pool_mib", "--detector-pool-mib");

@@ -84,7 +84,18 @@ public final class ServiceCommand {
             description = "consecutive attempts before giving up, -1 = unlimited (default ${DEFAULT-VALUE})")
     int reconnectAttempts = -1;
 
-    @Option(order = 110, names = "--clip-cache", paramLabel = "DIR",
+    @Option(order = 110, names = "--reconnect-backoff-s", defaultValue = "0.5", paramLabel = "S",
+            description = "wait after a source's first failed attempt, doubling per further failure, 0.01..3600 "
+                    + "(default ${DEFAULT-VALUE})")
+    double reconnectBackoffS = 0.5;
+
+    @Option(order = 111, names = "--reconnect-backoff-max-s", defaultValue = "30", paramLabel = "S",
+            description = "the longest wait between failed attempts, from --reconnect-backoff-s up to 3600 (default "
+                    + "${DEFAULT-VALUE}); back to the shortest after 10 s of frames")
+    double reconnectBackoffMaxS = 30;
+
+
+    @Option(order = 112, names = "--clip-cache", paramLabel = "DIR",
             description = "where synthetic camera clips are kept (default ~/.cache/vahost/clips)")
     Path clipCache;
 
@@ -174,6 +185,11 @@ public final class ServiceCommand {
     @Option(order = 304, names = "--max-fps", defaultValue = "0", paramLabel = "F",
             description = "per-stream frame-rate cap, 0 = none, 0..1000 (default ${DEFAULT-VALUE})")
     double maxFps = 0;
+
+    @Option(order = 305, names = "--shutdown-grace-s", defaultValue = "30", paramLabel = "S",
+            description = "on stop, how long queued frames and the batch in flight may finish, 0..3600 (default "
+                    + "${DEFAULT-VALUE})")
+    double shutdownGraceS = 30;
 
     @Option(order = 401, names = "--engine-graphs", paramLabel = "true|false", arity = "1", converter = Bool.class,
             description = "replay the GPU engine's work as CUDA graphs (default ${DEFAULT-VALUE})")
@@ -281,6 +297,9 @@ public final class ServiceCommand {
         }
         range("--reconnect-interval-s", reconnectIntervalS, 0.1, 3600);
         range("--reconnect-attempts", reconnectAttempts, -1, 1_000_000);
+        range("--reconnect-backoff-s", reconnectBackoffS, 0.01, 3600);
+        range("--reconnect-backoff-max-s", reconnectBackoffMaxS, reconnectBackoffS, 3600);
+        range("--shutdown-grace-s", shutdownGraceS, 0, 3600);
         String gpuMode = oneOf("--gpu", gpu, new GpuModes());
         int inW = 0, inH = 0;
         if (inputSize != null) {
@@ -317,7 +336,8 @@ public final class ServiceCommand {
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
                 inW, inH, (float) scoreThreshold, (float) iouThreshold, maxDetections, output, allFrames, metricsPort,
-                perfIntervalS, live, loop, reconnectIntervalS, reconnectAttempts, maxFps, queue, durationS, cache,
+                perfIntervalS, live, loop, reconnectIntervalS, reconnectAttempts, reconnectBackoffS,
+                reconnectBackoffMaxS, shutdownGraceS, maxFps, queue, durationS, cache,
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder));

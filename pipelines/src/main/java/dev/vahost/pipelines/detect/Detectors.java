@@ -19,6 +19,7 @@ import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
+import dev.vahost.pipelines.source.Backoff;
 import dev.vahost.pipelines.source.SourceSpec;
 
 /** Chooses the path (GPU or CPU) and the model from the command line, and builds the service. */
@@ -67,12 +68,24 @@ public final class Detectors {
 
     public static AnalyticsService<?> service(CliOptions o, JsonLinesWriter json) {
         boolean gpu = useGpu(o);
-        Batcher.Config batch = new Batcher.Config(o.batchSize(), Duration.ofMillis(o.batchTimeoutMs()), o.queue(), o.maxFps());
-        AnalyticsService.Options opts = new AnalyticsService.Options(batch, o.live(), o.loop(),
-                Duration.ofMillis((long) (o.reconnectIntervalS() * 1000)), o.reconnectAttempts(), o.clipCache(), 4);
+        AnalyticsService.Options opts = serviceOptions(o);
         AnalyticsService<?> s = gpu ? new AnalyticsService<>(opts, gpuDetector(o)) : new AnalyticsService<>(opts, cpuDetector(o));
         if (json != null) s.addListener(json);
         return s;
+    }
+
+    /** The service's options as the command line set them (batching, sources' reconnects and back-off, shutdown grace). */
+    static AnalyticsService.Options serviceOptions(CliOptions o) {
+        Batcher.Config batch = new Batcher.Config(o.batchSize(), Duration.ofMillis(o.batchTimeoutMs()), o.queue(), o.maxFps());
+        return new AnalyticsService.Options(batch, o.live(), o.loop(), millis(o.reconnectIntervalS()), o.reconnectAttempts(),
+                o.clipCache(), 4)
+                .withReconnectBackoff(new Backoff(millis(o.reconnectBackoffS()), millis(o.reconnectBackoffMaxS()),
+                        Backoff.defaults().healthyAfter()))
+                .withShutdownGrace(millis(o.shutdownGraceS()));
+    }
+
+    private static Duration millis(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     static FrameDetector<?> gpuDetector(CliOptions o) {

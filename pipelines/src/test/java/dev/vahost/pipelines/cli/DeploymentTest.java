@@ -69,7 +69,7 @@ class DeploymentTest {
                 synthetic: {count: 2, size: 640x360@15}
                 live: false
                 loop: false
-                reconnect: {interval_s: 3, attempts: 5}
+                reconnect: {interval_s: 3, attempts: 5, backoff_s: 0.2, backoff_max_s: 8}
                 clip_cache: /tmp/c
                 model:
                   path: none
@@ -79,7 +79,7 @@ class DeploymentTest {
                   preprocess: {resize: stretch, normalize: imagenet, channel_order: bgr}
                   ssd: {priors: p.pb, priors_format: xyxy, priors_normalized: true, variances: [1, 1], scores: sigmoid, background: -1}
                   yolox: {strides: [8, 16, 32, 64]}
-                batching: {size: 32, timeout_ms: 10, queue: 8, max_fps: 12.5}
+                batching: {size: 32, timeout_ms: 10, queue: 8, max_fps: 12.5, shutdown_grace_s: 1.5}
                 engine: {gpu: off, graphs: false, detector_pool_mib: 1024}
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2}
                 duration_s: 30
@@ -92,6 +92,8 @@ class DeploymentTest {
         assertFalse(o.loop());
         assertEquals(3.0, o.reconnectIntervalS());
         assertEquals(5, o.reconnectAttempts());
+        assertEquals(0.2, o.reconnectBackoffS());
+        assertEquals(8.0, o.reconnectBackoffMaxS());
         assertEquals(Path.of("/tmp/c"), o.clipCache());
         assertEquals("none", o.model());
         assertEquals("yolox", o.modelCli().modelType());
@@ -114,6 +116,7 @@ class DeploymentTest {
         assertEquals(10, o.batchTimeoutMs());
         assertEquals(8, o.queue());
         assertEquals(12.5, o.maxFps());
+        assertEquals(1.5, o.shutdownGraceS());
         assertEquals("off", o.gpu());
         assertFalse(o.engineGraphs());
         assertEquals(1024, o.detectorPoolMib());
