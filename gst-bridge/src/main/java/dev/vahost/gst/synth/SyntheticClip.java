@@ -93,6 +93,22 @@ public final class SyntheticClip {
         }
     }
 
+    /**
+     * A new system-memory GstBuffer holding a copy of {@code frame} (the caller owns the reference).
+     *
+     * @param map scratch of {@link GstNative#SIZEOF_GST_MAP_INFO} bytes, reused between calls
+     */
+    public static long newBuffer(byte[] frame, Memory map) {
+        long buf = GstNative.gst_buffer_new_allocate(0, frame.length, 0);
+        if (GstNative.gst_buffer_map(buf, Pointer.nativeValue(map), 2 /* GST_MAP_WRITE */) == 0) {
+            GstNative.gst_mini_object_unref(buf);
+            throw new IllegalStateException("cannot map a new buffer for writing");
+        }
+        new Pointer(map.getLong(GstNative.MAP_INFO_DATA)).write(0, frame, 0, frame.length);
+        GstNative.gst_buffer_unmap(buf, Pointer.nativeValue(map));
+        return buf;
+    }
+
     private static void feed(long appsrc, SceneRenderer scene, Spec spec, BufferedWriter gt) {
         byte[] frame = new byte[scene.frameSize()];
         Memory map = new Memory(GstNative.SIZEOF_GST_MAP_INFO);
@@ -100,13 +116,7 @@ public final class SyntheticClip {
         try {
             for (int i = 0; i < spec.frames(); i++) {
                 List<SceneRenderer.Box> boxes = scene.render(frame);
-                long buf = GstNative.gst_buffer_new_allocate(0, frame.length, 0);
-                if (GstNative.gst_buffer_map(buf, Pointer.nativeValue(map), 2 /* GST_MAP_WRITE */) == 0) {
-                    GstNative.gst_mini_object_unref(buf);
-                    throw new IllegalStateException("cannot map a new buffer for writing");
-                }
-                new Pointer(map.getLong(GstNative.MAP_INFO_DATA)).write(0, frame, 0, frame.length);
-                GstNative.gst_buffer_unmap(buf, Pointer.nativeValue(map));
+                long buf = newBuffer(frame, map);
                 long pts = i * 1_000_000_000L / spec.fps();
                 new Pointer(buf).setLong(GstNative.BUFFER_PTS, pts);
                 new Pointer(buf).setLong(GstNative.BUFFER_DURATION, frameNs);

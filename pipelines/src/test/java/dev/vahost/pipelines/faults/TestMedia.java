@@ -67,13 +67,7 @@ public final class TestMedia {
                         List<SceneRenderer.Box> boxes = scene.render(frame);
                         long pts = ptsNs != null ? ptsNs[i] : i * 1_000_000_000L / fps;
                         long next = ptsNs != null ? (i + 1 < frames ? ptsNs[i + 1] : pts + 33_333_333L) : (i + 1) * 1_000_000_000L / fps;
-                        long buf = GstNative.gst_buffer_new_allocate(0, frame.length, 0);
-                        if (GstNative.gst_buffer_map(buf, Pointer.nativeValue(map), 2 /* GST_MAP_WRITE */) == 0) {
-                            GstNative.gst_mini_object_unref(buf);
-                            throw new IllegalStateException("cannot map a new buffer for writing");
-                        }
-                        new Pointer(map.getLong(GstNative.MAP_INFO_DATA)).write(0, frame, 0, frame.length);
-                        GstNative.gst_buffer_unmap(buf, Pointer.nativeValue(map));
+                        long buf = SyntheticClip.newBuffer(frame, map);
                         new Pointer(buf).setLong(GstNative.BUFFER_PTS, pts);
                         new Pointer(buf).setLong(GstNative.BUFFER_DURATION, next - pts);
                         if (GstAppNative.gst_app_src_push_buffer(appsrc, buf) != 0) break; // the runner reports the error
