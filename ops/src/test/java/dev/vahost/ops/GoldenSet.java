@@ -6,9 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.vahost.gst.synth.TestClips;
 import dev.vahost.nvmm.ColorSpec;
@@ -30,8 +33,9 @@ public final class GoldenSet {
             {{1001, 777}, {17, 13}}};
 
     private final Path dir;
-    private final List<String> frames = new ArrayList<>();
-    private final List<String> outputs = new ArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ArrayNode frames = JSON.createArrayNode();
+    private final ArrayNode outputs = JSON.createArrayNode();
 
     public GoldenSet(Path dir) {
         this.dir = dir;
@@ -63,23 +67,22 @@ public final class GoldenSet {
 
     public void frame(int id, HostImage nv12) {
         write("frame" + id + ".nv12", nv12.planeBytes(0), nv12.planeBytes(1));
-        frames.add(String.format(Locale.ROOT, "{\"id\": %d, \"file\": \"frame%d.nv12\", \"width\": %d, \"height\": %d, "
-                + "\"format\": \"NV12\", \"matrix\": \"BT601\", \"range\": \"LIMITED\"}", id, id, nv12.width(), nv12.height()));
+        frames.addObject().put("id", id).put("file", "frame" + id + ".nv12").put("width", nv12.width())
+                .put("height", nv12.height()).put("format", "NV12").put("matrix", "BT601").put("range", "LIMITED");
     }
 
     public void cvt(int frame, HostImage rgb) {
         write("cvt" + frame + ".rgb", rgb.planeBytes(0));
-        outputs.add(String.format(Locale.ROOT, "{\"kind\": \"cvtColor\", \"frame\": %d, \"file\": \"cvt%d.rgb\", "
-                + "\"width\": %d, \"height\": %d}", frame, frame, rgb.width(), rgb.height()));
+        outputs.addObject().put("kind", "cvtColor").put("frame", frame).put("file", "cvt" + frame + ".rgb")
+                .put("width", rgb.width()).put("height", rgb.height());
     }
 
     public void resize(int frame, Interpolation interp, HostImage out) {
         String name = String.format(Locale.ROOT, "resize%d_%s_%dx%d.rgb", frame, interp.name().toLowerCase(Locale.ROOT),
                 out.width(), out.height());
         write(name, out.planeBytes(0));
-        outputs.add(String.format(Locale.ROOT, "{\"kind\": \"resize\", \"frame\": %d, \"input\": \"cvt%d.rgb\", "
-                + "\"file\": \"%s\", \"interpolation\": \"%s\", \"width\": %d, \"height\": %d}",
-                frame, frame, name, interp, out.width(), out.height()));
+        outputs.addObject().put("kind", "resize").put("frame", frame).put("input", "cvt" + frame + ".rgb").put("file", name)
+                .put("interpolation", interp.toString()).put("width", out.width()).put("height", out.height());
     }
 
     public void letterbox(PreprocessConfig c, float[] values, List<Letterbox> placed) {
@@ -93,24 +96,25 @@ public final class GoldenSet {
             }
         }
         write(name, b.array());
-        StringBuilder fr = new StringBuilder();
+        ObjectNode o = outputs.addObject().put("kind", "letterbox").put("file", name)
+                .put("dtype", c.dtype() == DType.F32 ? "float32" : "float16").put("layout", "NCHW").put("order", "RGB")
+                .put("out_width", c.width()).put("out_height", c.height()).put("pad", c.padValue())
+                .put("interpolation", "LINEAR").put("fit", "LETTERBOX_CENTER");
+        ArrayNode fr = o.putArray("frames");
         for (int i = 0; i < placed.size(); i++) {
             Letterbox lb = placed.get(i);
-            fr.append(String.format(Locale.ROOT, "%s{\"frame\": %d, \"pad_x\": %d, \"pad_y\": %d, \"width\": %d, \"height\": %d}",
-                    i == 0 ? "" : ", ", i, lb.padX(), lb.padY(), lb.width(), lb.height()));
+            fr.addObject().put("frame", i).put("pad_x", lb.padX()).put("pad_y", lb.padY()).put("width", lb.width())
+                    .put("height", lb.height());
         }
-        outputs.add(String.format(Locale.ROOT, "{\"kind\": \"letterbox\", \"file\": \"%s\", \"dtype\": \"%s\", "
-                + "\"layout\": \"NCHW\", \"order\": \"RGB\", \"out_width\": %d, \"out_height\": %d, \"pad\": %d, "
-                + "\"interpolation\": \"LINEAR\", \"fit\": \"LETTERBOX_CENTER\", \"frames\": [%s]}",
-                name, c.dtype() == DType.F32 ? "float32" : "float16", c.width(), c.height(), c.padValue(), fr));
     }
 
     /** Writes index.json; returns the directory. */
     public Path finish(String producer) {
-        String json = "{\n  \"producer\": \"" + producer + "\",\n  \"frames\": [\n    " + String.join(",\n    ", frames)
-                + "\n  ],\n  \"outputs\": [\n    " + String.join(",\n    ", outputs) + "\n  ]\n}\n";
+        ObjectNode index = JSON.createObjectNode().put("producer", producer);
+        index.set("frames", frames);
+        index.set("outputs", outputs);
         try {
-            Files.writeString(dir.resolve("index.json"), json);
+            JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("index.json").toFile(), index);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

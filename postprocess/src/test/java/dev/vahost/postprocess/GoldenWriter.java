@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Writes NMS inputs and kept candidate indices as raw little-endian files plus index.json, for
@@ -17,7 +20,8 @@ import java.util.Locale;
  */
 public final class GoldenWriter {
     private final Path dir;
-    private final List<String> entries = new ArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ArrayNode entries = JSON.createArrayNode();
 
     public GoldenWriter(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -58,17 +62,16 @@ public final class GoldenWriter {
         write(dir.resolve(name + ".scores.f32"), c.scores());
         write(dir.resolve(name + ".classes.i32"), c.classIds());
         List<Integer> kept = new ArrayList<>();
-        StringBuilder counts = new StringBuilder();
+        ObjectNode e = entries.addObject().put("name", name).put("images", c.images()).put("candidates", c.candidates())
+                .put("classes", c.classes()).put("iou", iou).put("class_agnostic", classAgnostic)
+                .put("score_threshold", scoreThreshold);
+        ArrayNode counts = e.putArray("kept_counts");
         for (int b = 0; b < gpu.images(); b++) {
             List<Detection> d = gpu.detections(b);
             d.forEach(x -> kept.add(x.candidate()));
-            counts.append(b == 0 ? "" : ", ").append(d.size());
+            counts.add(d.size());
         }
         write(dir.resolve(name + ".kept.i32"), kept.stream().mapToInt(Integer::intValue).toArray());
-        entries.add(String.format(Locale.ROOT, "  {\"name\": \"%s\", \"images\": %d, \"candidates\": %d, \"classes\": %d,"
-                        + " \"iou\": %s, \"class_agnostic\": %s, \"score_threshold\": %s, \"kept_counts\": [%s]}",
-                name, c.images(), c.candidates(), c.classes(), Float.toString(iou), classAgnostic,
-                Float.toString(scoreThreshold), counts));
-        Files.writeString(dir.resolve("index.json"), "[\n" + String.join(",\n", entries) + "\n]\n");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("index.json").toFile(), entries);
     }
 }

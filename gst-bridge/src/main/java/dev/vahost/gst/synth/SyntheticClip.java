@@ -2,6 +2,7 @@ package dev.vahost.gst.synth;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
@@ -133,16 +136,31 @@ public final class SyntheticClip {
         }
     }
 
+    private static final JsonFactory JSON = new JsonFactory();
+
     /** One ground-truth line: {@code {"frame":i,"pts":ns,"boxes":[[cls,x1,y1,x2,y2],...]}}. */
     public static String boxesJson(int frame, long pts, List<SceneRenderer.Box> boxes) {
-        StringBuilder sb = new StringBuilder("{\"frame\":").append(frame).append(",\"pts\":").append(pts).append(",\"boxes\":[");
-        for (int j = 0; j < boxes.size(); j++) {
-            SceneRenderer.Box b = boxes.get(j);
-            if (j > 0) sb.append(',');
-            sb.append('[').append(b.cls()).append(',').append(b.x1()).append(',').append(b.y1()).append(',')
-                    .append(b.x2()).append(',').append(b.y2()).append(']');
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("frame", frame);
+            g.writeNumberField("pts", pts);
+            g.writeArrayFieldStart("boxes");
+            for (SceneRenderer.Box b : boxes) {
+                g.writeStartArray();
+                g.writeNumber(b.cls());
+                g.writeNumber(b.x1());
+                g.writeNumber(b.y1());
+                g.writeNumber(b.x2());
+                g.writeNumber(b.y2());
+                g.writeEndArray();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return sb.append("]}").toString();
+        return out.toString();
     }
 
     /** Parses command-line arguments; throws IllegalArgumentException naming a bad value. */

@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import dev.vahost.gst.synth.TestClips;
 import dev.vahost.nvmm.ColorSpec;
 import dev.vahost.nvmm.DType;
@@ -116,9 +119,9 @@ public final class LetterboxResizeBench {
             cyclesPerMs = 2_000_000;
         }
         int spinMs = 50;
-        StringBuilder json = new StringBuilder();
-        json.append(String.format(Locale.ROOT, "{\"device\": \"%s\", \"peak_gbps\": %.1f, \"iters\": %d, \"results\": {",
-                Cuda.describeDevice().replace("\"", "'"), Double.isNaN(peak) ? 0 : peak / 1e9, iters));
+        ObjectNode json = new ObjectMapper().createObjectNode().put("device", Cuda.describeDevice())
+                .put("peak_gbps", Double.isNaN(peak) ? 0 : peak / 1e9).put("iters", iters);
+        ObjectNode results = json.putObject("results");
         boolean ok = true;
         try (GpuImages g = new GpuImages("ops-bench", 2L << 30); CudaStream s = CudaStream.create();
              LetterboxResize op = LetterboxResize.create(c, n, g.pool());
@@ -187,9 +190,8 @@ public final class LetterboxResizeBench {
                 if (uploads != iters) {
                     System.out.println("WARNING: expected " + iters + " table uploads in the new-table run, saw " + uploads);
                 }
-                json.append(String.format(Locale.ROOT, "%s\"%d\": {\"gpu_us_per_frame\": %.3f, \"gpu_gbps\": %.1f, "
-                        + "\"stream_us_per_frame\": %.3f, \"new_table_us_per_frame\": %.3f}", bi == 0 ? "" : ", ", b,
-                        gpuUsFrame, gbps, streamUsFrame, newTableUsFrame));
+                results.putObject(Integer.toString(b)).put("gpu_us_per_frame", gpuUsFrame).put("gpu_gbps", gbps)
+                        .put("stream_us_per_frame", streamUsFrame).put("new_table_us_per_frame", newTableUsFrame);
             }
             System.out.println("table uploads: " + op.tableUploads() + ", waits for a free table slot: " + op.tableWaits());
 
@@ -223,10 +225,9 @@ public final class LetterboxResizeBench {
                     o0.putShort(Half.fromFloat(got[i]));
                 }
                 Files.write(framesOut.resolve("java_frame0_f16_nchw.bin"), o0.array());
-                json.append("}, \"frames\": ").append(n).append(String.format(Locale.ROOT,
-                        ", \"width\": %d, \"height\": %d, \"matrix\": \"BT709\", \"range\": \"LIMITED\", \"out\": 640, \"pad\": %d}%n",
-                        W, H, c.padValue()));
-                Files.writeString(framesOut.resolve("index.json"), json);
+                json.put("frames", n).put("width", W).put("height", H).put("matrix", "BT709").put("range", "LIMITED")
+                        .put("out", 640).put("pad", c.padValue());
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(framesOut.resolve("index.json").toFile(), json);
                 System.out.println("frames and results for ops_torch_baseline.py: " + framesOut.toAbsolutePath());
             }
         }

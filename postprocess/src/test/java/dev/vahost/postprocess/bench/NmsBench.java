@@ -31,6 +31,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * YOLOv8-style decode + batched class-aware NMS + top-k + letterbox mapping + compaction + the
  * results copy to pinned memory, for 32 images x {1,000, 10,000} anchors x 80 classes, timed with CUDA
@@ -42,6 +46,8 @@ import java.util.Locale;
  * <p>Usage: NmsBench [--out DIR] [--iters N] [--sizes 1000,10000]
  */
 public final class NmsBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private NmsBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -61,7 +67,7 @@ public final class NmsBench {
         System.out.println("device: " + Cuda.describeDevice());
         int n = 32, cls = 80, topK = 300;
         float thr = 0.25f, iou = 0.5f;
-        List<String> json = new ArrayList<>();
+        ArrayNode json = JSON.createArrayNode();
         try (DevicePool pool = DevicePool.create("nms-bench", 3L << 30); CudaStream stream = CudaStream.create();
              CudaEvent start = CudaEvent.timing(); CudaEvent end = CudaEvent.timing()) {
             for (int a : sizes) {
@@ -102,10 +108,10 @@ public final class NmsBench {
                     BatchDetections cpu = new CpuPostprocessor(d, nms).run(maps, host);
                     String check = compare(cpu, gpu);
                     List<Integer> kept = new ArrayList<>();
-                    StringBuilder counts = new StringBuilder();
+                    List<Integer> counts = new ArrayList<>();
                     for (int b = 0; b < n; b++) {
                         gpu.detections(b).forEach(x -> kept.add(x.candidate()));
-                        counts.append(b == 0 ? "" : ", ").append(gpu.detections(b).size());
+                        counts.add(gpu.detections(b).size());
                     }
                     GoldenWriter.write(out.resolve(name + ".kept.i32"), kept.stream().mapToInt(Integer::intValue).toArray());
 
@@ -119,16 +125,18 @@ public final class NmsBench {
                                     + " copy %d bytes; %d detections; GPU vs CPU reference: %s%n",
                             n, a, cls, iou, topK, gpu32[0], gpu32[1], gpu32[2], gpu16[0], host32[0], post.resultBytes(n),
                             gpu.totalDetections(), check);
-                    json.add(String.format(Locale.ROOT, "  {\"name\": \"%s\", \"images\": %d, \"candidates\": %d, \"classes\": %d,"
-                                    + " \"iou\": %s, \"top_k\": %d, \"gpu_ms_median\": %.4f, \"gpu_ms_p10\": %.4f, \"gpu_ms_p90\": %.4f,"
-                                    + " \"gpu_fp16_ms_median\": %.4f, \"host_wall_ms_median\": %.4f, \"result_bytes\": %d,"
-                                    + " \"stages_ms\": \"%s\", \"iterations\": %d, \"cpu_reference\": \"%s\", \"device\": \"%s\", \"kept_counts\": [%s]}",
-                            name, n, a, cls, Float.toString(iou), topK, gpu32[0], gpu32[1], gpu32[2], gpu16[0], host32[0],
-                            post.resultBytes(n), stages, iters, check, Cuda.describeDevice(), counts));
+                    ObjectNode row = json.addObject().put("name", name).put("images", n).put("candidates", a)
+                            .put("classes", cls).put("iou", iou).put("top_k", topK).put("gpu_ms_median", gpu32[0])
+                            .put("gpu_ms_p10", gpu32[1]).put("gpu_ms_p90", gpu32[2]).put("gpu_fp16_ms_median", gpu16[0])
+                            .put("host_wall_ms_median", host32[0]).put("result_bytes", post.resultBytes(n))
+                            .put("stages_ms", stages).put("iterations", iters).put("cpu_reference", check)
+                            .put("device", Cuda.describeDevice());
+                    ArrayNode keptCounts = row.putArray("kept_counts");
+                    counts.forEach(keptCounts::add);
                 }
             }
         }
-        Files.writeString(out.resolve("bench.json"), "[\n" + String.join(",\n", json) + "\n]\n");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("bench.json").toFile(), json);
         System.out.println("inputs and bench.json written to " + out.toAbsolutePath());
     }
 
