@@ -249,6 +249,22 @@ public final class DeviceFrame implements AutoCloseable {
         return closed.get();
     }
 
+    /**
+     * Another reference to this frame's memory: a frame of its own (same image, stream and
+     * sequence), closed on its own; the GstBuffer goes back to the decoder when the last reference
+     * is closed. For code that keeps a frame beyond the call that lent it (a stage that encodes a
+     * snapshot later); every retained frame holds one of the decoder's buffers, so close it soon.
+     *
+     * @throws IllegalStateException when this frame is closed
+     */
+    public DeviceFrame retain() {
+        check();
+        if (!mapping.retain()) {
+            throw new IllegalStateException("stream " + streamId + ": device frame " + sequence + " is released");
+        }
+        return new DeviceFrame(mapping, image, streamId, sequence, pts, batchIndex);
+    }
+
     /** Unmaps and releases the GstBuffer (when the last frame of a batched surface closes). Idempotent. */
     @Override
     public void close() {
@@ -274,6 +290,14 @@ public final class DeviceFrame implements AutoCloseable {
             this.memory = memory;
             this.mapInfo = mapInfo;
             this.refs = new AtomicInteger(refs);
+        }
+
+        /** One more reference, unless the last one has gone already. */
+        boolean retain() {
+            for (int r = refs.get(); r > 0; r = refs.get()) {
+                if (refs.compareAndSet(r, r + 1)) return true;
+            }
+            return false;
         }
 
         void release() {

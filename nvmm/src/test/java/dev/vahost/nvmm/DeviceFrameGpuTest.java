@@ -178,6 +178,41 @@ class DeviceFrameGpuTest {
     }
 
     @Test
+    void aRetainedFrameOutlivesTheFrameItCameFromAndTheBufferGoesBackWithTheLast() throws Exception {
+        List<DeviceFrame> kept = new CopyOnWriteArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (StreamPipeline p = cudaDecoder("retain", clip)) {
+            p.start(f -> {
+                try {
+                    DeviceFrame df = DeviceFrame.fromCuda(f);
+                    DeviceFrame other = df.retain();
+                    df.close();
+                    assertThrows(IllegalStateException.class, df::retain, "a closed frame cannot be retained");
+                    assertThrows(IllegalStateException.class, df::image);
+                    if (kept.size() < 3) kept.add(other); else other.close();
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            });
+            assertTrue(p.awaitEnd(30, TimeUnit.SECONDS));
+            assertNull(failure.get(), () -> "in the frame listener: " + failure.get());
+            assertEquals(3, kept.size());
+            assertEquals(3, StreamPipeline.liveSamples(), "the retained frames hold their buffers");
+            byte[] row = new byte[16];
+            for (DeviceFrame k : kept) {
+                Transfers.toHost2D(row, k.image().plane(0), k.image().pitch(0), 16, 1); // still mapped and readable
+                long live = StreamPipeline.liveSamples();
+                DeviceFrame twice = k.retain();
+                k.close();
+                assertEquals(live, StreamPipeline.liveSamples(), "one reference left holds the buffer");
+                twice.close();
+                assertEquals(live - 1, StreamPipeline.liveSamples(), "the last reference gives it back");
+            }
+        }
+        assertEquals(0, StreamPipeline.liveSamples(), "the last reference gives the buffer back");
+    }
+
+    @Test
     void contextMustBeSharedBeforeStart() throws Exception {
         try (StreamPipeline p = cudaDecoder("late", clip)) {
             p.start(VideoFrame::close);

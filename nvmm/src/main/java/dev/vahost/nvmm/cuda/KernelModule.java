@@ -33,9 +33,19 @@ public final class KernelModule {
      * @throws GpuUnavailableException when there is no GPU or the kernels were not built
      */
     public static KernelModule load(String mavenModule, String name) {
+        return load(KernelModule.class, mavenModule, name);
+    }
+
+    /**
+     * The module {@code name} of {@code mavenModule}, read through {@code anchor}'s class loader:
+     * for code loaded from a plugin jar, whose fatbins the service's own loader cannot see.
+     *
+     * @throws GpuUnavailableException when there is no GPU or the kernels were not built
+     */
+    public static KernelModule load(Class<?> anchor, String mavenModule, String name) {
         return LOADED.computeIfAbsent(mavenModule + "/" + name, id -> {
             Cuda.ensureCurrent();
-            byte[] image = readResource(mavenModule, name);
+            byte[] image = readResource(anchor, mavenModule, name);
             CUmodule m = new CUmodule();
             CudaException.check(cuModuleLoadData(m, image), () -> "cuModuleLoadData(" + id + ".fatbin, "
                     + image.length + " bytes) on " + Cuda.describeDevice());
@@ -45,16 +55,21 @@ public final class KernelModule {
 
     /** True when the fatbin resource exists (nvcc ran at build time). */
     public static boolean isBuilt(String mavenModule, String name) {
-        return KernelModule.class.getResource(resourcePath(mavenModule, name)) != null;
+        return isBuilt(KernelModule.class, mavenModule, name);
+    }
+
+    /** True when the fatbin resource exists where {@code anchor}'s class loader looks. */
+    public static boolean isBuilt(Class<?> anchor, String mavenModule, String name) {
+        return anchor.getResource(resourcePath(mavenModule, name)) != null;
     }
 
     private static String resourcePath(String mavenModule, String name) {
         return "/dev/vahost/kernels/" + mavenModule + "/" + name + ".fatbin";
     }
 
-    private static byte[] readResource(String mavenModule, String name) {
+    private static byte[] readResource(Class<?> anchor, String mavenModule, String name) {
         String path = resourcePath(mavenModule, name);
-        try (InputStream in = KernelModule.class.getResourceAsStream(path)) {
+        try (InputStream in = anchor.getResourceAsStream(path)) {
             if (in == null) {
                 throw new GpuUnavailableException("CUDA kernels '" + name + "' of module " + mavenModule
                         + " were not built (no " + path + " on the class path): nvcc was not found when the project"
