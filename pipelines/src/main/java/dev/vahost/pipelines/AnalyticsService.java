@@ -27,6 +27,7 @@ import dev.vahost.pipelines.source.LaunchBuilder;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.StreamSource;
 import dev.vahost.pipelines.source.SyntheticCameras;
+import dev.vahost.pipelines.stage.StageRunner;
 
 /**
  * The multi-camera service: sources → (decode) → {@link FrameDetector#adopt} → cross-stream
@@ -78,6 +79,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
 
     private final Options options;
     private final FrameDetector<F> detector;
+    private final StageRunner stages;
     private final Batcher<F> batcher;
     private final PerfReporter perf = new PerfReporter();
     private final Map<String, StreamSource> sources = new ConcurrentHashMap<>();
@@ -96,8 +98,23 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private int nextIndex;
 
     public AnalyticsService(Options options, FrameDetector<F> detector) {
+        this(options, detector, StageRunner.none());
+    }
+
+    /**
+     * A service whose batches go through {@code stages} after detection; it closes them after the
+     * last batch.
+     *
+     * @throws IllegalArgumentException when a stage needs the frames and the detector cannot keep them
+     */
+    public AnalyticsService(Options options, FrameDetector<F> detector, StageRunner stages) {
+        if (stages.needsFrames() && !detector.canKeepFrames()) {
+            throw new IllegalArgumentException("a stage reads the frames' pixels but " + detector.describe()
+                    + " cannot keep frames for stages");
+        }
         this.options = options;
         this.detector = detector;
+        this.stages = stages;
         this.batcher = new Batcher<>(options.batch(), new Batcher.Frames<>() {
             @Override
             public long ptsNanos(F f) {
@@ -118,6 +135,11 @@ public final class AnalyticsService<F> implements AutoCloseable {
 
     public PerfReporter perf() {
         return perf;
+    }
+
+    /** The stages every batch goes through after detection (none by default). */
+    public StageRunner stages() {
+        return stages;
     }
 
     public void addListener(DetectionListener l) {
@@ -213,8 +235,9 @@ public final class AnalyticsService<F> implements AutoCloseable {
 
     private void onBatch(List<Batcher.Entry<F>> batch) {
         List<FrameResult> results;
+        boolean keep = stages.needsFrames();
         try {
-            results = detector.detect(batch);
+            results = keep ? detector.detect(batch, true) : detector.detect(batch);
         } catch (RuntimeException e) {
             // The detector released the batch's frames; their results are lost, the service goes on.
             failedBatches.incrementAndGet();
@@ -223,6 +246,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
             return;
         }
         batches.incrementAndGet();
+        if (!stages.isEmpty()) results = runStages(batch, results, keep);
         for (FrameResult r : results) {
             perf.frame(r.streamId());
             AtomicLong c = processed.get(r.streamId());
@@ -234,6 +258,23 @@ public final class AnalyticsService<F> implements AutoCloseable {
                     LOG.error("stream {}: result listener failed", r.streamId(), e);
                 }
             }
+        }
+    }
+
+    /** The stages on one batch; kept frames go back afterwards (in stream order on the GPU path), whatever happens. */
+    private List<FrameResult> runStages(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep) {
+        List<F> frames = keep ? new ArrayList<>(batch.size()) : null;
+        List<Object> views = keep ? new ArrayList<>(batch.size()) : null;
+        if (keep) {
+            for (Batcher.Entry<F> e : batch) {
+                frames.add(e.frame());
+                views.add(detector.stageView(e.frame()));
+            }
+        }
+        try {
+            return stages.run(results, views, detector.gpu() ? detector.stageStream() : null);
+        } finally {
+            if (keep) detector.releaseKept(frames);
         }
     }
 
@@ -302,11 +343,13 @@ public final class AnalyticsService<F> implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (stopped) {
+            stages.close();
             detector.close();
         } else {
-            LOG.warn("the batch thread is still inside a batch; the detector is closed when that batch returns");
+            LOG.warn("the batch thread is still inside a batch; the stages and the detector are closed when that batch returns");
             batcher.whenStopped(() -> {
                 try {
+                    stages.close();
                     detector.close();
                 } catch (RuntimeException e) {
                     LOG.error("closing the detector after the last batch failed", e);

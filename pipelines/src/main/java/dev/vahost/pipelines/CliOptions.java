@@ -7,6 +7,7 @@ import java.util.List;
 import dev.vahost.pipelines.cli.ConfigFiles;
 import dev.vahost.pipelines.cli.Deployment;
 import dev.vahost.pipelines.cli.ServiceCommand;
+import dev.vahost.pipelines.stage.StageSpec;
 
 /**
  * The service's configuration, typed and checked: what the command line, {@code --config} files and a
@@ -19,7 +20,8 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          int metricsPort, double perfIntervalS, boolean live, boolean loop, double reconnectIntervalS,
                          int reconnectAttempts, double reconnectBackoffS, double reconnectBackoffMaxS,
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
-                         boolean engineGraphs, int detectorPoolMib, ModelCli modelCli) {
+                         boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
+                         List<StageSpec> stages, boolean listStages) {
 
     /**
      * How the detector's outputs are decoded and its input prepared ("default": as the model family

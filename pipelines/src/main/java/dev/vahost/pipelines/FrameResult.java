@@ -1,15 +1,26 @@
 package dev.vahost.pipelines;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * What the service produces for one frame: where it came from and its detections in source-frame
- * pixels.
+ * What the service produces for one frame: where it came from, its detections in source-frame
+ * pixels, and the metadata stages published for it ({@code stage.MetaKey#published}).
  *
  * @param frameNumber 0-based number of the frame in its stream (as pulled from the decoder)
+ * @param meta        published metadata by key name, in the order stages added it (empty without stages)
  */
 public record FrameResult(String streamId, long frameNumber, long ptsNanos, int width, int height,
-                          List<Detection> detections) {
+                          List<Detection> detections, Map<String, Object> meta) {
+    public FrameResult {
+        meta = meta == null ? Map.of() : meta;
+    }
+
+    /** A result without metadata. */
+    public FrameResult(String streamId, long frameNumber, long ptsNanos, int width, int height, List<Detection> detections) {
+        this(streamId, frameNumber, ptsNanos, width, height, detections, Map.of());
+    }
+
     /** One detected object: class, score and box (x2, y2 exclusive) in source pixels. */
     public record Detection(int classId, String label, float score, float x1, float y1, float x2, float y2) {}
 }

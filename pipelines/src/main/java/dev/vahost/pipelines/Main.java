@@ -17,6 +17,7 @@ import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.Stages;
 
 /** The service's command line: {@code vahost --help}. */
 public final class Main {
@@ -35,6 +36,15 @@ public final class Main {
         }
         if (o.help()) {
             System.out.print(CliOptions.usage());
+            return;
+        }
+        if (o.listStages()) {
+            try {
+                System.out.print(listStages(o));
+            } catch (IllegalArgumentException e) {
+                System.err.println("vahost: " + e.getMessage());
+                System.exit(2);
+            }
             return;
         }
         int code;
@@ -104,9 +114,23 @@ public final class Main {
             service.close();
             List<PerfReporter.StreamFps> fin = service.perf().sample();
             System.err.println(summary(service.status()));
+            if (!service.stages().isEmpty()) System.err.print("vahost: stages:\n" + service.stages().summary());
             if (json != null) json.perf(fin);
         }
         return 0;
+    }
+
+    /** {@code --list-stages}: every stage type on the class path and in the --plugin jars, with where it comes from. */
+    static String listStages(CliOptions o) {
+        var factories = Stages.factories(Stages.pluginLoader(o.plugins()));
+        StringBuilder b = new StringBuilder();
+        if (factories.isEmpty()) b.append("no stage types found (give plugin jars with --plugin)\n");
+        for (var e : factories.entrySet()) {
+            var src = e.getValue().getClass().getProtectionDomain().getCodeSource();
+            b.append(String.format(Locale.ROOT, "%-16s %s%n%-16s   config %s, from %s%n", e.getKey(), e.getValue().describe(), "",
+                    e.getValue().configType().getName(), src == null ? "?" : src.getLocation()));
+        }
+        return b.toString();
     }
 
     static String summary(List<StreamStatus> ss) {

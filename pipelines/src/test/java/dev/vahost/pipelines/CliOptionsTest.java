@@ -81,7 +81,11 @@ class CliOptionsTest {
             new Case("--all-frames", "true", CliOptions::framesWithoutDetections, true),
             new Case("--metrics-port", "9100", CliOptions::metricsPort, 9100),
             new Case("--perf-interval-s", "0.5", CliOptions::perfIntervalS, 0.5),
-            new Case("--duration-s", "60", CliOptions::durationS, 60.0));
+            new Case("--duration-s", "60", CliOptions::durationS, 60.0),
+            new Case("--plugin", "plugins/zone-count.jar", CliOptions::plugins, List.of(Path.of("plugins/zone-count.jar"))),
+            new Case("--stage", "test-tag:t={\"label\": \"a=b\"}", o -> o.stages().get(0).argument(),
+                    "test-tag:t={\"label\":\"a=b\"}"),
+            new Case("--list-stages", "true", CliOptions::listStages, true));
 
     @Test
     void defaults() {
@@ -157,9 +161,10 @@ class CliOptionsTest {
                 {"--normalize", "0,0,0/1,0,1"}, {"--normalize", "sometimes"}, {"--channel-order", "rbg"}, {"--batch-size", "0"},
                 {"--batch-size", "many"}, {"--batch-size", "257"}, {"--batch-timeout-ms", "60001"}, {"--queue", "0"},
                 {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
-                {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"}};
+                {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"},
+                {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}};
         Set<String> options = new HashSet<>();
-        Set<String> flags = Set.of("--all-frames", "--priors-normalized"); // their value is optional: only --flag=VALUE gives one
+        Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {
             String m = flags.contains(b[0]) ? err(b[0] + "=" + b[1]) : err(b[0], b[1]);
             assertTrue(m.contains("'" + b[0] + "'"), b[0] + " " + b[1] + ": the option is not named in: " + m);
@@ -181,7 +186,8 @@ class CliOptionsTest {
         assertTrue(err("--nope", "1").contains("'--nope'"), err("--nope", "1"));
         assertTrue(err("--source").contains("Missing required parameter for option '--source'"), err("--source"));
         assertTrue(err("stray").contains("'stray'"), err("stray"));
-        Set<String> free = Set.of("--source", "--model", "--priors", "--output", "--clip-cache", "--config", "--deployment");
+        // Free text, checked when the service starts (a file, a jar): --plugin's errors are in stage.StagesTest.
+        Set<String> free = Set.of("--source", "--model", "--priors", "--output", "--clip-cache", "--config", "--deployment", "--plugin");
         Set<String> missing = new TreeSet<>(declaredOptions());
         missing.removeAll(options);
         missing.removeAll(free);

@@ -17,9 +17,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.StageSpec;
 
 /**
  * A deployment file ({@code --deployment site.yaml}, or .json): one file that describes a deployment's
@@ -51,10 +54,16 @@ public final class Deployment {
     private static final Map<String, String> LIST_JOIN = Map.of("model.ssd.variances", ",", "model.yolox.strides", ",",
             "model.input_size", "x");
     private static final String SOURCES = "sources";
+    private static final String PLUGINS = "plugins";
+    private static final String STAGES = "stages";
+    private static final Set<String> STAGE_FIELDS = Set.of("type", "name", "config");
     private static final Set<String> SOURCE_FIELDS = Set.of("name", "uri");
     private static final Set<String> SECTIONS = new TreeSet<>();
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-    private static final JsonFactory YAML = YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    // Factories of mappers, so that a stage's config section can be read as a tree.
+    private static final JsonFactory JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()
+            .getFactory();
+    private static final JsonFactory YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()
+            .getFactory();
 
     static {
         Map<String, String> k = new LinkedHashMap<>();
@@ -97,6 +106,8 @@ public final class Deployment {
         k.put("outputs.metrics_port", "--metrics-port");
         k.put("outputs.perf_interval_s", "--perf-interval-s");
         k.put("duration_s", "--duration-s");
+        k.put(PLUGINS, "--plugin");
+        k.put(STAGES, "--stage");
         KEYS = Collections.unmodifiableMap(k);
         for (String key : KEYS.keySet()) {
             for (int dot = key.indexOf('.'); dot > 0; dot = key.indexOf('.', dot + 1)) SECTIONS.add(key.substring(0, dot));
@@ -181,15 +192,23 @@ public final class Deployment {
         return d;
     }
 
-    /** The file's options, then {@code commandLine}'s (which win); a --source there replaces the file's sources. */
+    /**
+     * The file's options, then {@code commandLine}'s (which win); a --source there replaces the file's
+     * sources, a --stage the file's stages.
+     */
     public List<String> argumentsUnder(List<String> commandLine) {
-        boolean cliSources = commandLine.stream().anyMatch(a -> a.equals("--source") || a.startsWith("--source="));
+        boolean cliSources = given(commandLine, "--source"), cliStages = given(commandLine, "--stage");
         List<String> all = new ArrayList<>();
         for (Setting s : settings) {
-            if (!(cliSources && s.option().equals("--source"))) all.add(s.argument());
+            if (cliSources && s.option().equals("--source") || cliStages && s.option().equals("--stage")) continue;
+            all.add(s.argument());
         }
         all.addAll(commandLine);
         return all;
+    }
+
+    private static boolean given(List<String> args, String option) {
+        return args.stream().anyMatch(a -> a.equals(option) || a.startsWith(option + "="));
     }
 
     /** Every value by its option's rule, alone; an error names the key and the line of the value that broke it. */
@@ -222,6 +241,10 @@ public final class Deployment {
             JsonToken v = p.nextToken();
             if (key.equals(SOURCES)) {
                 sources(file, p, v, at, out);
+            } else if (key.equals(PLUGINS)) {
+                plugins(file, p, v, at, out);
+            } else if (key.equals(STAGES)) {
+                stages(file, p, v, at, out);
             } else if (SECTIONS.contains(key)) {
                 if (v == JsonToken.VALUE_NULL) continue;
                 if (v != JsonToken.START_OBJECT) {
@@ -291,6 +314,69 @@ public final class Deployment {
             } else {
                 throw error(file, where, key, "expected \"[NAME=]SPEC\" or a mapping {name: ..., uri: ...}");
             }
+        }
+    }
+
+    /** plugins: one path or a list of paths (jars or directories of jars). */
+    private static void plugins(Path file, JsonParser p, JsonToken t, JsonLocation at, List<Setting> out) throws IOException {
+        if (t == JsonToken.VALUE_NULL) return;
+        if (t == JsonToken.VALUE_STRING) {
+            out.add(new Setting(PLUGINS, "--plugin", p.getText(), at));
+            return;
+        }
+        if (t != JsonToken.START_ARRAY) throw error(file, at, PLUGINS, "expected a path or a list of paths (jars or directories)");
+        int index = 0;
+        for (JsonToken i = p.nextToken(); i != JsonToken.END_ARRAY; i = p.nextToken(), index++) {
+            if (i != JsonToken.VALUE_STRING) throw error(file, p.currentTokenLocation(), PLUGINS + "[" + index + "]", "expected a path");
+            out.add(new Setting(PLUGINS + "[" + index + "]", "--plugin", p.getText(), p.currentTokenLocation()));
+        }
+    }
+
+    /**
+     * stages: a list of {type, name, config} mappings (config: the stage's own section, any shape its
+     * type reads) or "TYPE[:NAME][=CONFIG]" strings, in the order they run.
+     */
+    private static void stages(Path file, JsonParser p, JsonToken t, JsonLocation at, List<Setting> out) throws IOException {
+        if (t == JsonToken.VALUE_NULL) return;
+        if (t != JsonToken.START_ARRAY) throw error(file, at, STAGES, "expected a list of stages ({type, name, config} each)");
+        int index = 0;
+        for (JsonToken i = p.nextToken(); i != JsonToken.END_ARRAY; i = p.nextToken(), index++) {
+            String key = STAGES + "[" + index + "]";
+            JsonLocation where = p.currentTokenLocation();
+            StageSpec spec;
+            try {
+                if (i == JsonToken.VALUE_STRING) {
+                    spec = StageSpec.parse(p.getText());
+                } else if (i == JsonToken.START_OBJECT) {
+                    String type = null, name = null;
+                    JsonNode config = null;
+                    for (JsonToken f = p.nextToken(); f == JsonToken.FIELD_NAME; f = p.nextToken()) {
+                        String field = p.currentName();
+                        JsonLocation fieldAt = p.currentTokenLocation();
+                        JsonToken v = p.nextToken();
+                        if (!STAGE_FIELDS.contains(field)) {
+                            throw error(file, fieldAt, key + "." + field, "unknown key in a stage (known: type, name, config)");
+                        }
+                        if (field.equals("config")) {
+                            config = p.readValueAsTree();
+                        } else if (v != JsonToken.VALUE_STRING) {
+                            throw error(file, fieldAt, key + "." + field, "expected a string");
+                        } else if (field.equals("type")) {
+                            type = p.getText();
+                        } else {
+                            name = p.getText();
+                        }
+                    }
+                    if (type == null) throw error(file, where, key, "a stage needs a type (see ./vahost demo --list-stages)");
+                    spec = new StageSpec(type, name, config);
+                } else {
+                    throw error(file, where, key, "expected a mapping {type: ..., name: ..., config: {...}}");
+                }
+            } catch (IllegalArgumentException e) {
+                if (e instanceof ServiceCommand.BadOption) throw e;
+                throw error(file, where, key, e.getMessage());
+            }
+            out.add(new Setting(key, "--stage", spec.argument(), where));
         }
     }
 

@@ -13,6 +13,7 @@ import picocli.CommandLine.TypeConversionException;
 
 import dev.vahost.pipelines.CliOptions;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.StageSpec;
 
 /**
  * The service's options as picocli declares them: names, types, defaults and the help text.
@@ -219,6 +220,19 @@ public final class ServiceCommand {
             description = "stop after S seconds; 0 = run until Ctrl-C / SIGTERM (default ${DEFAULT-VALUE})")
     double durationS = 0;
 
+    @Option(order = 601, names = "--plugin", paramLabel = "JAR|DIR",
+            description = "a jar of stage plugins, or a directory of such jars; repeat for more")
+    List<Path> plugins = new ArrayList<>();
+
+    @Option(order = 602, names = "--stage", paramLabel = "TYPE[:NAME][=CONFIG]",
+            description = "run a stage on every batch after detection, in the order given; CONFIG: inline JSON "
+                    + "('{\"block\": 16}') or a .json/.yaml file with its configuration; repeat for more")
+    List<String> stages = new ArrayList<>();
+
+    @Option(order = 603, names = "--list-stages", arity = "0..1", paramLabel = "true|false",
+            description = "print the stage types found (class path and --plugin jars) and exit")
+    boolean listStages;
+
     @Option(order = 1, names = {"-h", "--help"}, usageHelp = true,
             description = "this help")
     boolean help;
@@ -231,7 +245,8 @@ public final class ServiceCommand {
      * The help's sections, by an option's {@code order} / 100. (picocli's argument groups give headings
      * too, but lost a value here when one group's options were interleaved with another's.)
      */
-    private static final String[] SECTIONS = {null, "sources", "model", "batching", "GPU engine", "output"};
+    private static final String[] SECTIONS = {null, "sources", "model", "batching", "GPU engine", "output",
+            "stages (plugins; see README, Writing a plugin)"};
 
     /** A picocli command line over a fresh instance; later values of one option replace earlier ones. */
     public static CommandLine commandLine(ServiceCommand c) {
@@ -332,6 +347,14 @@ public final class ServiceCommand {
         if (metricsPort != -1) range("--metrics-port", metricsPort, 0, 65535);
         range("--perf-interval-s", perfIntervalS, 0.1, 3600);
         range("--duration-s", durationS, 0, 1e7);
+        List<StageSpec> stageSpecs = new ArrayList<>();
+        for (String st : stages) {
+            try {
+                stageSpecs.add(StageSpec.parse(st));
+            } catch (IllegalArgumentException e) {
+                throw new BadOption("--stage", "Invalid value for option '--stage': '" + st + "' (" + e.getMessage() + ")");
+            }
+        }
         int cameras = sources.isEmpty() && synthetic == 0 ? 4 : synthetic;
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
@@ -340,7 +363,8 @@ public final class ServiceCommand {
                 reconnectBackoffMaxS, shutdownGraceS, maxFps, queue, durationS, cache,
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
-                        ssdBackground, yoloxStrides, resize, normalize, channelOrder));
+                        ssdBackground, yoloxStrides, resize, normalize, channelOrder),
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages);
     }
 
     /** The error for {@code option}, quoting the value as it was written when picocli saw it. */

@@ -89,7 +89,18 @@ public final class CpuDetector extends SystemFrameDetector {
 
     @Override
     public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
+        return detect(batch, false);
+    }
+
+    @Override
+    public boolean canKeepFrames() {
+        return true;
+    }
+
+    @Override
+    public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
         int n = batch.size();
+        boolean ok = false;
         try {
             List<HostImage> images = new ArrayList<>(n);
             for (Batcher.Entry<VideoFrame> e : batch) images.add(hostImage(e.frame()));
@@ -107,9 +118,10 @@ public final class CpuDetector extends SystemFrameDetector {
                 results.add(new FrameResult(batch.get(i).streamId(), f.sequence(), f.ptsNanos(), f.info().width(),
                         f.info().height(), convert(d, i, spec)));
             }
+            ok = true;
             return results;
         } finally {
-            for (Batcher.Entry<VideoFrame> e : batch) e.frame().close();
+            if (!ok || !keepFrames) for (Batcher.Entry<VideoFrame> e : batch) e.frame().close();
         }
     }
 

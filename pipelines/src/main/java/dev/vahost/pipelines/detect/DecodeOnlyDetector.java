@@ -5,13 +5,14 @@ import java.util.List;
 
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.nvmm.DeviceFrame;
+import dev.vahost.nvmm.cuda.CudaStream;
 import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.batch.Batcher;
 
 /**
  * No model: frames are decoded (into CUDA memory and mapped, on the GPU path), batched and
- * released. The baseline the full path is measured against ({@code --model none}).
+ * released. The baseline the full path is measured against ({@code --model none}); stages still run.
  */
 public final class DecodeOnlyDetector {
     private DecodeOnlyDetector() {}
@@ -21,11 +22,21 @@ public final class DecodeOnlyDetector {
         return new SystemFrameDetector() {
             @Override
             public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
+                return detect(batch, false);
+            }
+
+            @Override
+            public boolean canKeepFrames() {
+                return true;
+            }
+
+            @Override
+            public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
                 for (Batcher.Entry<VideoFrame> e : batch) {
                     VideoFrame f = e.frame();
                     out.add(new FrameResult(e.streamId(), f.sequence(), f.ptsNanos(), f.info().width(), f.info().height(), List.of()));
-                    f.close();
+                    if (!keepFrames) f.close();
                 }
                 return out;
             }
@@ -40,18 +51,39 @@ public final class DecodeOnlyDetector {
         };
     }
 
-    /** GPU path: NVDEC frames in CUDA memory, mapped as DeviceFrames, released after batching. */
+    /**
+     * GPU path: NVDEC frames in CUDA memory, mapped as DeviceFrames, released after batching. A CUDA
+     * stream for stages is made when a stage first needs one.
+     */
     public static FrameDetector<DeviceFrame> gpu() {
         return new DeviceFrameDetector() {
+            private CudaStream stream; // only the batch thread makes it; close after the last batch
+
             @Override
             public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
+                return detect(batch, false);
+            }
+
+            @Override
+            public boolean canKeepFrames() {
+                return true;
+            }
+
+            @Override
+            public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
                 for (Batcher.Entry<DeviceFrame> e : batch) {
                     DeviceFrame f = e.frame();
                     out.add(new FrameResult(e.streamId(), f.sequence(), f.ptsNanos(), f.image().width(), f.image().height(), List.of()));
-                    f.close();
+                    if (!keepFrames) f.close();
                 }
                 return out;
+            }
+
+            @Override
+            public synchronized CudaStream stageStream() {
+                if (stream == null) stream = CudaStream.create();
+                return stream;
             }
 
             @Override
@@ -60,7 +92,15 @@ public final class DecodeOnlyDetector {
             }
 
             @Override
-            public void close() {}
+            public synchronized void close() {
+                if (stream == null) return;
+                try {
+                    stream.synchronize();
+                } finally {
+                    stream.close();
+                    stream = null;
+                }
+            }
         };
     }
 }

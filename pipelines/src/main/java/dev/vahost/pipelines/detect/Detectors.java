@@ -21,6 +21,8 @@ import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
 import dev.vahost.pipelines.source.Backoff;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.StageRunner;
+import dev.vahost.pipelines.stage.Stages;
 
 /** Chooses the path (GPU or CPU) and the model from the command line, and builds the service. */
 public final class Detectors {
@@ -69,9 +71,26 @@ public final class Detectors {
     public static AnalyticsService<?> service(CliOptions o, JsonLinesWriter json) {
         boolean gpu = useGpu(o);
         AnalyticsService.Options opts = serviceOptions(o);
-        AnalyticsService<?> s = gpu ? new AnalyticsService<>(opts, gpuDetector(o)) : new AnalyticsService<>(opts, cpuDetector(o));
+        AnalyticsService<?> s = gpu ? service(opts, gpuDetector(o), o) : service(opts, cpuDetector(o), o);
         if (json != null) s.addListener(json);
         return s;
+    }
+
+    /** The service over {@code detector} with the stages the options name; the detector is closed when they cannot start. */
+    private static <F> AnalyticsService<F> service(AnalyticsService.Options opts, FrameDetector<F> detector, CliOptions o) {
+        StageRunner stages = null;
+        try {
+            stages = Stages.create(o.stages(), o.plugins(), detector.gpu(), o.batchSize());
+            return new AnalyticsService<>(opts, detector, stages);
+        } catch (RuntimeException e) {
+            if (stages != null) stages.close();
+            try {
+                detector.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
     }
 
     /** The service's options as the command line set them (batching, sources' reconnects and back-off, shutdown grace). */
@@ -105,6 +124,7 @@ public final class Detectors {
             m.add(MetricsServer.counter("vahost_batches_total", "Batches run through the detector", s.batches()));
             m.add(MetricsServer.counter("vahost_batches_failed_total",
                     "Batches whose detection failed (frames released without results)", s.failedBatches()));
+            for (MetricSnapshot st : s.stages().metrics().collect()) m.add(st);
             if (Cuda.isAvailable()) {
                 m.add(MetricsServer.counter("vahost_transfer_bytes_to_host_total", "Bytes copied device to host (all of them)",
                         dev.vahost.nvmm.cuda.Transfers.bytesToHost()));

@@ -1,5 +1,7 @@
 package dev.vahost.pipelines.detect;
 
+import java.util.List;
+
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.nvmm.DeviceFrame;
 import dev.vahost.pipelines.FrameDetector;
@@ -24,5 +26,11 @@ abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
     @Override
     public final void release(DeviceFrame f) {
         f.close();
+    }
+
+    /** Kept frames go back once the work enqueued on {@link #stageStream()} so far (the stages') has completed. */
+    @Override
+    public void releaseKept(List<DeviceFrame> frames) {
+        stageStream().closeWhenDone(frames);
     }
 }

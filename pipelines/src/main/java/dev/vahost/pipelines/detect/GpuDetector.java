@@ -145,6 +145,26 @@ public final class GpuDetector extends DeviceFrameDetector {
 
     @Override
     public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
+        return detect(batch, false);
+    }
+
+    @Override
+    public boolean canKeepFrames() {
+        return true;
+    }
+
+    /** Batches run on this stream; stages enqueue after them, and kept frames are released in its order. */
+    @Override
+    public CudaStream stageStream() {
+        return stream;
+    }
+
+    /**
+     * With {@code keepFrames} the frames stay mapped after the batch (for stages) and go back with
+     * {@link #releaseKept}; otherwise they go back as soon as the preprocessing kernel has read them.
+     */
+    @Override
+    public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
         int n = batch.size();
         if (n > maxBatch) throw new IllegalArgumentException("batch of " + n + " exceeds the detector's max batch " + maxBatch);
         List<DeviceImage> images = new ArrayList<>(n);
@@ -170,11 +190,15 @@ public final class GpuDetector extends DeviceFrameDetector {
         int[] order = dm.outputOrder();
         DeviceTensor[] decoderInputs = new DeviceTensor[order.length];
         for (int i = 0; i < order.length; i++) decoderInputs[i] = out[order[i]];
+        boolean released = !keepFrames;
         try {
             pre.submit(stream, images, null, in, placed);
+        } catch (RuntimeException e) {
+            released = true;
+            throw e;
         } finally {
             // The decoder's buffers go back as soon as the preprocessing kernel has read them.
-            stream.closeWhenDone(frames);
+            if (released) stream.closeWhenDone(frames);
         }
         BatchDetections d;
         try {
@@ -186,6 +210,7 @@ public final class GpuDetector extends DeviceFrameDetector {
             stream.synchronize();
             d = post.results();
         } catch (RuntimeException e) {
+            if (keepFrames) stream.closeWhenDone(frames);
             recover();
             throw e;
         }

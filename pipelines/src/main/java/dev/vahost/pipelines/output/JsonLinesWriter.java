@@ -7,11 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.vahost.pipelines.DetectionListener;
 import dev.vahost.pipelines.FrameResult;
@@ -23,14 +26,18 @@ import dev.vahost.pipelines.perf.PerfReporter;
  * costs no allocation beyond Jackson's buffer. Thread-safe; flushed on each perf line and on close.
  *
  * <p>Fields, in this order: {@code {"type":"detections","stream","frame","pts","width","height",
- * "detections":[{"class","label","score","box":[x1,y1,x2,y2]}]}} and {@code {"type":"perf","time",
+ * "detections":[{"class","label","score","box":[x1,y1,x2,y2]}],"meta":{...}}} ("meta" only when stages published
+ * metadata for the frame: each key's value as Jackson writes it) and {@code {"type":"perf","time",
  * "streams":[{"stream","fps","avg_fps","frames"}]}}. Box coordinates and FPS are rounded to 2 decimals
  * (whole numbers written without a fraction, as before), scores to 4 and always with a fraction
  * ({@code 1.0}, not {@code 1}); a number that is not finite is written as null.
  */
 public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
-    /** Shared and thread-safe; the generators it makes never close what they write to. */
-    static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JsonLinesWriter.class);
+    /** Turns stages' metadata values (records, maps, lists, scalars) into JSON trees. */
+    private static final ObjectMapper META = new ObjectMapper();
+    /** Shared and thread-safe; the generators it makes never close what they write to (and can write trees). */
+    static final JsonFactory JSON = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build().setCodec(META);
 
     private final OutputStream out;
     private final JsonGenerator gen;
@@ -91,7 +98,28 @@ public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
             g.writeEndObject();
         }
         g.writeEndArray();
+        if (!r.meta().isEmpty()) {
+            g.writeObjectFieldStart("meta");
+            for (Map.Entry<String, Object> e : r.meta().entrySet()) {
+                g.writeFieldName(e.getKey());
+                g.writeTree(metaTree(e.getKey(), e.getValue()));
+            }
+            g.writeEndObject();
+        }
         g.writeEndObject();
+    }
+
+    /**
+     * A stage's value as a JSON tree, converted before anything is written so that a value Jackson
+     * cannot serialise leaves a valid line (with an error object in its place) rather than a torn one.
+     */
+    private static JsonNode metaTree(String key, Object value) {
+        try {
+            return META.valueToTree(value);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("metadata '{}' ({}) cannot be written as JSON: {}", key, value.getClass().getName(), e.getMessage());
+            return META.createObjectNode().put("error", "cannot be written as JSON: " + value.getClass().getName());
+        }
     }
 
     static void writePerf(JsonGenerator g, long unixMillis, List<PerfReporter.StreamFps> fps) throws IOException {

@@ -83,8 +83,16 @@ class DeploymentTest {
                 engine: {gpu: off, graphs: false, detector_pool_mib: 1024}
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2}
                 duration_s: 30
+                plugins: [/opt/plugins/a.jar, /opt/plugins]
+                stages:
+                  - {type: test-tag, name: t, config: {label: 'x: y', min_score: 0.5}}
+                  - test-throw
                 """);
         CliOptions o = parse("--deployment", f.toString());
+        assertEquals(List.of(Path.of("/opt/plugins/a.jar"), Path.of("/opt/plugins")), o.plugins());
+        assertEquals(List.of("t", "test-throw"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
+        assertEquals("x: y", o.stages().get(0).config().get("label").asText());
+        assertEquals(0.5, o.stages().get(0).config().get("min_score").asDouble());
         assertEquals(List.of("synthetic"), o.sources());
         assertEquals(2, o.synthetic());
         assertEquals("640x360@15", o.syntheticSize());
@@ -136,7 +144,7 @@ class DeploymentTest {
         for (var opt : ServiceCommand.commandLine(new ServiceCommand()).getCommandSpec().options()) {
             if (!opt.hidden() && !opt.usageHelp()) declared.add(opt.longestName());
         }
-        declared.removeAll(Set.of("--config", "--deployment"));
+        declared.removeAll(Set.of("--config", "--deployment", "--list-stages"));
         assertEquals(declared, options, "each option has one deployment key");
     }
 
@@ -224,6 +232,32 @@ class DeploymentTest {
         assertTrue(noValue.contains("'--deployment'"), noValue);
         // null (an empty value) leaves the default
         assertEquals(16, parse("--deployment", file(dir, "g.yaml", "batching:\n  size:\n").toString()).batchSize());
+    }
+
+    @Test
+    void stagesInTheFileAreCheckedWithTheirLineAndReplacedByTheCommandLines(@TempDir Path dir) throws Exception {
+        Path f = file(dir, "s.yaml", """
+                stages:
+                  - type: test-tag
+                    name: a
+                  - {type: test-throw, config: {every: 2}}
+                """);
+        assertEquals(List.of("a", "test-throw"), parse("--deployment", f.toString()).stages().stream()
+                .map(dev.vahost.pipelines.stage.StageSpec::name).toList());
+        assertEquals(List.of("b"), parse("--deployment", f.toString(), "--stage", "test-tag:b").stages().stream()
+                .map(dev.vahost.pipelines.stage.StageSpec::name).toList(), "--stage on the command line replaces the file's stages");
+        String noType = err("--deployment", file(dir, "n.yaml", "stages:\n  - name: a\n").toString());
+        assertTrue(noType.contains("line 2, column 5, key stages[0]: a stage needs a type"), noType);
+        String unknown = err("--deployment", file(dir, "u.yaml", "stages:\n  - type: x\n    confg: {}\n").toString());
+        assertTrue(unknown.contains("line 3, column 5, key stages[0].confg: unknown key in a stage (known: type, name, config)"),
+                unknown);
+        String notMap = err("--deployment", file(dir, "m.yaml", "stages:\n  - type: x\n    config: [1]\n").toString());
+        assertTrue(notMap.contains("key stages[0]: stage 'x' (x): its config must be a mapping of keys, not array"), notMap);
+        String badName = err("--deployment", file(dir, "b.yaml", "stages: [{type: x, name: 'a b'}]\n").toString());
+        assertTrue(badName.contains("key stages[0]: stage name 'a b'"), badName);
+        String cli = err("--stage", "test-tag:x={oops");
+        assertTrue(cli.startsWith("Invalid value for option '--stage': 'test-tag:x={oops' (stage x (test-tag): cannot read its config"),
+                cli);
     }
 
     @Test
