@@ -12,6 +12,8 @@
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
+#   plugins     the stage plugins (issue 19): PixelateGpuTest, DeviceFrameGpuTest (retain), ServiceGpuTest, then ServiceBench
+#               at 128 streams: decode-only, the full path, and the full path + pixelate + zone-count (same run)
 # Needs the bundle's $JAVA and $CP (run.sh sets them) and python3 with torch, onnx, onnxruntime.
 # Everything is logged to $OUT/coverage-gpu.txt; each step's failure is reported and the next runs.
 set -uo pipefail
@@ -84,8 +86,16 @@ junit() { # NAME LIMIT selectors...
           head -c 600 /tmp/demo-$m.json; echo; exit \$rc"
     done
   fi
+  if has plugins; then
+    junit "GPU tests: pixelate plugin (its kernel vs the CPU reference on NVDEC frames)" 180 \
+        --select-class dev.vahost.examples.pixelate.PixelateGpuTest --select-class dev.vahost.nvmm.DeviceFrameGpuTest
+    junit "GPU tests: the service" 240 --select-class dev.vahost.pipelines.ServiceGpuTest
+    step "ServiceBench 128 streams with the plugins" 300 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.pipelines.bench.ServiceBench \
+        --streams ${PLUGIN_STREAMS:-128} --seconds 15 --warmup 5 --batch 32 --clip /tmp/bench-1080p.h264 \
+        --stage 'pixelate={"cell": 16}' --stage 'zone-count:left={"zones": [{"name": "left", "polygon": [[0, 0], [960, 0], [960, 1080], [0, 1080]]}]}'
+  fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

@@ -21,6 +21,8 @@ import dev.vahost.pipelines.detect.GpuDetector;
 import dev.vahost.pipelines.detect.ModelSpec;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.StageRunner;
+import dev.vahost.pipelines.stage.Stages;
 
 /**
  * The whole service on the GPU: N streams of a 1080p30 H.264 clip (looped, not paced, so decode
@@ -30,7 +32,11 @@ import dev.vahost.pipelines.source.SourceSpec;
  * GPU memory, process CPU use, and bytes copied device→host per frame.
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]
- *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...]</pre>
+ *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...] [--plugin JAR --stage TYPE[:NAME][=CONFIG] ...]</pre>
+ *
+ * <p>With {@code --stage}, each N also runs the full path with those stages after detection (same
+ * process, same streams), printed beside the full path without them, with each stage's host time
+ * per batch and the totals of the integer metadata the stages published (e.g. boxes pixelated).
  */
 public final class ServiceBench {
     record Row(String mode, int n, double agg, double min, double max, long memMiB, double cpu, double hostBytesPerFrame,
@@ -52,7 +58,7 @@ public final class ServiceBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 // the detector, as the service's CLI takes it (default: the built-in test detector)
                 case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
-                        "--engine-graphs", "--detector-pool-mib" -> {
+                        "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin" -> {
                     serviceArgs.add(args[i]);
                     serviceArgs.add(args[i + 1]);
                 }
@@ -68,13 +74,20 @@ public final class ServiceBench {
                 Cuda.describeDevice(), Runtime.getRuntime().availableProcessors(), clip, Files.size(clip) / 1024,
                 Files.size(clip) * 8 / 20.0 / 1e6, batch);
         List<Row> rows = new ArrayList<>();
+        boolean stages = serviceArgs.contains("--stage");
         for (int n : counts) {
-            Row base = run(n, clip, batch, false, warm, seconds);
-            Row full = run(n, clip, batch, true, warm, seconds);
+            Row base = run(n, clip, batch, Mode.DECODE_ONLY, warm, seconds);
+            Row full = run(n, clip, batch, Mode.FULL, warm, seconds);
+            Row staged = stages ? run(n, clip, batch, Mode.FULL_WITH_STAGES, warm, seconds) : null;
             print(base, null);
             print(full, base);
             rows.add(base);
             rows.add(full);
+            if (staged != null) {
+                print(staged, base);
+                System.out.printf(Locale.ROOT, "N=%d: with stages %.1f%% of the full path without them%n", n, 100 * staged.agg() / full.agg());
+                rows.add(staged);
+            }
         }
         System.exit(0);
     }
@@ -86,20 +99,28 @@ public final class ServiceBench {
                 r.failed() > 0 ? "  FAILED STREAMS/BATCHES " + r.failed() : "");
     }
 
-    static Row run(int n, Path clip, int batch, boolean full, double warm, double seconds) throws Exception {
+    enum Mode { DECODE_ONLY, FULL, FULL_WITH_STAGES }
+
+    static Row run(int n, Path clip, int batch, Mode mode, double warm, double seconds) throws Exception {
         List<String> a = new ArrayList<>(serviceArgs);
         a.add("--batch-size");
         a.add(Integer.toString(batch));
         CliOptions o = CliOptions.parse(a.toArray(new String[0]));
         ModelSpec spec = ModelSpec.of(o);
+        boolean full = mode != Mode.DECODE_ONLY;
         FrameDetector<?> det = full ? GpuDetector.create(spec, batch, GpuDetector.Settings.of(o)) : DecodeOnlyDetector.gpu();
+        StageRunner stages = mode == Mode.FULL_WITH_STAGES ? Stages.create(o.stages(), o.plugins(), true, batch) : StageRunner.none();
+        java.util.Map<String, java.util.concurrent.atomic.AtomicLong> metaTotals = new java.util.concurrent.ConcurrentHashMap<>();
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(20), 8, 0),
                 false, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
         // Frame bytes to the host are counted over the service's whole life, after it has stopped: a
         // batch's results copy and its accounting are two steps, so a window boundary can split them.
         long hostAll0 = Transfers.bytesToHost();
         Row row;
-        try (AnalyticsService<?> s = new AnalyticsService<>(opts, det)) {
+        try (AnalyticsService<?> s = service(opts, det, stages)) {
+            s.addListener(r -> r.meta().forEach((k, v) -> {
+                if (v instanceof Integer x) metaTotals.computeIfAbsent(k, q -> new java.util.concurrent.atomic.AtomicLong()).addAndGet(x);
+            }));
             for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + clip.toAbsolutePath(), "x"));
             Thread.sleep((long) (warm * 1000));
             s.perf().sample();
@@ -120,18 +141,31 @@ public final class ServiceBench {
             long host = Transfers.bytesToHost() - h0;
             double hostPerFrame = frames == 0 ? 0 : host / (double) frames;
             double cpu = (cpuNanos() - cpu0) / 1e9 / dt;
-            row = new Row(full ? "full path (" + spec.name().replaceFirst(" \\(.*", "") + ", NMS)" : "decode-only (same service, no model)", n, agg,
+            String name = switch (mode) {
+                case DECODE_ONLY -> "decode-only (same service, no model)";
+                case FULL -> "full path (" + spec.name().replaceFirst(" \\(.*", "") + ", NMS)";
+                case FULL_WITH_STAGES -> "full path + stages " + stages.stages().stream().map(StageRunner.Named::name).toList();
+            };
+            row = new Row(name, n, agg,
                     fps.stream().mapToDouble(PerfReporter.StreamFps::fps).min().orElse(0),
                     fps.stream().mapToDouble(PerfReporter.StreamFps::fps).max().orElse(0), memMax, cpu, hostPerFrame, 0,
                     dropped, failed);
         }
         long frameBytes = Transfers.bytesToHost() - hostAll0 - (det instanceof GpuDetector g ? g.resultBytesToHost() : 0);
+        if (!stages.isEmpty()) {
+            System.out.printf(Locale.ROOT, "N=%d stages (host time per batch; whole run):%n%s", n, stages.summary());
+            System.out.printf(Locale.ROOT, "N=%d published integer metadata, totals over the run: %s%n", n, metaTotals);
+        }
         if (det instanceof GpuDetector g) {
             System.out.printf(Locale.ROOT, "N=%d: %d of %d batches found their results' completion marker unreached right after the"
                     + " stream sync (waited for it)%n", n, g.lateMarkers(), g.batches());
         }
         return new Row(row.mode(), row.n(), row.agg(), row.min(), row.max(), row.memMiB(), row.cpu(), row.hostBytesPerFrame(),
                 frameBytes, row.dropped(), row.failed());
+    }
+
+    private static <F> AnalyticsService<F> service(AnalyticsService.Options opts, FrameDetector<F> det, StageRunner stages) {
+        return new AnalyticsService<>(opts, det, stages);
     }
 
     static long processed(AnalyticsService<?> s) {
