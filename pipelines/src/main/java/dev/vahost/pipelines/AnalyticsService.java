@@ -21,6 +21,7 @@ import dev.vahost.gst.PipelineOptions;
 import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.perf.LatencyRecorder;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.Backoff;
 import dev.vahost.pipelines.source.LaunchBuilder;
@@ -82,6 +83,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private final StageRunner stages;
     private final Batcher<F> batcher;
     private final PerfReporter perf = new PerfReporter();
+    private final LatencyRecorder latency = new LatencyRecorder();
     private final Map<String, StreamSource> sources = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> processed = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> adoptFailures = new ConcurrentHashMap<>();
@@ -94,6 +96,8 @@ public final class AnalyticsService<F> implements AutoCloseable {
     });
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong detectNanos = new AtomicLong();
+    private final AtomicLong framesBatched = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
     private int nextIndex;
 
@@ -137,6 +141,11 @@ public final class AnalyticsService<F> implements AutoCloseable {
         return perf;
     }
 
+    /** Per-stream latency from the decoder to results delivered. */
+    public LatencyRecorder latency() {
+        return latency;
+    }
+
     /** The stages every batch goes through after detection (none by default). */
     public StageRunner stages() {
         return stages;
@@ -168,6 +177,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
         String id = spec.name();
         batcher.addStream(id);
         perf.addStream(id);
+        latency.addStream(id);
         processed.put(id, new AtomicLong());
         adoptFailures.put(id, new AtomicLong());
         StreamSource[] self = new StreamSource[1];
@@ -231,13 +241,17 @@ public final class AnalyticsService<F> implements AutoCloseable {
         s.close();
         batcher.removeStream(id);
         perf.removeStream(id);
+        latency.removeStream(id);
     }
 
     private void onBatch(List<Batcher.Entry<F>> batch) {
         List<FrameResult> results;
         boolean keep = stages.needsFrames();
+        long t0 = System.nanoTime();
         try {
             results = keep ? detector.detect(batch, true) : detector.detect(batch);
+            detectNanos.addAndGet(System.nanoTime() - t0);
+            framesBatched.addAndGet(batch.size());
         } catch (RuntimeException e) {
             // The detector released the batch's frames; their results are lost, the service goes on.
             failedBatches.incrementAndGet();
@@ -247,6 +261,10 @@ public final class AnalyticsService<F> implements AutoCloseable {
         }
         batches.incrementAndGet();
         if (!stages.isEmpty()) results = runStages(batch, results, keep);
+        long delivered = System.nanoTime();
+        for (int i = 0; i < results.size() && i < batch.size(); i++) {
+            latency.record(batch.get(i).streamId(), delivered - batch.get(i).offeredNanos());
+        }
         for (FrameResult r : results) {
             perf.frame(r.streamId());
             AtomicLong c = processed.get(r.streamId());
@@ -282,6 +300,16 @@ public final class AnalyticsService<F> implements AutoCloseable {
         return batches.get();
     }
 
+    /** Time the batch thread has spent in {@link FrameDetector#detect} on batches that succeeded, in seconds. */
+    public double detectSeconds() {
+        return detectNanos.get() * 1e-9;
+    }
+
+    /** Frames in the batches that succeeded. */
+    public long framesBatched() {
+        return framesBatched.get();
+    }
+
     /** Batches whose detection failed (their frames were released without results). */
     public long failedBatches() {
         return failedBatches.get();
@@ -305,9 +333,10 @@ public final class AnalyticsService<F> implements AutoCloseable {
             } catch (IllegalArgumentException ignored) {
                 // removed meanwhile
             }
+            LatencyRecorder.Percentiles lat = latency.percentiles(s.id());
             out.add(new StreamStatus(s.id(), LaunchBuilder.describe(s.spec()), s.state().name(), f == null ? 0 : f.fps(),
                     f == null ? 0 : f.avgFps(), s.frames(), processed.getOrDefault(s.id(), new AtomicLong()).get(), dropped,
-                    s.reconnects(), s.lastError()));
+                    s.reconnects(), s.lastError(), lat.p50Ms(), lat.p95Ms(), lat.p99Ms()));
         }
         return out;
     }

@@ -136,8 +136,10 @@ public final class Main {
     static String summary(List<StreamStatus> ss) {
         StringBuilder b = new StringBuilder("vahost: final per-stream figures:\n");
         for (StreamStatus s : ss) {
-            b.append(String.format(Locale.ROOT, "  %-12s %-9s avg %6.2f fps  decoded %7d  processed %7d  dropped %6d  reconnects %d%s%n",
+            b.append(String.format(Locale.ROOT, "  %-12s %-9s avg %6.2f fps  decoded %7d  processed %7d  dropped %6d  reconnects %d"
+                            + "  latency p50 %5.1f p99 %5.1f ms%s%n",
                     s.id(), s.state(), s.avgFps(), s.framesDecoded(), s.framesProcessed(), s.dropped(), s.reconnects(),
+                    s.latencyP50Ms(), s.latencyP99Ms(),
                     s.lastError() == null ? "" : "  last error: " + s.lastError()));
         }
         return b.toString();

@@ -86,6 +86,15 @@ class ServiceEndToEndTest {
             assertEquals("a", list.get(0).get("id").textValue());
             assertEquals("RUNNING", list.get(0).get("state").textValue());
             assertTrue(list.get(1).get("frames_processed").longValue() >= 30);
+            // Latency from the decoder to results delivered: a number per stream, and in /metrics the histogram.
+            for (JsonNode st : list) {
+                double p50 = st.at("/latency_ms/p50").doubleValue(), p99 = st.at("/latency_ms/p99").doubleValue();
+                assertTrue(p50 > 0 && p50 <= p99 && p99 < 120_000, st.toString());
+            }
+            for (String cam : List.of("a", "b")) {
+                assertTrue(metrics.matches("(?s).*\nvahost_stream_latency_seconds_count\\{stream=\"" + cam + "\"} [1-9][0-9]*\n.*"),
+                        metrics);
+            }
             assertEquals(404, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/nope")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
         }

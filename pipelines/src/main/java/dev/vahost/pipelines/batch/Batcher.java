@@ -64,15 +64,26 @@ public final class Batcher<F> implements AutoCloseable {
         void onBatch(List<Entry<F>> batch);
     }
 
-    /** A frame in a batch, with the stream it came from. */
-    public record Entry<F>(String streamId, F frame) {}
+    /**
+     * A frame in a batch, with the stream it came from.
+     *
+     * @param offeredNanos {@link System#nanoTime()} when the frame was offered (it had just left its decoder)
+     */
+    public record Entry<F>(String streamId, F frame, long offeredNanos) {
+        public Entry(String streamId, F frame) {
+            this(streamId, frame, System.nanoTime());
+        }
+    }
+
+    /** A queued frame and when it was offered. */
+    private record Queued<F>(F frame, long offeredNanos) {}
 
     /** Counters of one stream. */
     public record StreamCounts(long offered, long batched, long droppedQueueFull, long droppedRateCap, int queued) {}
 
     private static final class Lane<F> {
         final String id;
-        final ArrayDeque<F> queue;
+        final ArrayDeque<Queued<F>> queue;
         final AtomicLong offered = new AtomicLong(), batched = new AtomicLong(), droppedFull = new AtomicLong(),
                 droppedRate = new AtomicLong();
         long lastAcceptedPts = Long.MIN_VALUE;
@@ -138,7 +149,7 @@ public final class Batcher<F> implements AutoCloseable {
         try {
             Lane<F> l = lanes.remove(id);
             if (l == null) return;
-            release.addAll(l.queue);
+            for (Queued<F> q : l.queue) release.add(q.frame());
             l.queue.clear();
             finished.put(id, counts(l));
             changed.signalAll();
@@ -190,10 +201,10 @@ public final class Batcher<F> implements AutoCloseable {
                 l.lastAcceptedPts = t;
             }
             if (l.queue.size() >= config.queueCapacity()) {
-                dropped = l.queue.pollFirst(); // drop oldest: live analytics wants the newest picture
+                dropped = l.queue.pollFirst().frame(); // drop oldest: live analytics wants the newest picture
                 l.droppedFull.incrementAndGet();
             }
-            l.queue.addLast(frame);
+            l.queue.addLast(new Queued<>(frame, System.nanoTime()));
             if (firstAvailableAt < 0) firstAvailableAt = System.nanoTime();
             changed.signalAll();
             return true;
@@ -348,9 +359,9 @@ public final class Batcher<F> implements AutoCloseable {
             progress = false;
             for (int i = 0; i < n && batch.size() < config.batchSize(); i++) {
                 Lane<F> l = order.get((start + i) % n);
-                F f = l.queue.pollFirst();
+                Queued<F> f = l.queue.pollFirst();
                 if (f != null) {
-                    batch.add(new Entry<>(l.id, f));
+                    batch.add(new Entry<>(l.id, f.frame(), f.offeredNanos()));
                     l.batched.incrementAndGet();
                     progress = true;
                 }
@@ -406,7 +417,7 @@ public final class Batcher<F> implements AutoCloseable {
         lock.lock();
         try {
             for (Lane<F> l : lanes.values()) {
-                release.addAll(l.queue);
+                for (Queued<F> q : l.queue) release.add(q.frame());
                 l.queue.clear();
             }
         } finally {

@@ -125,6 +125,7 @@ public final class Detectors {
             m.add(MetricsServer.counter("vahost_batches_failed_total",
                     "Batches whose detection failed (frames released without results)", s.failedBatches()));
             for (MetricSnapshot st : s.stages().metrics().collect()) m.add(st);
+            m.add(s.latency().histogram().collect());
             if (Cuda.isAvailable()) {
                 m.add(MetricsServer.counter("vahost_transfer_bytes_to_host_total", "Bytes copied device to host (all of them)",
                         dev.vahost.nvmm.cuda.Transfers.bytesToHost()));

@@ -150,7 +150,8 @@ public final class MetricsServer implements AutoCloseable {
 
     /**
      * {@code {"streams":[{"id","source","state","fps","avg_fps","frames_decoded","frames_processed",
-     * "dropped","reconnects","last_error"}]}}, FPS rounded to 2 decimals (null when not finite).
+     * "dropped","reconnects","last_error","latency_ms":{"p50","p95","p99"}}]}}, FPS rounded to 2 decimals,
+     * latencies (decoder to results delivered) to 1 (null when not finite: no result yet).
      */
     public static String streamsJson(List<StreamStatus> ss) {
         return JsonLinesWriter.line(g -> {
@@ -176,6 +177,12 @@ public final class MetricsServer implements AutoCloseable {
         g.writeNumberField("dropped", s.dropped());
         g.writeNumberField("reconnects", s.reconnects());
         g.writeStringField("last_error", s.lastError());
+        g.writeObjectFieldStart("latency_ms");
+        for (String q : new String[] {"p50", "p95", "p99"}) {
+            g.writeFieldName(q);
+            JsonLinesWriter.rounded(g, q.equals("p50") ? s.latencyP50Ms() : q.equals("p95") ? s.latencyP95Ms() : s.latencyP99Ms(), 10);
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 

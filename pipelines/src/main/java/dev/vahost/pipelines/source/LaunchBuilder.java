@@ -19,11 +19,14 @@ public final class LaunchBuilder {
      * @param live  pace file and synthetic sources at their frame rate, like a camera
      */
     public static String build(SourceSpec s, boolean gpu, Path clip, boolean loop, boolean live) {
+        // Pacing sits after the decoder, on the decoded frames' presentation timestamps, so frames
+        // reach the service at their rate whatever the decoder buffers or reorders (NVDEC works
+        // several frames ahead; B-frames come out in another order than they go in).
         String pace = live ? " ! clocksync" : "";
         return switch (s.kind()) {
-            case SYNTHETIC -> src(clip.toString(), true) + " ! h264parse" + pace + " ! " + h264(gpu);
-            case H264_FILE -> src(s.value(), loop) + " ! h264parse" + pace + " ! " + h264(gpu);
-            case H265_FILE -> src(s.value(), loop) + " ! h265parse" + pace + " ! " + h265(gpu);
+            case SYNTHETIC -> src(clip.toString(), true) + " ! h264parse ! " + h264(gpu, pace);
+            case H264_FILE -> src(s.value(), loop) + " ! h264parse ! " + h264(gpu, pace);
+            case H265_FILE -> src(s.value(), loop) + " ! h265parse ! " + h265(gpu, pace);
             case CONTAINER_FILE -> decodebin("file://" + s.value(), gpu, pace);
             case RTSP, URI -> decodebin(s.value(), gpu, "");
             case LAUNCH -> s.value() + " ! appsink name=sink";
@@ -34,12 +37,12 @@ public final class LaunchBuilder {
         return loop ? "multifilesrc location=" + quote(path) + " loop=true" : "filesrc location=" + quote(path);
     }
 
-    private static String h264(boolean gpu) {
-        return gpu ? "nvh264dec" + GPU_TAIL : "openh264dec" + CPU_TAIL;
+    private static String h264(boolean gpu, String pace) {
+        return gpu ? "nvh264dec" + pace + GPU_TAIL : "openh264dec" + pace + CPU_TAIL;
     }
 
-    private static String h265(boolean gpu) {
-        return gpu ? "nvh265dec" + GPU_TAIL : "libde265dec ! videoconvert" + CPU_TAIL;
+    private static String h265(boolean gpu, String pace) {
+        return gpu ? "nvh265dec" + pace + GPU_TAIL : "libde265dec" + pace + " ! videoconvert" + CPU_TAIL;
     }
 
     private static String decodebin(String uri, boolean gpu, String pace) {

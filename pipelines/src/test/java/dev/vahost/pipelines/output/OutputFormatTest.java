@@ -206,12 +206,17 @@ class OutputFormatTest {
     @Test
     void streamsJsonCarriesEveryFieldInOrder() throws Exception {
         JsonNode m = read(MetricsServer.streamsJson(List.of(
-                new StreamStatus("a", "src", "FAILED", 0, 12.345, 5, 4, 1, 0, "filesrc0: Resource not found. (No such file \"x\")"),
+                new StreamStatus("a", "src", "FAILED", 0, 12.345, 5, 4, 1, 0, "filesrc0: Resource not found. (No such file \"x\")",
+                        12.34, 40.0, 99.96),
                 new StreamStatus("b", "rtsp://h/x", "RUNNING", Double.NaN, 1, 2, 2, 0, 3, null))));
         assertEquals(List.of("streams"), fieldNames(m));
         JsonNode a = m.get("streams").get(0);
         assertEquals(List.of("id", "source", "state", "fps", "avg_fps", "frames_decoded", "frames_processed", "dropped", "reconnects",
-                "last_error"), fieldNames(a));
+                "last_error", "latency_ms"), fieldNames(a));
+        assertEquals(List.of("p50", "p95", "p99"), fieldNames(a.get("latency_ms")));
+        assertEquals(12.3, a.at("/latency_ms/p50").doubleValue(), 0);
+        assertEquals(40, a.at("/latency_ms/p95").doubleValue(), 0);
+        assertEquals(100, a.at("/latency_ms/p99").doubleValue(), 0);
         assertEquals("a", a.get("id").textValue());
         assertEquals("src", a.get("source").textValue());
         assertEquals("FAILED", a.get("state").textValue());
@@ -225,6 +230,7 @@ class OutputFormatTest {
         JsonNode b = m.get("streams").get(1);
         assertTrue(b.get("fps").isNull());
         assertTrue(b.get("last_error").isNull());
+        assertTrue(b.at("/latency_ms/p99").isNull(), "no result yet: no latency");
         assertEquals(3, b.get("reconnects").longValue());
         assertEquals(0, read(MetricsServer.streamsJson(List.of())).get("streams").size());
     }
