@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Live capacity (issue 12) on the GPU machine, from the project root:
-#   bash .device/run.sh sh -c '[QUEUE=N] bash tools/gpu/live-gpu.sh [STREAMS] [SECONDS] [CLIP]'
+#   bash .device/run.sh sh -c '[QUEUE=N] [LAUNCH=TEMPLATE] bash tools/gpu/live-gpu.sh [STREAMS] [SECONDS] [CLIP]'
 # Makes the camera-like clip (High profile, CABAC, B-frames, zone-plate motion, x264 veryfast at
 # 8 Mbit/s asked, key-int 60, 1080p30, byte-stream) with the bundled x264enc and the YOLOv8n-class
 # 640 model (random weights, tools/detector/bench_model.py), then runs LiveBench: paced streams,
@@ -30,7 +30,7 @@ source "$(dirname "$0")/steps.sh"
   fi
   [ -s /tmp/m/bench640.onnx ] || step "bench640.onnx (YOLOv8n-class, random weights)" 180 python3 tools/detector/bench_model.py --out /tmp/m --export
   step "LiveBench" 560 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.pipelines.bench.LiveBench --clip $clip --streams "$streams" \
-      --seconds "$seconds" --warmup 8 --batch 32 --queue "${QUEUE:-4}" --model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.9
+      --seconds "$seconds" --warmup 8 --batch 32 --queue "${QUEUE:-4}" ${LAUNCH:+--launch "$LAUNCH"} --model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.9
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

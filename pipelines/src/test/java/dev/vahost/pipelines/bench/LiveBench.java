@@ -18,6 +18,7 @@ import dev.vahost.pipelines.CliOptions;
 import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.StreamStatus;
 import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.detect.CpuDetector;
 import dev.vahost.pipelines.detect.DecodeOnlyDetector;
 import dev.vahost.pipelines.detect.GpuDetector;
 import dev.vahost.pipelines.detect.ModelSpec;
@@ -34,10 +35,15 @@ import dev.vahost.pipelines.source.SourceSpec;
  * stream held >= 29.5 fps with drops <= 0.01 % and p99 <= 100 ms.
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.LiveBench --clip c.h264 --streams 120,140,150 [--seconds 60] [--warmup 10]
- *      [--batch 32] [--timeout-ms 20] [--queue 4] [--model m.onnx --input-size 640x640 --score-threshold 0.9 ...]</pre>
+ *      [--batch 32] [--timeout-ms 20] [--queue 4] [--model m.onnx --input-size 640x640 --score-threshold 0.9 ...]
+ *      [--launch 'multifilesrc location={clip} loop=true ! h264parse ! clocksync ! nvh264dec ! video/x-raw(memory:CUDAMemory)']</pre>
+ *
+ * <p>{@code --launch} replaces the service's own source pipeline by a launch string ({clip} stands for
+ * the clip), to compare pipeline shapes (e.g. where the pacing sits) in one run.
  */
 public final class LiveBench {
-    record Run(String mode, int n, double agg, double min, double max, long decoded, long dropped, double p50, double p99,
+    /** One configuration's figures over the window. */
+    public record Run(String mode, int n, double agg, double min, double max, long decoded, long dropped, double p50, double p99,
                double worstP99, double meanBatch, double detectBusy, double detectMsPerBatch, double cpu, String gpu, long failed) {
         boolean holds(double fps, double dropFraction, double p99Ms) {
             return min >= fps && dropped <= dropFraction * decoded && worstP99 <= p99Ms && failed == 0;
@@ -49,6 +55,8 @@ public final class LiveBench {
         double seconds = 60, warm = 10;
         int batch = 32, timeoutMs = 20, queue = 4;
         Path clip = null;
+        String launch = null;
+        boolean gpu = true;
         List<String> serviceArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -59,6 +67,8 @@ public final class LiveBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--timeout-ms" -> timeoutMs = Integer.parseInt(args[i + 1]);
                 case "--queue" -> queue = Integer.parseInt(args[i + 1]);
+                case "--launch" -> launch = args[i + 1];
+                case "--gpu" -> gpu = !"off".equals(args[i + 1]);
                 case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
                         "--engine-graphs", "--detector-pool-mib" -> {
                     serviceArgs.add(args[i]);
@@ -68,18 +78,30 @@ public final class LiveBench {
             }
         }
         if (clip == null || !Files.isRegularFile(clip)) throw new IllegalArgumentException("--clip FILE.h264 is required (got " + clip + ")");
-        Cuda.requireAvailable();
+        if (gpu) Cuda.requireAvailable();
         serviceArgs.addAll(List.of("--batch-size", Integer.toString(batch)));
         CliOptions o = CliOptions.parse(serviceArgs.toArray(new String[0]));
         System.out.printf(Locale.ROOT, "LiveBench on %s, %d CPU cores, clip %s (%d KiB), paced live, batch %d, push timeout %d ms, "
-                        + "queue %d, window %.0f s after %.0f s%n", Cuda.describeDevice(), Runtime.getRuntime().availableProcessors(), clip,
-                Files.size(clip) / 1024, batch, timeoutMs, queue, seconds, warm);
+                        + "queue %d, window %.0f s after %.0f s%n", gpu ? Cuda.describeDevice() : "the CPU path",
+                Runtime.getRuntime().availableProcessors(), clip, Files.size(clip) / 1024, batch, timeoutMs, queue, seconds, warm);
+        String source = launch == null ? clip.toAbsolutePath().toString() : "launch:" + launch.replace("{clip}", clip.toAbsolutePath().toString());
+        if (launch != null) System.out.println("sources: " + source);
+        sweep(counts, source, o, gpu, batch, timeoutMs, queue, warm, seconds);
+        System.exit(0);
+    }
+
+    /** Per N: decode-only, then the full path; prints each and the verdict; returns the runs in that order. */
+    public static List<Run> sweep(int[] counts, String source, CliOptions o, boolean gpu, int batch, int timeoutMs, int queue, double warm,
+                                  double seconds) throws Exception {
+        List<Run> runs = new ArrayList<>();
         int best = 0;
         for (int n : counts) {
-            Run base = run(n, clip, o, null, batch, timeoutMs, queue, warm, seconds);
+            Run base = run(n, source, o, gpu, null, batch, timeoutMs, queue, warm, seconds);
             print(base);
-            Run full = run(n, clip, o, ModelSpec.of(o), batch, timeoutMs, queue, warm, seconds);
+            Run full = run(n, source, o, gpu, ModelSpec.of(o), batch, timeoutMs, queue, warm, seconds);
             print(full);
+            runs.add(base);
+            runs.add(full);
             boolean ok = full.holds(29.5, 1e-4, 100);
             System.out.printf(Locale.ROOT, "N=%d: full path %.1f%% of decode-only; every stream >= 29.5 fps, drops <= 0.01 %%, p99 <= 100 ms:"
                     + " %s (decode-only: %s)%n", n, 100 * full.agg() / base.agg(), ok ? "yes" : "NO", base.holds(29.5, 1e-4, 100) ? "yes" : "NO");
@@ -87,7 +109,7 @@ public final class LiveBench {
         }
         System.out.println("LIVE_CAPACITY largest N holding every stream at >= 29.5 fps, drops <= 0.01 %, p99 <= 100 ms: "
                 + (best == 0 ? "none of those tried" : best));
-        System.exit(0);
+        return runs;
     }
 
     static void print(Run r) {
@@ -98,22 +120,23 @@ public final class LiveBench {
                 r.failed() > 0 ? "  FAILED STREAMS/BATCHES " + r.failed() : "");
     }
 
-    static Run run(int n, Path clip, CliOptions o, ModelSpec model, int batch, int timeoutMs, int queue, double warm, double seconds)
-            throws Exception {
-        FrameDetector<?> det = model != null ? GpuDetector.create(model, batch, GpuDetector.Settings.of(o)) : DecodeOnlyDetector.gpu();
+    static Run run(int n, String source, CliOptions o, boolean gpu, ModelSpec model, int batch, int timeoutMs, int queue, double warm,
+                   double seconds) throws Exception {
+        FrameDetector<?> det = gpu ? (model != null ? GpuDetector.create(model, batch, GpuDetector.Settings.of(o)) : DecodeOnlyDetector.gpu())
+                : (model != null ? CpuDetector.create(model, batch) : DecodeOnlyDetector.cpu());
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(timeoutMs), queue, 0),
                 true, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
         try (AnalyticsService<?> s = new AnalyticsService<>(opts, det)) {
-            for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + clip.toAbsolutePath(), "x"));
+            for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + source, "x"));
             Thread.sleep((long) (warm * 1000));
             Map<String, StreamStatus> a = byId(s.status());
             s.latency().reset();
             long cpu0 = ServiceBench.cpuNanos(), t0 = System.nanoTime(), b0 = s.batches(), f0 = s.framesBatched();
             double d0 = s.detectSeconds();
-            GpuSampler gpu = new GpuSampler();
-            gpu.start();
+            GpuSampler sampler = new GpuSampler();
+            if (gpu) sampler.start();
             Thread.sleep((long) (seconds * 1000));
-            gpu.stop();
+            sampler.stop();
             double dt = (System.nanoTime() - t0) / 1e9;
             Map<String, StreamStatus> b = byId(s.status());
             double cpu = (ServiceBench.cpuNanos() - cpu0) / 1e9 / dt;
@@ -137,7 +160,7 @@ public final class LiveBench {
             String mode = model == null ? "decode-only (paced, same service)" : "full path (" + model.name().replaceFirst(" \\(.*", "") + ")";
             return new Run(mode, n, total / dt, min, max, decoded, dropped, all.p50Ms(), all.p99Ms(), worstP99,
                     batches == 0 ? 0 : framesBatched / (double) batches, detect / dt, batches == 0 ? 0 : detect * 1e3 / batches, cpu,
-                    gpu.summary(), failed);
+                    sampler.summary(), failed);
         }
     }
 
