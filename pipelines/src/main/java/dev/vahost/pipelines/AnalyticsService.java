@@ -225,6 +225,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
 
     private void sourceEnded(String id) {
         batcher.endOfStream(id);
+        stages.streamEnded(id);
         for (Consumer<String> l : endListeners) {
             try {
                 l.accept(id);
@@ -242,6 +243,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
         batcher.removeStream(id);
         perf.removeStream(id);
         latency.removeStream(id);
+        stages.streamEnded(id);
     }
 
     private void onBatch(List<Batcher.Entry<F>> batch) {

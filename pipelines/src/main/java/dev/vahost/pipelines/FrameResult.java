@@ -21,6 +21,20 @@ public record FrameResult(String streamId, long frameNumber, long ptsNanos, int 
         this(streamId, frameNumber, ptsNanos, width, height, detections, Map.of());
     }
 
-    /** One detected object: class, score and box (x2, y2 exclusive) in source pixels. */
-    public record Detection(int classId, String label, float score, float x1, float y1, float x2, float y2) {}
+    /**
+     * One detected object: class, score and box (x2, y2 exclusive) in source pixels.
+     *
+     * @param trackId the id of the track it belongs to (a tracker stage sets it), -1 when none
+     */
+    public record Detection(int classId, String label, float score, float x1, float y1, float x2, float y2, long trackId) {
+        /** An untracked detection. */
+        public Detection(int classId, String label, float score, float x1, float y1, float x2, float y2) {
+            this(classId, label, score, x1, y1, x2, y2, -1);
+        }
+
+        /** This detection as part of track {@code id}. */
+        public Detection withTrack(long id) {
+            return new Detection(classId, label, score, x1, y1, x2, y2, id);
+        }
+    }
 }

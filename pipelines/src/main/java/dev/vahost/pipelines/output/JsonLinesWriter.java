@@ -26,7 +26,8 @@ import dev.vahost.pipelines.perf.PerfReporter;
  * costs no allocation beyond Jackson's buffer. Thread-safe; flushed on each perf line and on close.
  *
  * <p>Fields, in this order: {@code {"type":"detections","stream","frame","pts","width","height",
- * "detections":[{"class","label","score","box":[x1,y1,x2,y2]}],"meta":{...}}} ("meta" only when stages published
+ * "detections":[{"class","label","score","box":[x1,y1,x2,y2],"track"}],"meta":{...}}} ("track" only for a
+ * detection a tracker stage put on a track) ("meta" only when stages published
  * metadata for the frame: each key's value as Jackson writes it) and {@code {"type":"perf","time",
  * "streams":[{"stream","fps","avg_fps","frames"}]}}. Box coordinates and FPS are rounded to 2 decimals
  * (whole numbers written without a fraction, as before), scores to 4 and always with a fraction
@@ -95,6 +96,7 @@ public final class JsonLinesWriter implements DetectionListener, AutoCloseable {
             rounded(g, d.x2(), 100);
             rounded(g, d.y2(), 100);
             g.writeEndArray();
+            if (d.trackId() >= 0) g.writeNumberField("track", d.trackId());
             g.writeEndObject();
         }
         g.writeEndArray();

@@ -26,6 +26,12 @@ public interface Stage extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A stream ended for good or was removed: drop what is kept for it (a tracker's tracks). Never
+     * called while {@link #process} runs; a stream of that name that comes back starts afresh.
+     */
+    default void streamEnded(String streamId) {}
+
     /** Called once when the service stops, after the last batch. */
     @Override
     default void close() throws Exception {}

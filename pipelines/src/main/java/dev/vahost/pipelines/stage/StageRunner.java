@@ -134,6 +134,17 @@ public final class StageRunner implements AutoCloseable {
         return out;
     }
 
+    /** Tells every stage that a stream has ended (each in its own try; failures are logged). */
+    public synchronized void streamEnded(String streamId) {
+        for (Named s : stages) {
+            try {
+                s.stage().streamEnded(streamId);
+            } catch (RuntimeException e) {
+                LOG.error("stage {} ({}): streamEnded({}) failed", s.name(), s.type(), streamId, e);
+            }
+        }
+    }
+
     /** Per-stage figures so far, in stage order. */
     public synchronized List<Stats> stats() {
         List<Stats> out = new ArrayList<>();
