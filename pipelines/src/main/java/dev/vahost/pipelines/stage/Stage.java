@@ -32,6 +32,15 @@ public interface Stage extends AutoCloseable {
      */
     default void streamEnded(String streamId) {}
 
+    /**
+     * The stage's own families for /metrics (e.g. counts it keeps), collected at each scrape from a
+     * thread other than the batch thread; null (the default) when it has none. The service adds
+     * {@code vahost_stage_seconds} and {@code vahost_stage_failures_total} for every stage itself.
+     */
+    default io.prometheus.metrics.model.registry.MultiCollector metrics() {
+        return null;
+    }
+
     /** Called once when the service stops, after the last batch. */
     @Override
     default void close() throws Exception {}

@@ -155,9 +155,28 @@ public final class StageRunner implements AutoCloseable {
         return out;
     }
 
-    /** {@code vahost_stage_seconds} (histogram) and {@code vahost_stage_failures_total}, labelled by stage and type. */
+    /**
+     * {@code vahost_stage_seconds} (histogram) and {@code vahost_stage_failures_total}, labelled by
+     * stage and type, and each stage's own families ({@link Stage#metrics()}).
+     */
     public MultiCollector metrics() {
-        return () -> stages.isEmpty() ? MetricSnapshots.of() : MetricSnapshots.of(seconds.collect(), failures.collect());
+        return () -> {
+            if (stages.isEmpty()) return MetricSnapshots.of();
+            List<io.prometheus.metrics.model.snapshots.MetricSnapshot> all = new ArrayList<>();
+            all.add(seconds.collect());
+            all.add(failures.collect());
+            java.util.Set<MultiCollector> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Named s : stages) {
+                MultiCollector own = s.stage().metrics();
+                if (own == null || !seen.add(own)) continue; // stages of one type may share one collector
+                try {
+                    for (var m : own.collect()) all.add(m);
+                } catch (RuntimeException e) {
+                    LOG.warn("stage {} ({}): its metrics failed: {}", s.name(), s.type(), e.toString());
+                }
+            }
+            return new MetricSnapshots(all);
+        };
     }
 
     /** One line per stage for the final figures. */

@@ -1,4 +1,4 @@
-package dev.vahost.examples.zonecount;
+package dev.vahost.pipelines.analytics;
 
 import java.awt.geom.Path2D;
 import java.util.ArrayList;
@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The zone's even-odd test against java.awt.geom.Path2D (WIND_EVEN_ODD), an independent implementation. */
-class ZoneTest {
+/** The even-odd test against java.awt.geom.Path2D (WIND_EVEN_ODD), an independent implementation. */
+class PolygonTest {
     @Test
     void insideAgreesWithPath2dOnConvexConcaveAndSelfIntersectingPolygons() {
         Random r = new Random(7);
@@ -25,7 +25,7 @@ class ZoneTest {
                 if (i == 0) ref.moveTo(p[0], p[1]); else ref.lineTo(p[0], p[1]);
             }
             ref.closePath();
-            Zone z = Zone.of("zones[0]", "z", pts, false, null, null);
+            Polygon z = Polygon.of("zones[0].polygon", pts, false, 3);
             for (int k = 0; k < 500; k++) {
                 // Points off any vertex and edge with probability 1: boundary conventions differ and are not compared.
                 double x = r.nextDouble() * 700 - 30, y = r.nextDouble() * 540 - 30;
@@ -40,8 +40,8 @@ class ZoneTest {
 
     @Test
     void normalizedZonesScaleWithTheFrame() {
-        Zone z = Zone.of("zones[0]", "left", List.of(new double[] {0, 0}, new double[] {0.5, 0}, new double[] {0.5, 1},
-                new double[] {0, 1}), true, null, null);
+        Polygon z = Polygon.of("zones[0].polygon", List.of(new double[] {0, 0}, new double[] {0.5, 0}, new double[] {0.5, 1},
+                new double[] {0, 1}), true, 3);
         assertTrue(z.contains(100, 100, 320, 240));
         assertFalse(z.contains(200, 100, 320, 240));
         assertTrue(z.contains(600, 100, 1280, 720), "the same zone on a larger camera");
@@ -50,12 +50,12 @@ class ZoneTest {
     @Test
     void badPolygonsAreRefusedWithTheirPlace() {
         assertEquals("zones[2].polygon: at least 3 points [x, y]", assertThrows(IllegalArgumentException.class,
-                () -> Zone.of("zones[2]", "z", List.of(new double[] {0, 0}, new double[] {1, 1}), false, null, null)).getMessage());
+                () -> Polygon.of("zones[2].polygon", List.of(new double[] {0, 0}, new double[] {1, 1}), false, 3)).getMessage());
         assertEquals("zones[0].polygon[1]: expected [x, y] with finite numbers", assertThrows(IllegalArgumentException.class,
-                () -> Zone.of("zones[0]", "z", List.of(new double[] {0, 0}, new double[] {1}, new double[] {2, 2}), false, null, null))
+                () -> Polygon.of("zones[0].polygon", List.of(new double[] {0, 0}, new double[] {1}, new double[] {2, 2}), false, 3))
                 .getMessage());
         assertEquals("zones[0].polygon[0]: normalized coordinates must be within 0..1", assertThrows(IllegalArgumentException.class,
-                () -> Zone.of("zones[0]", "z", List.of(new double[] {2, 0}, new double[] {1, 1}, new double[] {0, 1}), true, null, null))
+                () -> Polygon.of("zones[0].polygon", List.of(new double[] {2, 0}, new double[] {1, 1}, new double[] {0, 1}), true, 3))
                 .getMessage());
     }
 }
