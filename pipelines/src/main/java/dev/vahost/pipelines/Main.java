@@ -15,6 +15,7 @@ import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.pipelines.detect.Detectors;
 import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
+import dev.vahost.pipelines.output.StreamControlApi;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.stage.Stages;
@@ -84,9 +85,23 @@ public final class Main {
                     ended.add(s.name());
                 }
             }
+            StreamControlApi api = new StreamControlApi(new StreamControlApi.Control() {
+                @Override
+                public void add(SourceSpec spec) {
+                    service.addSource(spec);
+                }
+
+                @Override
+                public void remove(String id) {
+                    service.removeSource(id);
+                }
+            }, service::status, o.apiToken());
             MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status,
-                    Detectors.metrics(service)) : null;
-            if (metrics != null) System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams");
+                    Detectors.metrics(service), api) : null;
+            if (metrics != null) {
+                System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams; stream control at "
+                        + "/api/v1/stream/add|remove (" + (o.apiToken() == null ? "loopback clients only" : "with the access token") + ")");
+            }
             ScheduledExecutorService perfTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "perf");
                 t.setDaemon(true);

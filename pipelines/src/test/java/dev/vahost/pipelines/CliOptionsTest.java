@@ -85,7 +85,8 @@ class CliOptionsTest {
             new Case("--plugin", "plugins/zone-count.jar", CliOptions::plugins, List.of(Path.of("plugins/zone-count.jar"))),
             new Case("--stage", "test-tag:t={\"label\": \"a=b\"}", o -> o.stages().get(0).argument(),
                     "test-tag:t={\"label\":\"a=b\"}"),
-            new Case("--list-stages", "true", CliOptions::listStages, true));
+            new Case("--list-stages", "true", CliOptions::listStages, true),
+            new Case("--api-token", "s3cret-token-0123456789", CliOptions::apiToken, "s3cret-token-0123456789"));
 
     @Test
     void defaults() {
@@ -173,6 +174,11 @@ class CliOptionsTest {
             assertTrue(m.contains("'" + quoted + "'"), b[0] + " " + b[1] + ": the value is not quoted in: " + m);
             options.add(b[0]);
         }
+        // A secret is refused without being repeated.
+        String token = err("--api-token", "short");
+        assertEquals("Invalid value for option '--api-token' (at least 16 printable characters without spaces; the value is not shown)", token);
+        assertTrue(err("--api-token", "has a space in it 0123").contains("'--api-token'"));
+        options.add("--api-token");
         // The rule is said, not only the value.
         assertEquals("Invalid value for option '--batch-size': '0' (expected an integer within 1..256)", err("--batch-size", "0"));
         assertEquals("Invalid value for option '--batch-size': 'many' is not an int", err("--batch-size", "many"));

@@ -105,6 +105,7 @@ public final class Deployment {
         k.put("outputs.all_frames", "--all-frames");
         k.put("outputs.metrics_port", "--metrics-port");
         k.put("outputs.perf_interval_s", "--perf-interval-s");
+        k.put("outputs.api_token", "--api-token");
         k.put("duration_s", "--duration-s");
         k.put(PLUGINS, "--plugin");
         k.put(STAGES, "--stage");

@@ -220,6 +220,11 @@ public final class ServiceCommand {
             description = "stop after S seconds; 0 = run until Ctrl-C / SIGTERM (default ${DEFAULT-VALUE})")
     double durationS = 0;
 
+    @Option(order = 506, names = "--api-token", paramLabel = "TOKEN",
+            description = "the stream control API (/api/v1/stream/add|remove, /api/v1/streams on the --metrics-port) answers "
+                    + "any client that sends 'Authorization: Bearer TOKEN'; without it, loopback clients only")
+    String apiToken;
+
     @Option(order = 601, names = "--plugin", paramLabel = "JAR|DIR",
             description = "a jar of stage plugins, or a directory of such jars; repeat for more")
     List<Path> plugins = new ArrayList<>();
@@ -347,6 +352,11 @@ public final class ServiceCommand {
         if (metricsPort != -1) range("--metrics-port", metricsPort, 0, 65535);
         range("--perf-interval-s", perfIntervalS, 0.1, 3600);
         range("--duration-s", durationS, 0, 1e7);
+        if (apiToken != null && (apiToken.length() < 16 || !apiToken.matches("[\\x21-\\x7e]+"))) {
+            // The value is a secret: the message does not repeat it.
+            throw new BadOption("--api-token", "Invalid value for option '--api-token' (at least 16 printable characters without"
+                    + " spaces; the value is not shown)");
+        }
         List<StageSpec> stageSpecs = new ArrayList<>();
         for (String st : stages) {
             try {
@@ -364,7 +374,7 @@ public final class ServiceCommand {
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
-                List.copyOf(plugins), List.copyOf(stageSpecs), listStages);
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken);
     }
 
     /** The error for {@code option}, quoting the value as it was written when picocli saw it. */

@@ -46,6 +46,13 @@ public final class MetricsServer implements AutoCloseable {
      * @param extraMetrics more families for /metrics (the detector's), collected at each scrape
      */
     public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics) {
+        this(port, streams, extraMetrics, null);
+    }
+
+    /**
+     * With the stream control API ({@link StreamControlApi}) on the same port when {@code api} is given.
+     */
+    public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics, StreamControlApi api) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("metrics port must be within 0..65535, got " + port);
         registry.register(streamMetrics(streams));
         registry.register(extraMetrics);
@@ -57,7 +64,9 @@ public final class MetricsServer implements AutoCloseable {
         }
         server.createContext("/metrics", this::metrics);
         server.createContext("/streams", ex -> reply(ex, 200, "application/json", utf8(streamsJson(streams.get()))));
-        server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics or /streams\n")));
+        if (api != null) api.register(server);
+        server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics, /streams"
+                + (api != null ? " or /api/v1/streams" : "") + "\n")));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");
             t.setDaemon(true);

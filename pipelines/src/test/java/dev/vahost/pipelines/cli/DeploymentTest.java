@@ -81,7 +81,7 @@ class DeploymentTest {
                   yolox: {strides: [8, 16, 32, 64]}
                 batching: {size: 32, timeout_ms: 10, queue: 8, max_fps: 12.5, shutdown_grace_s: 1.5}
                 engine: {gpu: off, graphs: false, detector_pool_mib: 1024}
-                outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2}
+                outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2, api_token: t0123456789abcdefgh}
                 duration_s: 30
                 plugins: [/opt/plugins/a.jar, /opt/plugins]
                 stages:
@@ -132,6 +132,7 @@ class DeploymentTest {
         assertTrue(o.framesWithoutDetections());
         assertEquals(9100, o.metricsPort());
         assertEquals(2.0, o.perfIntervalS());
+        assertEquals("t0123456789abcdefgh", o.apiToken());
         assertEquals(30.0, o.durationS());
         // Every key of the table appears in this file, and every option but --config/--deployment/--help has a key.
         String text = Files.readString(f);
