@@ -51,8 +51,8 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
                              int overcrowd) {}
 
     /** One event, as the JSON lines and message sinks carry it. */
-    public record Event(String type, String stream, long frame, long pts, String name, String direction, long track, int classId,
-                        String label, double x, double y, Double dwellSeconds, Integer occupancy) {}
+    public record Event(String type, String stream, long frame, long pts, String name, String direction, Long track, Integer classId,
+                        String label, Double x, Double y, Double dwellSeconds, Integer occupancy) {}
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final MetaKey<List<Event>> EVENTS = (MetaKey) MetaKey.published("events", List.class);
@@ -218,8 +218,8 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
                     var e = it.next();
                     if (f.frameNumber() - e.getValue()[2] < grace) continue;
                     it.remove();
-                    double[] p = st.last.getOrDefault(e.getKey(), new double[] {Double.NaN, Double.NaN});
-                    events.add(left(id, f, z.name(), e.getKey(), -1, null, p[0], p[1], e.getValue()));
+                    double[] p = st.last.get(e.getKey());
+                    events.add(left(id, f, z.name(), e.getKey(), null, null, p == null ? null : p[0], p == null ? null : p[1], e.getValue()));
                 }
             }
             st.lastSeen.entrySet().removeIf(e -> {
@@ -234,8 +234,8 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
                 boolean crowded = z.overcrowd() > 0 && n >= z.overcrowd();
                 Boolean before = st.crowded.put(z.name(), crowded);
                 if (crowded && !Boolean.TRUE.equals(before)) {
-                    events.add(new Event("zone_overcrowded", id, f.frameNumber(), f.ptsNanos(), z.name(), null, -1, -1, null, Double.NaN,
-                            Double.NaN, null, n));
+                    events.add(new Event("zone_overcrowded", id, f.frameNumber(), f.ptsNanos(), z.name(), null, null, null, null, null,
+                            null, null, n));
                 }
             }
             Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
@@ -260,8 +260,9 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
             return m;
         }
 
-        private static Event left(String id, StageFrame f, String zone, long track, int cls, String label, double x, double y, long[] since) {
-            double dwell = since[1] >= 0 && f.ptsNanos() >= 0 ? (f.ptsNanos() - since[1]) / 1e9 : Double.NaN;
+        private static Event left(String id, StageFrame f, String zone, long track, Integer cls, String label, Double x, Double y,
+                                  long[] since) {
+            Double dwell = since[1] >= 0 && f.ptsNanos() >= 0 ? (f.ptsNanos() - since[1]) / 1e9 : null;
             return new Event("zone_left", id, f.frameNumber(), f.ptsNanos(), zone, null, track, cls, label, x, y, dwell, null);
         }
 

@@ -102,6 +102,12 @@ class AnalyticsStageTest {
                 @SuppressWarnings("unchecked")
                 List<AnalyticsFactory.Event> ev = (List<AnalyticsFactory.Event>) out.get(0).meta().get("events");
                 if (ev != null) for (var e : ev) if (e.type().equals("zone_overcrowded")) got.add(e.frame() + ":" + e.occupancy());
+                if (n == 0) {
+                    String line = JsonLinesWriter.detectionsLine(out.get(0));
+                    assertTrue(line.contains("{\"type\":\"zone_overcrowded\",\"stream\":\"crowd\",\"frame\":0,\"pts\":0,\"name\":\"hall\","
+                            + "\"direction\":null,\"track\":null,\"classId\":null,\"label\":null,\"x\":null,\"y\":null,\"dwellSeconds\":null,"
+                            + "\"occupancy\":2}"), "fields that do not apply are null: " + line);
+                }
             }
         }
         assertEquals(List.of("0:2", "6:2"), got, "occupancy counts every object inside, tracked or not");
