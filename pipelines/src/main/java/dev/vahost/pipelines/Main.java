@@ -85,17 +85,7 @@ public final class Main {
                     ended.add(s.name());
                 }
             }
-            StreamControlApi api = new StreamControlApi(new StreamControlApi.Control() {
-                @Override
-                public void add(SourceSpec spec) {
-                    service.addSource(spec);
-                }
-
-                @Override
-                public void remove(String id) {
-                    service.removeSource(id);
-                }
-            }, service::status, o.apiToken());
+            StreamControlApi api = new StreamControlApi(StreamControlApi.Control.of(service), service::status, o.apiToken());
             MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status,
                     Detectors.metrics(service), api) : null;
             if (metrics != null) {

@@ -49,17 +49,7 @@ class StreamControlApiTest {
     }
 
     static StreamControlApi api(AnalyticsService<?> s, String token) {
-        return new StreamControlApi(new StreamControlApi.Control() {
-            @Override
-            public void add(SourceSpec spec) {
-                s.addSource(spec);
-            }
-
-            @Override
-            public void remove(String id) {
-                s.removeSource(id);
-            }
-        }, s::status, token);
+        return new StreamControlApi(StreamControlApi.Control.of(s), s::status, token);
     }
 
     @Test

@@ -88,16 +88,6 @@ public final class CpuDetector extends SystemFrameDetector {
     }
 
     @Override
-    public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
-        return detect(batch, false);
-    }
-
-    @Override
-    public boolean canKeepFrames() {
-        return true;
-    }
-
-    @Override
     public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
         int n = batch.size();
         boolean ok = false;

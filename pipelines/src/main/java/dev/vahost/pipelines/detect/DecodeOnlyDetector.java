@@ -21,16 +21,6 @@ public final class DecodeOnlyDetector {
     public static FrameDetector<VideoFrame> cpu() {
         return new SystemFrameDetector() {
             @Override
-            public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
-                return detect(batch, false);
-            }
-
-            @Override
-            public boolean canKeepFrames() {
-                return true;
-            }
-
-            @Override
             public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
                 for (Batcher.Entry<VideoFrame> e : batch) {
@@ -58,16 +48,6 @@ public final class DecodeOnlyDetector {
     public static FrameDetector<DeviceFrame> gpu() {
         return new DeviceFrameDetector() {
             private CudaStream stream; // only the batch thread makes it; close after the last batch
-
-            @Override
-            public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
-                return detect(batch, false);
-            }
-
-            @Override
-            public boolean canKeepFrames() {
-                return true;
-            }
 
             @Override
             public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {

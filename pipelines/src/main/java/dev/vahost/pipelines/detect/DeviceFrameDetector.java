@@ -5,6 +5,8 @@ import java.util.List;
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.nvmm.DeviceFrame;
 import dev.vahost.pipelines.FrameDetector;
+import dev.vahost.pipelines.FrameResult;
+import dev.vahost.pipelines.batch.Batcher;
 
 /** GPU-path detectors: pulled frames are mapped in place as DeviceFrames (no host copy). */
 abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
@@ -17,6 +19,20 @@ abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
     public DeviceFrame adopt(VideoFrame frame) {
         return DeviceFrame.fromCuda(frame);
     }
+
+    /** Both paths keep frames for stages on request: see {@link #detect(List, boolean)}. */
+    @Override
+    public final List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
+        return detect(batch, false);
+    }
+
+    @Override
+    public final boolean canKeepFrames() {
+        return true;
+    }
+
+    @Override
+    public abstract List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames);
 
     @Override
     public final long ptsNanos(DeviceFrame f) {

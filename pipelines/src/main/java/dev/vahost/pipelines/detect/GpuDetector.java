@@ -143,16 +143,6 @@ public final class GpuDetector extends DeviceFrameDetector {
         return new GpuDetector(spec, maxBatch, settings);
     }
 
-    @Override
-    public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
-        return detect(batch, false);
-    }
-
-    @Override
-    public boolean canKeepFrames() {
-        return true;
-    }
-
     /** Batches run on this stream; stages enqueue after them, and kept frames are released in its order. */
     @Override
     public CudaStream stageStream() {
@@ -276,7 +266,6 @@ public final class GpuDetector extends DeviceFrameDetector {
      */
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        RuntimeException first = null;
         List<AutoCloseable> parts = new ArrayList<>();
         parts.add(stream::synchronize);
         parts.add(post);
@@ -286,15 +275,7 @@ public final class GpuDetector extends DeviceFrameDetector {
         parts.addAll(java.util.Arrays.asList(outputBufs));
         parts.add(stream);
         parts.add(pool);
-        for (AutoCloseable c : parts) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException(e);
-                if (first == null) first = r; else first.addSuppressed(r);
-            }
-        }
-        if (first != null) throw first;
+        dev.vahost.nvmm.Closeables.closeAll(parts);
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();

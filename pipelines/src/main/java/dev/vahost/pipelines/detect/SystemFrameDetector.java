@@ -1,7 +1,11 @@
 package dev.vahost.pipelines.detect;
 
+import java.util.List;
+
 import dev.vahost.gst.VideoFrame;
 import dev.vahost.pipelines.FrameDetector;
+import dev.vahost.pipelines.FrameResult;
+import dev.vahost.pipelines.batch.Batcher;
 
 /** CPU-path detectors: frames stay the pulled system-memory VideoFrames. */
 abstract class SystemFrameDetector implements FrameDetector<VideoFrame> {
@@ -14,6 +18,20 @@ abstract class SystemFrameDetector implements FrameDetector<VideoFrame> {
     public VideoFrame adopt(VideoFrame frame) {
         return frame;
     }
+
+    /** Both paths keep frames for stages on request: see {@link #detect(List, boolean)}. */
+    @Override
+    public final List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
+        return detect(batch, false);
+    }
+
+    @Override
+    public final boolean canKeepFrames() {
+        return true;
+    }
+
+    @Override
+    public abstract List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames);
 
     @Override
     public final long ptsNanos(VideoFrame f) {

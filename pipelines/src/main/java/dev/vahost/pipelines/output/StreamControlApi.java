@@ -40,6 +40,21 @@ public final class StreamControlApi {
 
         /** @throws IllegalArgumentException for an unknown stream */
         void remove(String id);
+
+        /** The service's own sources. */
+        static Control of(dev.vahost.pipelines.AnalyticsService<?> service) {
+            return new Control() {
+                @Override
+                public void add(SourceSpec spec) {
+                    service.addSource(spec);
+                }
+
+                @Override
+                public void remove(String id) {
+                    service.removeSource(id);
+                }
+            };
+        }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

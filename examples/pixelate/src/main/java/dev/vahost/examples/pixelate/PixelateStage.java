@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Set;
 
+import dev.vahost.nvmm.Closeables;
 import dev.vahost.nvmm.DeviceImage;
 import dev.vahost.nvmm.PixelFormat;
 import dev.vahost.nvmm.cuda.CudaEvent;
@@ -125,7 +126,6 @@ final class PixelateStage implements Stage {
     /** Waits for the last launch, then frees the tables. */
     @Override
     public void close() {
-        RuntimeException first = null;
         List<AutoCloseable> parts = new java.util.ArrayList<>();
         if (used) parts.add(launched::synchronize);
         parts.add(launched);
@@ -135,14 +135,6 @@ final class PixelateStage implements Stage {
         }
         parts.add(table);
         parts.add(pool);
-        for (AutoCloseable c : parts) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException(e);
-                if (first == null) first = r; else first.addSuppressed(r);
-            }
-        }
-        if (first != null) throw first;
+        Closeables.closeAll(parts);
     }
 }
