@@ -21,7 +21,7 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          int reconnectAttempts, double reconnectBackoffS, double reconnectBackoffMaxS,
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
-                         List<StageSpec> stages, boolean listStages, String apiToken) {
+                         List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks) {
 
     /**
      * How the detector's outputs are decoded and its input prepared ("default": as the model family

@@ -16,6 +16,8 @@ import dev.vahost.pipelines.detect.Detectors;
 import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
 import dev.vahost.pipelines.output.StreamControlApi;
+import dev.vahost.pipelines.output.messages.MessageSink;
+import dev.vahost.pipelines.output.messages.Sinks;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.stage.Stages;
@@ -68,9 +70,12 @@ public final class Main {
         List<SourceSpec> specs = Detectors.sources(o);
         CountDownLatch done = stop != null ? stop : new CountDownLatch(1);
         installSignals(done);
+        List<MessageSink> sinks = new java.util.ArrayList<>();
         try (JsonLinesWriter json = "none".equals(o.output()) ? null : JsonLinesWriter.open(o.output(), o.framesWithoutDetections());
              AnalyticsService<?> service = Detectors.service(o, json)) {
             System.err.println("vahost: " + service.detector().describe());
+            sinks.addAll(Sinks.create(o.sinks(), service.detector().describe()));
+            for (MessageSink m : sinks) service.addListener(m);
             java.util.Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
             service.onStreamEnded(id -> {
                 ended.add(id);
@@ -86,8 +91,14 @@ public final class Main {
                 }
             }
             StreamControlApi api = new StreamControlApi(StreamControlApi.Control.of(service), service::status, o.apiToken());
-            MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status,
-                    Detectors.metrics(service), api) : null;
+            io.prometheus.metrics.model.registry.MultiCollector serviceMetrics = Detectors.metrics(service);
+            io.prometheus.metrics.model.registry.MultiCollector allMetrics = () -> {
+                List<io.prometheus.metrics.model.snapshots.MetricSnapshot> m = new java.util.ArrayList<>();
+                for (var x : serviceMetrics.collect()) m.add(x);
+                for (MessageSink s : sinks) for (var x : s.metrics().collect()) m.add(x);
+                return new io.prometheus.metrics.model.snapshots.MetricSnapshots(m);
+            };
+            MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status, allMetrics, api) : null;
             if (metrics != null) {
                 System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams; stream control at "
                         + "/api/v1/stream/add|remove (" + (o.apiToken() == null ? "loopback clients only" : "with the access token") + ")");
@@ -117,10 +128,18 @@ public final class Main {
             perfTimer.shutdownNow();
             if (metrics != null) metrics.close();
             service.close();
+            for (MessageSink m : sinks) {
+                m.close();
+                MessageSink.Counts c = m.counts();
+                System.err.printf(Locale.ROOT, "vahost: sink %s: %d messages queued, %d delivered, %d failed, %d dropped%n", m.name(), c.queued(),
+                        c.delivered(), c.failed(), c.dropped());
+            }
             List<PerfReporter.StreamFps> fin = service.perf().sample();
             System.err.println(summary(service.status()));
             if (!service.stages().isEmpty()) System.err.print("vahost: stages:\n" + service.stages().summary());
             if (json != null) json.perf(fin);
+        } finally {
+            for (MessageSink m : sinks) m.close(1000); // no-op for those closed above
         }
         return 0;
     }

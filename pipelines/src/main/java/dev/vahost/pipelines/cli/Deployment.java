@@ -56,6 +56,7 @@ public final class Deployment {
     private static final String SOURCES = "sources";
     private static final String PLUGINS = "plugins";
     private static final String STAGES = "stages";
+    private static final String SINKS = "sinks";
     private static final Set<String> STAGE_FIELDS = Set.of("type", "name", "config");
     private static final Set<String> SOURCE_FIELDS = Set.of("name", "uri");
     private static final Set<String> SECTIONS = new TreeSet<>();
@@ -109,6 +110,7 @@ public final class Deployment {
         k.put("duration_s", "--duration-s");
         k.put(PLUGINS, "--plugin");
         k.put(STAGES, "--stage");
+        k.put(SINKS, "--sink");
         KEYS = Collections.unmodifiableMap(k);
         for (String key : KEYS.keySet()) {
             for (int dot = key.indexOf('.'); dot > 0; dot = key.indexOf('.', dot + 1)) SECTIONS.add(key.substring(0, dot));
@@ -245,7 +247,9 @@ public final class Deployment {
             } else if (key.equals(PLUGINS)) {
                 plugins(file, p, v, at, out);
             } else if (key.equals(STAGES)) {
-                stages(file, p, v, at, out);
+                stages(file, p, v, at, out, STAGES, "--stage");
+            } else if (key.equals(SINKS)) {
+                stages(file, p, v, at, out, SINKS, "--sink");
             } else if (SECTIONS.contains(key)) {
                 if (v == JsonToken.VALUE_NULL) continue;
                 if (v != JsonToken.START_OBJECT) {
@@ -337,12 +341,13 @@ public final class Deployment {
      * stages: a list of {type, name, config} mappings (config: the stage's own section, any shape its
      * type reads) or "TYPE[:NAME][=CONFIG]" strings, in the order they run.
      */
-    private static void stages(Path file, JsonParser p, JsonToken t, JsonLocation at, List<Setting> out) throws IOException {
+    private static void stages(Path file, JsonParser p, JsonToken t, JsonLocation at, List<Setting> out, String section, String option)
+            throws IOException {
         if (t == JsonToken.VALUE_NULL) return;
-        if (t != JsonToken.START_ARRAY) throw error(file, at, STAGES, "expected a list of stages ({type, name, config} each)");
+        if (t != JsonToken.START_ARRAY) throw error(file, at, section, "expected a list ({type, name, config} each)");
         int index = 0;
         for (JsonToken i = p.nextToken(); i != JsonToken.END_ARRAY; i = p.nextToken(), index++) {
-            String key = STAGES + "[" + index + "]";
+            String key = section + "[" + index + "]";
             JsonLocation where = p.currentTokenLocation();
             StageSpec spec;
             try {
@@ -356,7 +361,7 @@ public final class Deployment {
                         JsonLocation fieldAt = p.currentTokenLocation();
                         JsonToken v = p.nextToken();
                         if (!STAGE_FIELDS.contains(field)) {
-                            throw error(file, fieldAt, key + "." + field, "unknown key in a stage (known: type, name, config)");
+                            throw error(file, fieldAt, key + "." + field, "unknown key (known: type, name, config)");
                         }
                         if (field.equals("config")) {
                             config = p.readValueAsTree();
@@ -368,7 +373,10 @@ public final class Deployment {
                             name = p.getText();
                         }
                     }
-                    if (type == null) throw error(file, where, key, "a stage needs a type (see ./vahost demo --list-stages)");
+                    if (type == null) {
+                        throw error(file, where, key, option.equals("--stage") ? "a stage needs a type (see ./vahost demo --list-stages)"
+                                : "a sink needs a type (kafka or mqtt)");
+                    }
                     spec = new StageSpec(type, name, config);
                 } else {
                     throw error(file, where, key, "expected a mapping {type: ..., name: ..., config: {...}}");
@@ -377,7 +385,7 @@ public final class Deployment {
                 if (e instanceof ServiceCommand.BadOption) throw e;
                 throw error(file, where, key, e.getMessage());
             }
-            out.add(new Setting(key, "--stage", spec.argument(), where));
+            out.add(new Setting(key, option, spec.argument(), where));
         }
     }
 

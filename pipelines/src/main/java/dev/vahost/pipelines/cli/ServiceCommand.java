@@ -225,6 +225,11 @@ public final class ServiceCommand {
                     + "any client that sends 'Authorization: Bearer TOKEN'; without it, loopback clients only")
     String apiToken;
 
+    @Option(order = 507, names = "--sink", paramLabel = "TYPE[:NAME]=CONFIG",
+            description = "send results as messages: kafka or mqtt, CONFIG inline JSON or a .json/.yaml file "
+                    + "('{\"bootstrap\": \"host:9092\", \"topic\": \"vahost\"}'; see pipelines/README.md); repeat for more")
+    List<String> sinks = new ArrayList<>();
+
     @Option(order = 601, names = "--plugin", paramLabel = "JAR|DIR",
             description = "a jar of stage plugins, or a directory of such jars; repeat for more")
     List<Path> plugins = new ArrayList<>();
@@ -365,6 +370,19 @@ public final class ServiceCommand {
                 throw new BadOption("--stage", "Invalid value for option '--stage': '" + st + "' (" + e.getMessage() + ")");
             }
         }
+        List<StageSpec> sinkSpecs = new ArrayList<>();
+        for (String st : sinks) {
+            StageSpec sp;
+            try {
+                sp = StageSpec.parse(st);
+            } catch (IllegalArgumentException e) {
+                throw new BadOption("--sink", "Invalid value for option '--sink': '" + st + "' (" + e.getMessage() + ")");
+            }
+            if (!sp.type().equals("kafka") && !sp.type().equals("mqtt")) {
+                throw new BadOption("--sink", "Invalid value for option '--sink': '" + st + "' (expected kafka or mqtt)");
+            }
+            sinkSpecs.add(sp);
+        }
         int cameras = sources.isEmpty() && synthetic == 0 ? 4 : synthetic;
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
@@ -374,7 +392,7 @@ public final class ServiceCommand {
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
-                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken);
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs));
     }
 
     /** The error for {@code option}, quoting the value as it was written when picocli saw it. */

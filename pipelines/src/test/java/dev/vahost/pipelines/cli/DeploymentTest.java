@@ -250,7 +250,7 @@ class DeploymentTest {
         String noType = err("--deployment", file(dir, "n.yaml", "stages:\n  - name: a\n").toString());
         assertTrue(noType.contains("line 2, column 5, key stages[0]: a stage needs a type"), noType);
         String unknown = err("--deployment", file(dir, "u.yaml", "stages:\n  - type: x\n    confg: {}\n").toString());
-        assertTrue(unknown.contains("line 3, column 5, key stages[0].confg: unknown key in a stage (known: type, name, config)"),
+        assertTrue(unknown.contains("line 3, column 5, key stages[0].confg: unknown key (known: type, name, config)"),
                 unknown);
         String notMap = err("--deployment", file(dir, "m.yaml", "stages:\n  - type: x\n    config: [1]\n").toString());
         assertTrue(notMap.contains("key stages[0]: stage 'x' (x): its config must be a mapping of keys, not array"), notMap);
