@@ -86,7 +86,8 @@ class CliOptionsTest {
             new Case("--stage", "test-tag:t={\"label\": \"a=b\"}", o -> o.stages().get(0).argument(),
                     "test-tag:t={\"label\":\"a=b\"}"),
             new Case("--list-stages", "true", CliOptions::listStages, true),
-            new Case("--api-token", "s3cret-token-0123456789", CliOptions::apiToken, "s3cret-token-0123456789"));
+            new Case("--api-token", "s3cret-token-0123456789", CliOptions::apiToken, "s3cret-token-0123456789"),
+            new Case("--sink", "mqtt:m={\"broker\": \"tcp://h:1883\"}", o -> o.sinks().get(0).argument(), "mqtt:m={\"broker\":\"tcp://h:1883\"}"));
 
     @Test
     void defaults() {
@@ -163,7 +164,8 @@ class CliOptionsTest {
                 {"--batch-size", "many"}, {"--batch-size", "257"}, {"--batch-timeout-ms", "60001"}, {"--queue", "0"},
                 {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
                 {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"},
-                {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}};
+                {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}, {"--sink", "amqp"},
+                {"--sink", "kafka={oops"}};
         Set<String> options = new HashSet<>();
         Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {

@@ -87,8 +87,11 @@ class DeploymentTest {
                 stages:
                   - {type: test-tag, name: t, config: {label: 'x: y', min_score: 0.5}}
                   - test-throw
+                sinks:
+                  - {type: kafka, name: k, config: {bootstrap: 'h:9092', topic: t}}
                 """);
         CliOptions o = parse("--deployment", f.toString());
+        assertEquals("kafka:k={\"bootstrap\":\"h:9092\",\"topic\":\"t\"}", o.sinks().get(0).argument());
         assertEquals(List.of(Path.of("/opt/plugins/a.jar"), Path.of("/opt/plugins")), o.plugins());
         assertEquals(List.of("t", "test-throw"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
         assertEquals("x: y", o.stages().get(0).config().get("label").asText());
