@@ -338,7 +338,8 @@ public final class AnalyticsService<F> implements AutoCloseable {
             LatencyRecorder.Percentiles lat = latency.percentiles(s.id());
             out.add(new StreamStatus(s.id(), LaunchBuilder.describe(s.spec()), s.state().name(), f == null ? 0 : f.fps(),
                     f == null ? 0 : f.avgFps(), s.frames(), processed.getOrDefault(s.id(), new AtomicLong()).get(), dropped,
-                    s.reconnects(), s.lastError(), lat.p50Ms(), lat.p95Ms(), lat.p99Ms()));
+                    s.reconnects(), s.lastError(), lat.p50Ms(), lat.p95Ms(), lat.p99Ms(), s.framesInvalid(),
+                    s.state() == StreamSource.State.RECONNECTING && s.lastBackoff() != null ? s.lastBackoff().toMillis() / 1000.0 : Double.NaN));
         }
         return out;
     }

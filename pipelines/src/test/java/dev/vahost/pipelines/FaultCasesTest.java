@@ -25,6 +25,7 @@ import dev.vahost.pipelines.detect.ModelSpec;
 import dev.vahost.pipelines.faults.Bitstream;
 import dev.vahost.pipelines.faults.ProcessProbe;
 import dev.vahost.pipelines.faults.TestMedia;
+import dev.vahost.pipelines.output.MetricsServer;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.StreamSource;
 
@@ -186,6 +187,11 @@ class FaultCasesTest {
                 assertEquals(s.source(id).frames(), results.get(id).size(), id + ": frames lost between decoder and results");
             }
             assertEquals(0, s.failedBatches(), "batches failed");
+            // The frames dropped as unusable are reported per stream: every decoded frame either reached a result or was counted.
+            for (StreamStatus st : s.status()) {
+                assertEquals(2L * n - results.get(st.id()).size(), st.framesInvalid(), st.toString());
+            }
+            assertTrue(MetricsServer.prometheus(s.status()).contains("vahost_stream_frames_invalid_total{stream=\"h264\"} 0.0"));
         }
         for (String id : ids) {
             List<FrameResult> rs = results.get(id).stream().sorted((x, y) -> Long.compare(x.frameNumber(), y.frameNumber())).toList();

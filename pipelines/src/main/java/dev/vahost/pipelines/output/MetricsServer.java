@@ -117,6 +117,10 @@ public final class MetricsServer implements AutoCloseable {
                     counter("vahost_stream_frames_dropped_total",
                             "Frames dropped because consumers fell behind or over the rate cap", ss, StreamStatus::dropped),
                     counter("vahost_stream_reconnects_total", "Times the source was restarted", ss, StreamStatus::reconnects),
+                    counter("vahost_stream_frames_invalid_total", "Frames from the decoder dropped as unusable (corrupt input)", ss,
+                            StreamStatus::framesInvalid),
+                    gauge("vahost_stream_backoff_seconds", "While reconnecting: the wait before the next attempt (0 otherwise)", ss,
+                            s -> Double.isNaN(s.backoffS()) ? 0 : s.backoffS()),
                     gauge("vahost_stream_up", "1 while the stream is running", ss, s -> "RUNNING".equals(s.state()) ? 1 : 0));
         };
     }
@@ -159,7 +163,8 @@ public final class MetricsServer implements AutoCloseable {
 
     /**
      * {@code {"streams":[{"id","source","state","fps","avg_fps","frames_decoded","frames_processed",
-     * "dropped","reconnects","last_error","latency_ms":{"p50","p95","p99"}}]}}, FPS rounded to 2 decimals,
+     * "dropped","reconnects","last_error","frames_invalid","backoff_s","latency_ms":{"p50","p95","p99"}}]}}
+     * (backoff_s: while reconnecting, the wait before the next attempt, else null), FPS rounded to 2 decimals,
      * latencies (decoder to results delivered) to 1 (null when not finite: no result yet).
      */
     public static String streamsJson(List<StreamStatus> ss) {
@@ -186,6 +191,9 @@ public final class MetricsServer implements AutoCloseable {
         g.writeNumberField("dropped", s.dropped());
         g.writeNumberField("reconnects", s.reconnects());
         g.writeStringField("last_error", s.lastError());
+        g.writeNumberField("frames_invalid", s.framesInvalid());
+        g.writeFieldName("backoff_s");
+        JsonLinesWriter.rounded(g, s.backoffS(), 1000);
         g.writeObjectFieldStart("latency_ms");
         for (String q : new String[] {"p50", "p95", "p99"}) {
             g.writeFieldName(q);

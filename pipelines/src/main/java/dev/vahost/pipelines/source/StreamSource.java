@@ -61,6 +61,7 @@ public final class StreamSource implements AutoCloseable {
     private volatile long lastFrameNanos = System.nanoTime();
     private final java.util.concurrent.atomic.AtomicInteger failedAttempts = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong runFrames = new AtomicLong(); // frames of the current pipeline
+    private final AtomicLong invalidBefore = new AtomicLong(); // invalid frames of the pipelines closed so far
     private volatile long runFirstFrameNanos; // when the current pipeline's first frame came, 0 before
     private volatile StreamPipeline pipeline; // written under this; read without it (see the class comment)
     private long lastPulled = -1; // guarded by this: the pipeline's pulled count at the last liveness check
@@ -111,6 +112,15 @@ public final class StreamSource implements AutoCloseable {
 
     public String launch() {
         return launch;
+    }
+
+    /**
+     * Frames the decoder delivered but that were dropped as unusable (a corrupt stream's frames without
+     * valid timestamps or size), over every pipeline this source has had.
+     */
+    public long framesInvalid() {
+        StreamPipeline p = pipeline;
+        return invalidBefore.get() + (p == null ? 0 : p.stats().framesInvalid());
     }
 
     /** The delay before the last scheduled reconnect attempt, or null when none was scheduled yet. */
@@ -267,6 +277,7 @@ public final class StreamSource implements AutoCloseable {
         StreamPipeline p = pipeline;
         pipeline = null;
         if (p != null) {
+            invalidBefore.addAndGet(p.stats().framesInvalid());
             try {
                 p.close();
             } catch (RuntimeException e) {

@@ -184,10 +184,11 @@ class OutputFormatTest {
                 new StreamStatus("cam1", "rtsp://h/x", "RECONNECTING", Double.NaN, 0, 10, 10, 0, 2, null));
         String text = MetricsServer.prometheus(ss);
         List<String[]> s = samples(text);
-        assertEquals(14, s.size(), text);
+        assertEquals(18, s.size(), text);
         for (String family : List.of("vahost_stream_fps gauge", "vahost_stream_avg_fps gauge", "vahost_stream_frames_decoded_total counter",
                 "vahost_stream_frames_processed_total counter", "vahost_stream_frames_dropped_total counter",
-                "vahost_stream_reconnects_total counter", "vahost_stream_up gauge")) {
+                "vahost_stream_reconnects_total counter", "vahost_stream_frames_invalid_total counter",
+                "vahost_stream_backoff_seconds gauge", "vahost_stream_up gauge")) {
             assertTrue(text.contains("# TYPE " + family + "\n"), family + " in\n" + text);
         }
         String cam0 = "{stream=\"cam\\\"0\"}", cam1 = "{stream=\"cam1\"}";
@@ -207,12 +208,14 @@ class OutputFormatTest {
     void streamsJsonCarriesEveryFieldInOrder() throws Exception {
         JsonNode m = read(MetricsServer.streamsJson(List.of(
                 new StreamStatus("a", "src", "FAILED", 0, 12.345, 5, 4, 1, 0, "filesrc0: Resource not found. (No such file \"x\")",
-                        12.34, 40.0, 99.96),
+                        12.34, 40.0, 99.96, 7, 2.5),
                 new StreamStatus("b", "rtsp://h/x", "RUNNING", Double.NaN, 1, 2, 2, 0, 3, null))));
         assertEquals(List.of("streams"), fieldNames(m));
         JsonNode a = m.get("streams").get(0);
         assertEquals(List.of("id", "source", "state", "fps", "avg_fps", "frames_decoded", "frames_processed", "dropped", "reconnects",
-                "last_error", "latency_ms"), fieldNames(a));
+                "last_error", "frames_invalid", "backoff_s", "latency_ms"), fieldNames(a));
+        assertEquals(7, a.get("frames_invalid").longValue());
+        assertEquals(2.5, a.get("backoff_s").doubleValue(), 0);
         assertEquals(List.of("p50", "p95", "p99"), fieldNames(a.get("latency_ms")));
         assertEquals(12.3, a.at("/latency_ms/p50").doubleValue(), 0);
         assertEquals(40, a.at("/latency_ms/p95").doubleValue(), 0);
@@ -231,6 +234,7 @@ class OutputFormatTest {
         assertTrue(b.get("fps").isNull());
         assertTrue(b.get("last_error").isNull());
         assertTrue(b.at("/latency_ms/p99").isNull(), "no result yet: no latency");
+        assertTrue(b.get("backoff_s").isNull(), "not reconnecting: no back-off");
         assertEquals(3, b.get("reconnects").longValue());
         assertEquals(0, read(MetricsServer.streamsJson(List.of())).get("streams").size());
     }
