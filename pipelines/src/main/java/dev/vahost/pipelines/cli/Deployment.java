@@ -197,13 +197,17 @@ public final class Deployment {
 
     /**
      * The file's options, then {@code commandLine}'s (which win); a --source there replaces the file's
-     * sources, a --stage the file's stages.
+     * sources, a --stage the file's stages, a --sink the file's sinks.
      */
     public List<String> argumentsUnder(List<String> commandLine) {
-        boolean cliSources = given(commandLine, "--source"), cliStages = given(commandLine, "--stage");
+        boolean cliSources = given(commandLine, "--source"), cliStages = given(commandLine, "--stage"),
+                cliSinks = given(commandLine, "--sink");
         List<String> all = new ArrayList<>();
         for (Setting s : settings) {
-            if (cliSources && s.option().equals("--source") || cliStages && s.option().equals("--stage")) continue;
+            if (cliSources && s.option().equals("--source") || cliStages && s.option().equals("--stage")
+                    || cliSinks && s.option().equals("--sink")) {
+                continue;
+            }
             all.add(s.argument());
         }
         all.addAll(commandLine);

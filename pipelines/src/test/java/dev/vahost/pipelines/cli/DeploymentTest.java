@@ -250,6 +250,11 @@ class DeploymentTest {
                 .map(dev.vahost.pipelines.stage.StageSpec::name).toList());
         assertEquals(List.of("b"), parse("--deployment", f.toString(), "--stage", "test-tag:b").stages().stream()
                 .map(dev.vahost.pipelines.stage.StageSpec::name).toList(), "--stage on the command line replaces the file's stages");
+        Path withSink = file(dir, "k.yaml", "sinks: [{type: mqtt, name: a, config: {broker: 'tcp://h:1883'}}]\n");
+        assertEquals(List.of("a"), parse("--deployment", withSink.toString()).sinks().stream()
+                .map(dev.vahost.pipelines.stage.StageSpec::name).toList());
+        assertEquals(List.of("b"), parse("--deployment", withSink.toString(), "--sink", "mqtt:b={\"broker\": \"tcp://x:1883\"}").sinks()
+                .stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList(), "--sink replaces the file's sinks");
         String noType = err("--deployment", file(dir, "n.yaml", "stages:\n  - name: a\n").toString());
         assertTrue(noType.contains("line 2, column 5, key stages[0]: a stage needs a type"), noType);
         String unknown = err("--deployment", file(dir, "u.yaml", "stages:\n  - type: x\n    confg: {}\n").toString());
