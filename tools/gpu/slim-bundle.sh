@@ -5,8 +5,8 @@
 # (goldens, the tiny zoo) are dropped from the copied test classes because the working tree carries
 # them anyway: run with CP="$PWD/inference/src/test/resources:$CP" on the GPU machine. The kernels in
 # the module jars are rebuilt for sm_90 only (the H100/H200 the GPU machine has).
-# Usage: bash tools/gpu/slim-bundle.sh [--no-gst]   (--no-gst: a stub GStreamer runtime, for runs
-# without pipeline tests)
+# Usage: bash tools/gpu/slim-bundle.sh [--no-gst] [--with-sinks]   (--no-gst: a stub GStreamer runtime,
+# for runs without pipeline tests; --with-sinks: keep the Kafka client)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 d=.device
@@ -14,10 +14,33 @@ d=.device
 for j in $d/app/lib/onnxruntime-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'ai/onnxruntime/native/osx-*' 'ai/onnxruntime/native/win-*' 'ai/onnxruntime/native/linux-aarch64/*' >/dev/null 2>&1 || true
 done
+# The compression natives of the Kafka client: linux x86-64 only.
+for j in $d/app/lib/zstd-jni-*.jar; do
+  [ -f "$j" ] && zip -q -d "$j" 'aix/*' 'darwin/*' 'freebsd/*' 'win/*' 'linux/aarch64/*' 'linux/arm/*' 'linux/i386/*' 'linux/loongarch64/*' \
+      'linux/mips64/*' 'linux/ppc64/*' 'linux/ppc64le/*' 'linux/riscv64/*' 'linux/s390x/*' >/dev/null 2>&1 || true
+done
+for j in $d/app/lib/snappy-java-*.jar; do
+  [ -f "$j" ] && zip -q -d "$j" 'org/xerial/snappy/native/FreeBSD/*' 'org/xerial/snappy/native/Mac/*' 'org/xerial/snappy/native/SunOS/*' \
+      'org/xerial/snappy/native/Windows/*' 'org/xerial/snappy/native/AIX/*' 'org/xerial/snappy/native/Linux/a*' \
+      'org/xerial/snappy/native/Linux/l*' 'org/xerial/snappy/native/Linux/p*' 'org/xerial/snappy/native/Linux/r*' \
+      'org/xerial/snappy/native/Linux/s*' 'org/xerial/snappy/native/Linux/x86/*' >/dev/null 2>&1 || true
+done
 for j in $d/app/lib/jcuda-natives-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJNvrtc*' 'lib/libJCudaRuntime*' >/dev/null 2>&1 || true
 done
 rm -rf $d/app/test-classes/inference/goldens $d/app/test-classes/inference/zoo
+# The message brokers the sink tests start (Kafka's server and test kit with Scala, Moquette with
+# Netty) are test-only and large: not carried (the sink tests run in CI). Unless --with-sinks is
+# given, the Kafka client and its compression natives go too (15 MB; only --sink kafka loads them).
+( cd $d/app/lib && rm -f kafka_2.13-*.jar kafka-server-*.jar kafka-metadata-*.jar kafka-raft-*.jar kafka-storage-*.jar \
+    kafka-group-coordinator-*.jar kafka-coordinator-common-*.jar kafka-share-coordinator-*.jar kafka-transaction-coordinator-*.jar \
+    kafka-test-common-*.jar kafka-tools-api-*.jar scala-*.jar scala-logging_*.jar moquette-broker-*.jar netty-*.jar h2-mvstore-*.jar \
+    HikariCP-*.jar metrics-core-*.jar metrics-jvm-*.jar log4j-*.jar caffeine-*.jar argparse4j-*.jar commons-validator-*.jar \
+    commons-beanutils-*.jar commons-digester-*.jar commons-collections-*.jar jose4j-*.jar re2j-*.jar jopt-simple-*.jar \
+    pcollections-*.jar hash4j-*.jar HdrHistogram-*.jar jackson-dataformat-csv-*.jar jackson-datatype-jdk8-*.jar )
+rm -rf $d/app/test-classes/pipelines/dev/vahost/pipelines/output/messages
+case " $* " in *" --with-sinks "*) ;; *) rm -f $d/app/lib/kafka-clients-*.jar $d/app/lib/zstd-jni-*.jar $d/app/lib/snappy-java-*.jar \
+    $d/app/lib/lz4-java-*.jar ;; esac
 # The module jars' kernels rebuilt for the GPU machine's Hopper only (sm_90 SASS): the default
 # fatbins carry five architectures and PTX (CI and users need those; this carry does not).
 if command -v nvcc >/dev/null; then
@@ -35,7 +58,7 @@ if command -v nvcc >/dev/null; then
   done
   rm -rf $tmp
 fi
-if [ "${1:-}" = --no-gst ]; then
+if [ "${1:-}" = --no-gst ] || [ "${2:-}" = --no-gst ]; then
   [ -f $d/gst.tar.xz ] && mv $d/gst.tar.xz /tmp/vahost-gst.tar.xz.keep
   t=$(mktemp -d); mkdir -p $t/gst/lib; echo "# stub: no GStreamer in this bundle" > $t/gst/env.sh
   tar -C $t -cJf $d/gst.tar.xz gst; rm -rf $t
