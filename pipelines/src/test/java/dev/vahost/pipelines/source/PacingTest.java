@@ -29,6 +29,45 @@ class PacingTest {
     }
 
     @Test
+    void aLoopedFileKeepsItsPaceAcrossTheLoopBoundaries(@TempDir Path dir) throws Exception {
+        Path clip = dev.vahost.pipelines.faults.TestMedia.scene(dir.resolve("one-second.h264"), 320, 240, 30, 30, 6,
+                "x264enc bframes=2 b-adapt=false key-int-max=30 speed-preset=veryfast ! video/x-h264,profile=high ! h264parse ! "
+                        + "video/x-h264,stream-format=byte-stream", null);
+        String launch = LaunchBuilder.build(SourceSpec.parse("l=" + clip, "l"), false, null, true, true);
+        List<Long> arrivals = new ArrayList<>();
+        try (StreamPipeline p = StreamPipeline.fromLaunch("l", launch)) {
+            p.start(f -> {
+                synchronized (arrivals) {
+                    arrivals.add(System.nanoTime());
+                }
+                f.close();
+            });
+            dev.vahost.gst.Await.until("three loops", java.time.Duration.ofSeconds(30), () -> {
+                synchronized (arrivals) {
+                    return arrivals.size() >= 95;
+                }
+            });
+        }
+        List<Long> a;
+        synchronized (arrivals) {
+            a = new ArrayList<>(arrivals);
+        }
+        // 95 frames = 3 loops of 30 and 5 more: paced, they take 94 frame periods, boundaries included
+        // (a loop that restarted its clock would come early; one that lost frames, late).
+        double span = (a.get(94) - a.get(10)) / 1e6, want = 84 * 1000.0 / 30;
+        StringBuilder gaps = new StringBuilder();
+        int bursts = 0;
+        for (int i = 11; i < 95; i++) {
+            double gap = (a.get(i) - a.get(i - 1)) / 1e6;
+            gaps.append(Math.round(gap)).append(i % 30 == 0 ? " | " : " ");
+            if (gap < 10) bursts++;
+        }
+        System.out.println("PacingTest loop " + launch + "\n  gaps (ms), '|' at loop boundaries: " + gaps);
+        assertTrue(Math.abs(span - want) < 0.1 * want, "frames 10..94 took " + span + " ms, paced " + want + " ms: " + gaps);
+        assertTrue(bursts <= 8, bursts + " frames within 10 ms of the previous: " + gaps);
+    }
+
+    @Test
     void framesOfABFrameFileLeaveOneFramePeriodApart(@TempDir Path dir) throws Exception {
         Path clip = bFrameClip(dir);
         SourceSpec spec = SourceSpec.parse("b=" + clip, "b");
