@@ -39,8 +39,13 @@ public final class ByteTracker {
     /** A detection given to the tracker: box x1, y1, x2, y2 in pixels. */
     public record Det(int classId, float score, double x1, double y1, double x2, double y2) {}
 
-    /** Ids unique across streams and restarts: the process's start second in the high 32 bits, a counter below. */
-    private static final AtomicLong NEXT_ID = new AtomicLong((System.currentTimeMillis() / 1000) << 32);
+    /**
+     * Ids unique across streams and restarts, and exact in JSON readers that hold numbers as doubles
+     * (below 2^53): the process's start second times a million, plus a counter. A later start's ids
+     * begin a million per second of uptime beyond an earlier one's: they cannot meet unless a process
+     * makes a million tracks per second on average.
+     */
+    private static final AtomicLong NEXT_ID = new AtomicLong(System.currentTimeMillis() / 1000 * 1_000_000L);
 
     enum State { TRACKED, LOST }
 
