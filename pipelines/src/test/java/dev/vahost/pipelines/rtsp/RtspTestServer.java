@@ -103,15 +103,25 @@ public final class RtspTestServer {
             this.url = url;
         }
 
+        /** The live 320x240 H.264 test pattern; {@code corrupt} (may be empty) sits between the encoder and the payloader. */
+        public static String camera(String corrupt) {
+            return "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+                    + "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! h264parse" + corrupt
+                    + " ! rtph264pay name=pay0 pt=96 config-interval=1 )";
+        }
+
         /** Starts a server on {@code port} (0 = a free one) serving a live 320x240 H.264 test pattern at /cam. */
         public static Handle start(int port) throws IOException, InterruptedException {
+            return start(port, camera(""));
+        }
+
+        /** Starts a server on {@code port} (0 = a free one) serving {@code launch} (a gst-rtsp-server launch line) at /cam. */
+        public static Handle start(int port, String launch) throws IOException, InterruptedException {
             if (port == 0) {
                 try (ServerSocket s = new ServerSocket(0)) {
                     port = s.getLocalPort();
                 }
             }
-            String launch = "( videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
-                    + "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 ! rtph264pay name=pay0 pt=96 config-interval=1 )";
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-cp");
