@@ -362,27 +362,8 @@ public final class ServiceCommand {
             throw new BadOption("--api-token", "Invalid value for option '--api-token' (at least 16 printable characters without"
                     + " spaces; the value is not shown)");
         }
-        List<StageSpec> stageSpecs = new ArrayList<>();
-        for (String st : stages) {
-            try {
-                stageSpecs.add(StageSpec.parse(st));
-            } catch (IllegalArgumentException e) {
-                throw new BadOption("--stage", "Invalid value for option '--stage': '" + st + "' (" + e.getMessage() + ")");
-            }
-        }
-        List<StageSpec> sinkSpecs = new ArrayList<>();
-        for (String st : sinks) {
-            StageSpec sp;
-            try {
-                sp = StageSpec.parse(st);
-            } catch (IllegalArgumentException e) {
-                throw new BadOption("--sink", "Invalid value for option '--sink': '" + st + "' (" + e.getMessage() + ")");
-            }
-            if (!sp.type().equals("kafka") && !sp.type().equals("mqtt")) {
-                throw new BadOption("--sink", "Invalid value for option '--sink': '" + st + "' (expected kafka or mqtt)");
-            }
-            sinkSpecs.add(sp);
-        }
+        List<StageSpec> stageSpecs = specs("--stage", stages, null);
+        List<StageSpec> sinkSpecs = specs("--sink", sinks, java.util.Set.of("kafka", "mqtt"));
         int cameras = sources.isEmpty() && synthetic == 0 ? 4 : synthetic;
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
@@ -393,6 +374,26 @@ public final class ServiceCommand {
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
                 List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs));
+    }
+
+    /** {@code TYPE[:NAME][=CONFIG]} values of {@code option}, their type one of {@code types} when given. */
+    private static List<StageSpec> specs(String option, List<String> values, java.util.Set<String> types) {
+        List<StageSpec> out = new ArrayList<>();
+        for (String v : values) {
+            String why;
+            try {
+                StageSpec sp = StageSpec.parse(v);
+                if (types == null || types.contains(sp.type())) {
+                    out.add(sp);
+                    continue;
+                }
+                why = "expected " + String.join(" or ", new java.util.TreeSet<>(types));
+            } catch (IllegalArgumentException e) {
+                why = e.getMessage();
+            }
+            throw new BadOption(option, "Invalid value for option '" + option + "': '" + v + "' (" + why + ")");
+        }
+        return out;
     }
 
     /** The error for {@code option}, quoting the value as it was written when picocli saw it. */

@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -155,19 +156,7 @@ public final class Stages {
 
     private static <C> Stage make(StageFactory<C> f, StageSpec s, StageContext ctx) {
         String who = "stage '" + s.name() + "' (" + s.type() + ")";
-        C config;
-        try {
-            config = CONFIG.treeToValue(s.config(), f.configType());
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(who + ": unknown config key '" + path(e) + "' (known: "
-                    + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")", e);
-        } catch (JsonMappingException e) {
-            String p = path(e);
-            throw new IllegalArgumentException(who + ": config" + (p.isEmpty() ? "" : " key '" + p + "'") + ": "
-                    + e.getOriginalMessage(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(who + ": config: " + e.getOriginalMessage(), e);
-        }
+        C config = bind(who, s.config(), f.configType());
         Stage stage;
         try {
             stage = f.create(config, ctx);
@@ -178,6 +167,28 @@ public final class Stages {
         }
         if (stage == null) throw new IllegalStateException(who + ": its factory " + f.getClass().getName() + " returned no stage");
         return stage;
+    }
+
+    /**
+     * A configuration section bound to {@code type} (keys in snake_case; unknown keys, wrong types and
+     * trailing tokens refused), for stages and anything else configured the same way (message sinks).
+     *
+     * @param who names the thing configured in the error ("stage 'door' (zone-count)")
+     * @throws IllegalArgumentException naming {@code who}, the key and what is wrong (for an unknown key, the known ones)
+     */
+    public static <C> C bind(String who, JsonNode config, Class<C> type) {
+        try {
+            return CONFIG.treeToValue(config, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw new IllegalArgumentException(who + ": unknown config key '" + path(e) + "' (known: "
+                    + e.getKnownPropertyIds().stream().map(String::valueOf).sorted().collect(Collectors.joining(", ")) + ")", e);
+        } catch (JsonMappingException e) {
+            String p = path(e);
+            throw new IllegalArgumentException(who + ": config" + (p.isEmpty() ? "" : " key '" + p + "'") + ": "
+                    + e.getOriginalMessage(), e);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(who + ": config: " + e.getOriginalMessage(), e);
+        }
     }
 
     /** a.b[2].c from Jackson's reference path. */

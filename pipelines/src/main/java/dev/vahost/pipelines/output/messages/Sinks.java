@@ -5,13 +5,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import dev.vahost.pipelines.stage.StageSpec;
+import dev.vahost.pipelines.stage.Stages;
 
 /**
  * Message sinks from {@code --sink TYPE[:NAME][=CONFIG]} (deployment: {@code sinks:} as a list of
@@ -29,10 +25,6 @@ import dev.vahost.pipelines.stage.StageSpec;
  * </ul>
  */
 public final class Sinks {
-    private static final ObjectMapper CONFIG = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
     private Sinks() {}
 
     public record Config(String topic, String schema, Boolean events, boolean allFrames, Integer buffer, String bootstrap, String acks,
@@ -54,16 +46,7 @@ public final class Sinks {
     /** One sink. */
     public static MessageSink create(StageSpec s, String model) {
         String who = "sink '" + s.name() + "' (" + s.type() + ")";
-        Config c;
-        try {
-            c = CONFIG.treeToValue(s.config(), Config.class);
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(who + ": unknown config key '" + e.getPropertyName() + "'", e);
-        } catch (JsonMappingException e) {
-            throw new IllegalArgumentException(who + ": config: " + e.getOriginalMessage(), e);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(who + ": config: " + e.getOriginalMessage(), e);
-        }
+        Config c = Stages.bind(who, s.config(), Config.class);
         String topic = c.topic() == null ? "vahost" : c.topic();
         MessageSink.Schema schema = switch (c.schema() == null ? "minimal" : c.schema().toLowerCase(Locale.ROOT)) {
             case "minimal" -> MessageSink.Schema.MINIMAL;

@@ -116,7 +116,8 @@ class MqttSinkTest {
                 () -> Sinks.create(StageSpec.parse("mqtt:m"), "x")).getMessage());
         assertEquals("sink 'k' (kafka): a key of the mqtt sink is set here", assertThrows(IllegalArgumentException.class,
                 () -> Sinks.create(StageSpec.parse("kafka:k={\"bootstrap\": \"h:1\", \"qos\": 1}"), "x")).getMessage());
-        assertEquals("sink 'k' (kafka): unknown config key 'bootstrp'", assertThrows(IllegalArgumentException.class,
+        assertEquals("sink 'k' (kafka): unknown config key 'bootstrp' (known: acks, all_frames, batch_bytes, bootstrap, broker, "
+                + "buffer, compression, delivery_timeout_ms, events, linger_ms, offline_buffer, per_camera, qos, schema, topic)", assertThrows(IllegalArgumentException.class,
                 () -> Sinks.create(StageSpec.parse("kafka:k={\"bootstrp\": \"h:1\"}"), "x")).getMessage());
         assertEquals("sink 'k' (kafka): compression: expected one of [gzip, lz4, none, snappy, zstd], got 'brotli'",
                 assertThrows(IllegalArgumentException.class, () -> Sinks.create(StageSpec.parse(
