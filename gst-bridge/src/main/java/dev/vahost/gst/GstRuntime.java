@@ -32,6 +32,12 @@ public final class GstRuntime {
                 return;
             }
             if (!Gst.isInitialized()) {
+                // GStreamer's segfault trap (on while a plugin loads) would take the JVM's own SIGSEGVs
+                // (safepoint polls, implicit null checks) on other threads for a crash of the plugin being
+                // loaded and end the process ("Caught a segmentation fault while loading plugin file
+                // libgstnvcodec.so", exit 255): seen on the GPU machine when decoders were autoplugged
+                // while the service ran. Java hosts turn it off.
+                dev.vahost.gst.lowlevel.GstNative.gst_segtrap_set_enabled(0);
                 Gst.init(Version.of(1, 16), "vahost");
             }
             try {

@@ -34,6 +34,9 @@ public final class GstNative {
     /** GST_CLOCK_TIME_NONE. */
     public static final long GST_CLOCK_TIME_NONE = -1L;
 
+    /** gst_segtrap_set_enabled(gboolean): may be called before gst_init. */
+    public static native void gst_segtrap_set_enabled(int enabled);
+
     public static native long gst_mini_object_ref(long miniObject);
 
     public static native void gst_mini_object_unref(long miniObject);

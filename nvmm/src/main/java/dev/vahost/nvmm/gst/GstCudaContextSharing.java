@@ -43,8 +43,23 @@ public final class GstCudaContextSharing {
             throw new GpuUnavailableException("gst_context_new_cuda_context failed");
         }
         LOG.info("sharing the primary CUDA context of {} with GStreamer", Cuda.describeDevice());
+        preloadNvcodec();
         gstContext = ctx;
         return ctx;
+    }
+
+    /**
+     * Loads GStreamer's nvcodec plugin here, once, before any pipeline runs. Otherwise a pipeline that
+     * autoplugs its decoder (uridecodebin: RTSP and URI sources) loads it on its streaming thread, and
+     * with several such pipelines starting at once on the H200 machine (GStreamer 1.22) the process died
+     * in the plugin loader ("Caught a segmentation fault while loading plugin file libgstnvcodec.so").
+     */
+    private static void preloadNvcodec() {
+        try {
+            GstRuntime.call(() -> org.freedesktop.gstreamer.ElementFactory.find("nvh264dec"));
+        } catch (RuntimeException e) {
+            LOG.warn("GStreamer's nvcodec plugin could not be loaded ({}): NVDEC decoders will be missing", e.getMessage());
+        }
     }
 
     /**
