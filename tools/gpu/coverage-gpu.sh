@@ -12,6 +12,11 @@
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
+#   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
+#   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
+#               (background reaper on, then off: late completion markers per batch) and on the project clip
+#   faults      issue 13 on NVDEC: SoakBench's undecodable phase (128 looped streams: AVC without codec data, headers
+#               then junk), the late-marker reproducer (nvmm EventAfterSyncRepro), FaultFuzzGpuTest (H.264 fuzz on nvh264dec)
 #   plugins     the stage plugins (issue 19): PixelateGpuTest, DeviceFrameGpuTest (retain), ServiceGpuTest, then ServiceBench
 #               at 128 streams: decode-only, the full path, and the full path + pixelate + zone-count (same run)
 # Needs the bundle's $JAVA and $CP (run.sh sets them) and python3 with torch, onnx, onnxruntime.
@@ -27,6 +32,7 @@ console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | h
 log="$OUT/coverage-gpu.txt"
 status=0
 source "$(dirname "$0")/steps.sh"
+source "$(dirname "$0")/media.sh"
 has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
 junit() { # NAME LIMIT selectors...
   local name=$1 limit=$2; shift 2
@@ -94,8 +100,27 @@ junit() { # NAME LIMIT selectors...
         --streams ${PLUGIN_STREAMS:-128} --seconds 15 --warmup 5 --batch 32 --clip /tmp/bench-1080p.h264 \
         --stage 'pixelate={"cell": 16}' --stage 'zone-count:left={"zones": [{"name": "left", "polygon": [[0, 0], [960, 0], [960, 1080], [0, 1080]]}]}'
   fi
+  if has media; then
+    media_bframe; media_project; media_model
+  fi
+  if has unpaced; then
+    media_bframe; media_project; media_model
+    m640="--model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.9"
+    for run in "bframe-1080p on" "bframe-1080p off" "bench-1080p on"; do
+      set -- $run
+      step "ServiceBench 128 unpaced, 640 model, clip $1, reaper $2" 150 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.pipelines.bench.ServiceBench \
+          --streams 128 --seconds 12 --warmup 5 --batch 32 --clip /tmp/$1.h264 --reaper $2 $m640
+    done
+  fi
+  if has faults; then
+    media_bframe
+    step "SoakBench: 128 undecodable streams on NVDEC" 120 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.pipelines.bench.SoakBench \
+        --clip /tmp/bframe-1080p.h264 --minutes 0 --fault-streams 128
+    step "EventAfterSyncRepro" 90 "$JAVA" -cp "$CP" dev.vahost.nvmm.bench.EventAfterSyncRepro --iterations 20000
+    junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
+  fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

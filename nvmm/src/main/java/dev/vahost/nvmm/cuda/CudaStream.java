@@ -68,7 +68,7 @@ public final class CudaStream implements AutoCloseable {
             pending.add(new Pending(e, List.copyOf(resources)));
         }
         reap(false);
-        Reaper.watch(this);
+        if (backgroundReaping) Reaper.watch(this);
     }
 
     /** Resources still waiting for GPU work. */
@@ -123,6 +123,18 @@ public final class CudaStream implements AutoCloseable {
             }
             cuStreamDestroy(stream);
         }
+    }
+
+    private static volatile boolean backgroundReaping = true;
+
+    /**
+     * Whether the background reaper releases completed work (default on). Off, releases happen only
+     * in {@link #closeWhenDone}, {@link #synchronize()} and {@link #close()} on the caller's thread:
+     * for diagnosing interactions between the reaper's event queries and GstBuffer unrefs and the
+     * stream's own thread (benchmarks); an idle stream then holds its last releases.
+     */
+    public static void setBackgroundReaping(boolean on) {
+        backgroundReaping = on;
     }
 
     /** One daemon thread that reaps streams with pending releases every half millisecond. */

@@ -32,7 +32,11 @@ import dev.vahost.pipelines.stage.Stages;
  * GPU memory, process CPU use, and bytes copied device→host per frame.
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]
- *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...] [--plugin JAR --stage TYPE[:NAME][=CONFIG] ...]</pre>
+ *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...] [--plugin JAR --stage TYPE[:NAME][=CONFIG] ...]
+ *      [--reaper off]</pre>
+ *
+ * <p>{@code --reaper off} stops the background thread that releases frames whose preprocessing has
+ * completed (they are then released on the batch thread): a diagnosis of the late completion marker.
  *
  * <p>With {@code --stage}, each N also runs the full path with those stages after detection (same
  * process, same streams), printed beside the full path without them, with each stage's host time
@@ -57,6 +61,7 @@ public final class ServiceBench {
                 case "--clip" -> clip = Path.of(args[i + 1]);
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 // the detector, as the service's CLI takes it (default: the built-in test detector)
+                case "--reaper" -> dev.vahost.nvmm.cuda.CudaStream.setBackgroundReaping(!"off".equals(args[i + 1]));
                 case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
                         "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin" -> {
                     serviceArgs.add(args[i]);

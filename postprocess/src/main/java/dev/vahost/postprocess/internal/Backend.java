@@ -35,6 +35,11 @@ public interface Backend extends AutoCloseable {
     /** True when the work up to the last {@link #markDone} has completed. */
     boolean isDone();
 
+    /** What the backend can tell about a completion marker found unreached (diagnosis; empty when nothing). */
+    default String diagnoseLateMarker() {
+        return "";
+    }
+
     @Override
     void close();
 }

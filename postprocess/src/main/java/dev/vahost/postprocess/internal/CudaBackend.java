@@ -80,7 +80,23 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void markDone(Object stream) {
-        done.record((CudaStream) stream);
+        lastStream = (CudaStream) stream;
+        done.record(lastStream);
+    }
+
+    private CudaStream lastStream;
+
+    @Override
+    public String diagnoseLateMarker() {
+        jcuda.driver.CUcontext current = new jcuda.driver.CUcontext();
+        int ctx = jcuda.driver.JCudaDriver.cuCtxGetCurrent(current);
+        int streamState = lastStream == null ? -1 : jcuda.driver.JCudaDriver.cuStreamQuery(lastStream.handle());
+        boolean again = done.isComplete();
+        return "stream query " + (streamState == 0 ? "idle" : jcuda.driver.CUresult.stringFor(streamState))
+                + ", current context " + (ctx != 0 ? jcuda.driver.CUresult.stringFor(ctx)
+                : current.equals(dev.vahost.nvmm.cuda.Cuda.context()) ? "ours" : "OTHER (" + current + ")")
+                + ", event queried again at once: " + (again ? "complete" : "not ready")
+                + ", thread " + Thread.currentThread().getName();
     }
 
     @Override

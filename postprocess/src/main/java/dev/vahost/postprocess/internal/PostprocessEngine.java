@@ -280,6 +280,7 @@ public final class PostprocessEngine implements AutoCloseable {
         ByteBuffer view = resultView.duplicate();
         byte[] before = new byte[Math.min(view.remaining(), 1 << 16)];
         view.get(before);
+        String state = lateMarkers < 3 ? backend.diagnoseLateMarker() : "";
         while (!backend.isDone()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("results(): the batch's completion marker was not reached within 10 s;"
@@ -293,8 +294,8 @@ public final class PostprocessEngine implements AutoCloseable {
         if (lateMarkers++ < 3) {
             org.slf4j.LoggerFactory.getLogger(PostprocessEngine.class).warn("results(): batch {} of this postprocessor: the completion"
                     + " marker was reached {} us after results() was called (the stream had been synchronised); waited for it"
-                    + " (counted in lateMarkers()); the first {} result bytes {} while waiting", submitted, waited, before.length,
-                    java.util.Arrays.equals(before, after) ? "did not change" : "CHANGED");
+                    + " (counted in lateMarkers()); the first {} result bytes {} while waiting; when found: {}", submitted, waited,
+                    before.length, java.util.Arrays.equals(before, after) ? "did not change" : "CHANGED", state);
         }
     }
 
