@@ -5,8 +5,9 @@
 # (goldens, the tiny zoo) are dropped from the copied test classes because the working tree carries
 # them anyway: run with CP="$PWD/inference/src/test/resources:$CP" on the GPU machine. The kernels in
 # the module jars are rebuilt for sm_90 only (the H100/H200 the GPU machine has).
-# Usage: bash tools/gpu/slim-bundle.sh [--no-gst] [--with-sinks]   (--no-gst: a stub GStreamer runtime,
-# for runs without pipeline tests; --with-sinks: keep the Kafka client)
+# Usage: bash tools/gpu/slim-bundle.sh [--no-gst] [--with-sinks|--kafka-apart]   (--no-gst: a stub GStreamer
+# runtime, for runs without pipeline tests; --with-sinks: keep the Kafka client; --kafka-apart: move the Kafka
+# client and broker jars to .device-kafka/lib, carried in a second call: tools/gpu/sink-cost-gpu.sh)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 d=.device
@@ -15,11 +16,11 @@ for j in $d/app/lib/onnxruntime-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'ai/onnxruntime/native/osx-*' 'ai/onnxruntime/native/win-*' 'ai/onnxruntime/native/linux-aarch64/*' >/dev/null 2>&1 || true
 done
 # The compression natives of the Kafka client: linux x86-64 only.
-for j in $d/app/lib/zstd-jni-*.jar; do
+for j in $d/app/lib/zstd-jni-*.jar .device-kafka/lib/zstd-jni-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'aix/*' 'darwin/*' 'freebsd/*' 'win/*' 'linux/aarch64/*' 'linux/arm/*' 'linux/i386/*' 'linux/loongarch64/*' \
       'linux/mips64/*' 'linux/ppc64/*' 'linux/ppc64le/*' 'linux/riscv64/*' 'linux/s390x/*' >/dev/null 2>&1 || true
 done
-for j in $d/app/lib/snappy-java-*.jar; do
+for j in $d/app/lib/snappy-java-*.jar .device-kafka/lib/snappy-java-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'org/xerial/snappy/native/FreeBSD/*' 'org/xerial/snappy/native/Mac/*' 'org/xerial/snappy/native/SunOS/*' \
       'org/xerial/snappy/native/Windows/*' 'org/xerial/snappy/native/AIX/*' 'org/xerial/snappy/native/Linux/a*' \
       'org/xerial/snappy/native/Linux/l*' 'org/xerial/snappy/native/Linux/p*' 'org/xerial/snappy/native/Linux/r*' \
@@ -29,6 +30,15 @@ for j in $d/app/lib/jcuda-natives-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJNvrtc*' 'lib/libJCudaRuntime*' >/dev/null 2>&1 || true
 done
 rm -rf $d/app/test-classes/inference/goldens $d/app/test-classes/inference/zoo
+# (log4j-core stays behind: it needs java.beans, which the bundle's jlink'd runtime lacks; Kafka logs
+# through log4j-api's simple logger without it.)
+case " $* " in *" --kafka-apart "*)
+  rm -rf .device-kafka; mkdir -p .device-kafka/lib
+  ( cd $d/app/lib && for j in kafka*.jar scala-*.jar zstd-jni-*.jar snappy-java-*.jar lz4-java-*.jar metrics-core-*.jar jopt-simple-*.jar \
+      argparse4j-*.jar pcollections-*.jar caffeine-*.jar re2j-*.jar jose4j-*.jar commons-validator-*.jar commons-beanutils-*.jar \
+      commons-digester-*.jar commons-collections-*.jar hash4j-*.jar HdrHistogram-*.jar jackson-dataformat-csv-*.jar \
+      jackson-datatype-jdk8-*.jar log4j-api-*.jar; do [ -f "$j" ] && cp "$j" ../../../.device-kafka/lib/ || true; done ) ;;
+esac
 # The message brokers the sink tests start (Kafka's server and test kit with Scala, Moquette with
 # Netty) are test-only and large: not carried (the sink tests run in CI). Unless --with-sinks is
 # given, the Kafka client and its compression natives go too (15 MB; only --sink kafka loads them).
@@ -39,6 +49,8 @@ rm -rf $d/app/test-classes/inference/goldens $d/app/test-classes/inference/zoo
     commons-beanutils-*.jar commons-digester-*.jar commons-collections-*.jar jose4j-*.jar re2j-*.jar jopt-simple-*.jar \
     pcollections-*.jar hash4j-*.jar HdrHistogram-*.jar jackson-dataformat-csv-*.jar jackson-datatype-jdk8-*.jar )
 rm -rf $d/app/test-classes/pipelines/dev/vahost/pipelines/output/messages
+# JUnit's own jars: the console launcher (junit-platform-console-standalone) carries the same classes.
+( cd $d/app/lib && rm -f junit-jupiter-*.jar junit-platform-*.jar opentest4j-*.jar apiguardian-api-*.jar )
 case " $* " in *" --with-sinks "*) ;; *) rm -f $d/app/lib/kafka-clients-*.jar $d/app/lib/zstd-jni-*.jar $d/app/lib/snappy-java-*.jar \
     $d/app/lib/lz4-java-*.jar ;; esac
 # The module jars' kernels rebuilt for the GPU machine's Hopper only (sm_90 SASS): the default

@@ -97,6 +97,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong detectNanos = new AtomicLong();
+    private final AtomicLong batchNanos = new AtomicLong();
     private final AtomicLong framesBatched = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
     private int nextIndex;
@@ -247,6 +248,15 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     private void onBatch(List<Batcher.Entry<F>> batch) {
+        long start = System.nanoTime();
+        try {
+            handle(batch);
+        } finally {
+            batchNanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    private void handle(List<Batcher.Entry<F>> batch) {
         List<FrameResult> results;
         boolean keep = stages.needsFrames();
         long t0 = System.nanoTime();
@@ -305,6 +315,11 @@ public final class AnalyticsService<F> implements AutoCloseable {
     /** Time the batch thread has spent in {@link FrameDetector#detect} on batches that succeeded, in seconds. */
     public double detectSeconds() {
         return detectNanos.get() * 1e-9;
+    }
+
+    /** Time the batch thread has spent on batches (detection, stages, listeners, failed batches too), in seconds. */
+    public double batchSeconds() {
+        return batchNanos.get() * 1e-9;
     }
 
     /** Frames in the batches that succeeded. */

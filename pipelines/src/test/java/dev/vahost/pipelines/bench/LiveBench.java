@@ -22,8 +22,12 @@ import dev.vahost.pipelines.detect.CpuDetector;
 import dev.vahost.pipelines.detect.DecodeOnlyDetector;
 import dev.vahost.pipelines.detect.GpuDetector;
 import dev.vahost.pipelines.detect.ModelSpec;
+import dev.vahost.pipelines.output.messages.MessageSink;
+import dev.vahost.pipelines.output.messages.Sinks;
 import dev.vahost.pipelines.perf.LatencyRecorder;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.stage.StageRunner;
+import dev.vahost.pipelines.stage.Stages;
 
 /**
  * The service as cameras use it: N streams of one looped file, each paced at the file's frame rate
@@ -44,7 +48,8 @@ import dev.vahost.pipelines.source.SourceSpec;
 public final class LiveBench {
     /** One configuration's figures over the window. */
     public record Run(String mode, int n, double agg, double min, double max, long decoded, long dropped, double p50, double p99,
-               double worstP99, double meanBatch, double detectBusy, double detectMsPerBatch, double cpu, String gpu, long failed) {
+               double worstP99, double meanBatch, double detectBusy, double detectMsPerBatch, double batchBusy, double cpu, String gpu,
+               long failed, long messages, long messagesLost) {
         boolean holds(double fps, double dropFraction, double p99Ms) {
             return min >= fps && dropped <= dropFraction * decoded && worstP99 <= p99Ms && failed == 0;
         }
@@ -56,7 +61,7 @@ public final class LiveBench {
         int batch = 32, timeoutMs = 20, queue = 4;
         Path clip = null;
         String launch = null;
-        boolean gpu = true;
+        boolean gpu = true, kafka = false;
         List<String> serviceArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
@@ -69,8 +74,12 @@ public final class LiveBench {
                 case "--queue" -> queue = Integer.parseInt(args[i + 1]);
                 case "--launch" -> launch = args[i + 1];
                 case "--gpu" -> gpu = !"off".equals(args[i + 1]);
+                case "--kafka" -> {
+                    if (!"embedded".equals(args[i + 1])) throw new IllegalArgumentException("--kafka: only 'embedded' is known");
+                    kafka = true;
+                }
                 case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
-                        "--engine-graphs", "--detector-pool-mib" -> {
+                        "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin", "--sink" -> {
                     serviceArgs.add(args[i]);
                     serviceArgs.add(args[i + 1]);
                 }
@@ -80,6 +89,15 @@ public final class LiveBench {
         if (clip == null || !Files.isRegularFile(clip)) throw new IllegalArgumentException("--clip FILE.h264 is required (got " + clip + ")");
         if (gpu) Cuda.requireAvailable();
         serviceArgs.addAll(List.of("--batch-size", Integer.toString(batch)));
+        // An embedded single-node KRaft broker (Kafka's own test kit, on the class path of the tests):
+        // {bootstrap} in --sink values stands for its address.
+        AutoCloseable broker = null;
+        if (kafka) {
+            EmbeddedKafka k = EmbeddedKafka.start();
+            broker = k;
+            serviceArgs.replaceAll(a -> a.replace("{bootstrap}", k.bootstrap()));
+            System.out.println("embedded Kafka broker (KRaft, one node, in this JVM) at " + k.bootstrap());
+        }
         CliOptions o = CliOptions.parse(serviceArgs.toArray(new String[0]));
         System.out.printf(Locale.ROOT, "LiveBench on %s, %d CPU cores, clip %s (%d KiB), paced live, batch %d, push timeout %d ms, "
                         + "queue %d, window %.0f s after %.0f s%n", gpu ? Cuda.describeDevice() : "the CPU path",
@@ -87,21 +105,34 @@ public final class LiveBench {
         String source = launch == null ? clip.toAbsolutePath().toString() : "launch:" + launch.replace("{clip}", clip.toAbsolutePath().toString());
         if (launch != null) System.out.println("sources: " + source);
         sweep(counts, source, o, gpu, batch, timeoutMs, queue, warm, seconds);
+        if (broker != null) broker.close();
         System.exit(0);
     }
 
-    /** Per N: decode-only, then the full path; prints each and the verdict; returns the runs in that order. */
+    /**
+     * Per N: decode-only, then the full path, then (when {@code o} names stages or sinks) the full path
+     * with them; prints each and the verdicts; returns the runs in that order.
+     */
     public static List<Run> sweep(int[] counts, String source, CliOptions o, boolean gpu, int batch, int timeoutMs, int queue, double warm,
                                   double seconds) throws Exception {
         List<Run> runs = new ArrayList<>();
         int best = 0;
         for (int n : counts) {
-            Run base = run(n, source, o, gpu, null, batch, timeoutMs, queue, warm, seconds);
+            Run base = run(n, source, o, gpu, null, batch, timeoutMs, queue, warm, seconds, false);
             print(base);
-            Run full = run(n, source, o, gpu, ModelSpec.of(o), batch, timeoutMs, queue, warm, seconds);
+            Run full = run(n, source, o, gpu, ModelSpec.of(o), batch, timeoutMs, queue, warm, seconds, false);
             print(full);
             runs.add(base);
             runs.add(full);
+            if (!o.stages().isEmpty() || !o.sinks().isEmpty()) {
+                Run extra = run(n, source, o, gpu, ModelSpec.of(o), batch, timeoutMs, queue, warm, seconds, true);
+                print(extra);
+                runs.add(extra);
+                System.out.printf(Locale.ROOT, "N=%d: with stages and sinks %.1f%% of the full path's fps (slowest stream %.1f vs %.1f);"
+                                + " batch thread busy %.1f%% vs %.1f%% (+%.1f points); %d messages delivered (%.0f/s), %d lost%n", n,
+                        100 * extra.agg() / full.agg(), extra.min(), full.min(), 100 * extra.batchBusy(), 100 * full.batchBusy(),
+                        100 * (extra.batchBusy() - full.batchBusy()), extra.messages(), extra.messages() / seconds, extra.messagesLost());
+            }
             boolean ok = full.holds(29.5, 1e-4, 100);
             System.out.printf(Locale.ROOT, "N=%d: full path %.1f%% of decode-only; every stream >= 29.5 fps, drops <= 0.01 %%, p99 <= 100 ms:"
                     + " %s (decode-only: %s)%n", n, 100 * full.agg() / base.agg(), ok ? "yes" : "NO", base.holds(29.5, 1e-4, 100) ? "yes" : "NO");
@@ -114,25 +145,31 @@ public final class LiveBench {
 
     static void print(Run r) {
         System.out.printf(Locale.ROOT, "%-40s N=%3d  %7.0f fps  per-stream %5.1f..%5.1f  dropped %d of %d (%.3f%%)  latency p50 %5.1f"
-                        + " p99 %6.1f ms (worst stream %6.1f)  batch %4.1f  detect %4.1f%% busy (%.2f ms/batch)  CPU %4.1f cores  %s%s%n",
+                        + " p99 %6.1f ms (worst stream %6.1f)  batch %4.1f  detect %4.1f%% busy (%.2f ms/batch), batch thread %4.1f%%  CPU %4.1f cores"
+                        + "  %s%s%n",
                 r.mode(), r.n(), r.agg(), r.min(), r.max(), r.dropped(), r.decoded(), r.decoded() == 0 ? 0 : 100.0 * r.dropped() / r.decoded(),
-                r.p50(), r.p99(), r.worstP99(), r.meanBatch(), 100 * r.detectBusy(), r.detectMsPerBatch(), r.cpu(), r.gpu(),
+                r.p50(), r.p99(), r.worstP99(), r.meanBatch(), 100 * r.detectBusy(), r.detectMsPerBatch(), 100 * r.batchBusy(), r.cpu(), r.gpu(),
                 r.failed() > 0 ? "  FAILED STREAMS/BATCHES " + r.failed() : "");
     }
 
     static Run run(int n, String source, CliOptions o, boolean gpu, ModelSpec model, int batch, int timeoutMs, int queue, double warm,
-                   double seconds) throws Exception {
+                   double seconds, boolean extras) throws Exception {
         FrameDetector<?> det = gpu ? (model != null ? GpuDetector.create(model, batch, GpuDetector.Settings.of(o)) : DecodeOnlyDetector.gpu())
                 : (model != null ? CpuDetector.create(model, batch) : DecodeOnlyDetector.cpu());
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(timeoutMs), queue, 0),
                 true, true, Duration.ofSeconds(30), -1, Path.of("target/test-clips"), 4);
-        try (AnalyticsService<?> s = new AnalyticsService<>(opts, det)) {
+        StageRunner stages = extras ? Stages.create(o.stages(), o.plugins(), gpu, batch) : StageRunner.none();
+        List<MessageSink> sinks = extras ? Sinks.create(o.sinks(), det.describe()) : List.of();
+        Run result;
+        try (AnalyticsService<?> s = new AnalyticsService<>(opts, det, stages)) {
+            for (MessageSink m : sinks) s.addListener(m);
             for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + source, "x"));
             Thread.sleep((long) (warm * 1000));
             Map<String, StreamStatus> a = byId(s.status());
             s.latency().reset();
             long cpu0 = ServiceBench.cpuNanos(), t0 = System.nanoTime(), b0 = s.batches(), f0 = s.framesBatched();
-            double d0 = s.detectSeconds();
+            double d0 = s.detectSeconds(), busy0 = s.batchSeconds();
+            long[] m0 = delivered(sinks);
             GpuSampler sampler = new GpuSampler();
             if (gpu) sampler.start();
             Thread.sleep((long) (seconds * 1000));
@@ -141,7 +178,8 @@ public final class LiveBench {
             Map<String, StreamStatus> b = byId(s.status());
             double cpu = (ServiceBench.cpuNanos() - cpu0) / 1e9 / dt;
             long batches = s.batches() - b0, framesBatched = s.framesBatched() - f0;
-            double detect = s.detectSeconds() - d0;
+            double detect = s.detectSeconds() - d0, busy = s.batchSeconds() - busy0;
+            long[] m1 = delivered(sinks);
             double min = Double.MAX_VALUE, max = 0, total = 0, worstP99 = 0;
             long decoded = 0, dropped = 0;
             for (StreamStatus x : b.values()) {
@@ -158,10 +196,30 @@ public final class LiveBench {
             LatencyRecorder.Percentiles all = pooled(s, b.keySet());
             long failed = b.values().stream().filter(x -> x.state().equals("FAILED")).count() + s.failedBatches();
             String mode = model == null ? "decode-only (paced, same service)" : "full path (" + model.name().replaceFirst(" \\(.*", "") + ")";
-            return new Run(mode, n, total / dt, min, max, decoded, dropped, all.p50Ms(), all.p99Ms(), worstP99,
-                    batches == 0 ? 0 : framesBatched / (double) batches, detect / dt, batches == 0 ? 0 : detect * 1e3 / batches, cpu,
-                    sampler.summary(), failed);
+            if (extras) mode = "full path + " + stages.stages().stream().map(StageRunner.Named::name).toList() + " + sinks "
+                    + sinks.stream().map(MessageSink::name).toList();
+            result = new Run(mode, n, total / dt, min, max, decoded, dropped, all.p50Ms(), all.p99Ms(), worstP99,
+                    batches == 0 ? 0 : framesBatched / (double) batches, detect / dt, batches == 0 ? 0 : detect * 1e3 / batches, busy / dt,
+                    cpu, sampler.summary(), failed, m1[0] - m0[0], m1[1] - m0[1]);
+        } finally {
+            for (MessageSink m : sinks) m.close(10_000);
         }
+        if (extras) {
+            System.out.printf(Locale.ROOT, "N=%d stages (host time per batch, whole run):%n%s", n, stages.summary());
+            for (MessageSink m : sinks) System.out.printf(Locale.ROOT, "N=%d sink %s after close: %s%n", n, m.name(), m.counts());
+        }
+        return result;
+    }
+
+    /** Messages the sinks delivered so far, and those they lost (failed or dropped). */
+    static long[] delivered(List<MessageSink> sinks) {
+        long ok = 0, lost = 0;
+        for (MessageSink m : sinks) {
+            MessageSink.Counts c = m.counts();
+            ok += c.delivered();
+            lost += c.failed() + c.dropped();
+        }
+        return new long[] {ok, lost};
     }
 
     /** p50 and p99 over every stream's samples: the mean of the streams' percentiles is not one, so take the median stream's. */

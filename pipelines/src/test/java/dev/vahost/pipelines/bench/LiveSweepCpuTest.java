@@ -39,4 +39,28 @@ class LiveSweepCpuTest {
             assertEquals(r.min() >= 29.5 && r.dropped() <= 1e-4 * r.decoded() && r.worstP99() <= 100, r.holds(29.5, 1e-4, 100));
         }
     }
+
+    /**
+     * With a tracker, a line and a Kafka sink against a real (embedded) broker: a third run per N,
+     * whose streams hold the same pace and whose messages are counted as delivered.
+     */
+    @Test
+    void stagesAndAKafkaSinkMakeAThirdRunPerN() throws Exception {
+        Path clip = SyntheticCameras.clip(SourceSpec.parse("a=synthetic:320x240@30", "a"), 0, Path.of("target/test-clips"));
+        try (EmbeddedKafka k = EmbeddedKafka.start()) {
+            CliOptions o = CliOptions.parse(new String[] {"--gpu", "off", "--batch-size", "4", "--stage", "tracker",
+                    "--stage", "analytics={\"lines\": [{\"name\": \"mid\", \"line\": [[160, 0], [160, 240]]}]}",
+                    "--sink", "kafka:k={\"bootstrap\": \"" + k.bootstrap() + "\", \"topic\": \"bench\", \"all_frames\": true}"});
+            List<LiveBench.Run> runs = LiveBench.sweep(new int[] {2}, clip.toAbsolutePath().toString(), o, false, 4, 20, 4, 2, 3);
+            assertEquals(3, runs.size(), "decode-only, the full path, and the full path with stages and sinks");
+            LiveBench.Run full = runs.get(1), extra = runs.get(2);
+            assertTrue(extra.mode().contains("tracker") && extra.mode().contains("sinks [k]"), extra.mode());
+            assertEquals(0, extra.failed(), extra.toString());
+            assertEquals(0, full.messages(), "no sink in the plain full path");
+            // all_frames: one message per processed frame; the window's deliveries trail its frames by the sink's queue.
+            long frames = Math.round(extra.agg() * 3);
+            assertTrue(extra.messages() > 0 && extra.messages() <= frames + 40, extra + " vs frames " + frames);
+            assertEquals(0, extra.messagesLost(), extra.toString());
+        }
+    }
 }
