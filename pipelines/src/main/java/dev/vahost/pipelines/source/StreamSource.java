@@ -23,10 +23,12 @@ import dev.vahost.gst.StreamState;
  * (no frame for {@code reconnectInterval}) or errors, up to {@code maxAttempts} times in a row
  * (negative: unlimited), waiting longer after each consecutive failure ({@link Backoff}), and
  * restarts looped container files at their end. A file source fails instead of restarting: when it
- * errors, when an elementary-stream file is not an Annex B byte-stream ({@link AnnexB}), when it
- * ends without a single frame, or when it decodes nothing for
- * {@code reconnectInterval} (e.g. a looped file of undecodable data, which would otherwise keep a
- * core busy forever). Every other stream is untouched by what happens here.
+ * errors, when an elementary-stream file is not an Annex B byte-stream ({@link AnnexB}), or when it
+ * ends without a single frame. A file source that decodes nothing for {@code reconnectInterval} is
+ * restarted after the back-off (a decoder slow to start under load, as 128 NVDEC sessions opening at
+ * once were, gets another chance) and fails after {@value #SILENT_FILE_RUNS} such runs in a row without
+ * a frame (e.g. a looped file of undecodable data, which would otherwise keep a core busy forever).
+ * Every other stream is untouched by what happens here.
  *
  * <p>Locking: lifecycle changes hold this object's monitor, and closing a pipeline joins its pull
  * thread; so nothing the pull thread calls ({@link #fail}, the frame callback) takes the monitor.
@@ -66,6 +68,9 @@ public final class StreamSource implements AutoCloseable {
     private volatile StreamPipeline pipeline; // written under this; read without it (see the class comment)
     private long lastPulled = -1; // guarded by this: the pipeline's pulled count at the last liveness check
     private int backoffFailures; // guarded by this: consecutive failures since the last healthy run
+    private int silentFileRuns; // guarded by this: file runs in a row that ended silent without a frame
+    /** File runs in a row that may stay silent (no frame at all) before the source fails. */
+    public static final int SILENT_FILE_RUNS = 3;
     private volatile Duration lastDelay;
     private ScheduledFuture<?> watchdog;
     private volatile boolean stopped;
@@ -232,8 +237,14 @@ public final class StreamSource implements AutoCloseable {
                 LOG.warn("stream {}: {}, resetting the source", spec.name(), why);
                 lastError.set(why);
                 scheduleReconnect();
+            } else if (runFrames.get() > 0 || ++silentFileRuns < SILENT_FILE_RUNS) {
+                if (runFrames.get() > 0) silentFileRuns = 0;
+                LOG.warn("stream {}: {}, restarting the file ({} silent run(s) without a frame)", spec.name(), why, silentFileRuns);
+                lastError.set(why);
+                scheduleReconnect();
             } else {
-                lastError.set(why + ": the input decodes to no video (undecodable data, or a stalled source)");
+                lastError.set(why + " (" + SILENT_FILE_RUNS + " runs in a row without a frame): the input decodes to no video"
+                        + " (undecodable data, or a stalled source)");
                 LOG.error("stream {}: {}", spec.name(), lastError.get());
                 end(State.FAILED);
             }

@@ -88,15 +88,24 @@ class FaultFuzzTest {
 
     @Test
     void corruptVariantsRecoverOrFailAloneByName(@TempDir Path dir) throws Exception {
+        fuzz(dir, false, List.of("h264", "h265"), List.of(Container.values()), SEEDS);
+    }
+
+    /**
+     * The fuzz loop and its checks, on the CPU path (openh264dec, libde265dec) or the GPU path
+     * (NVDEC: nvh264dec, nvh265dec), over the codecs and containers given.
+     */
+    static void fuzz(Path dir, boolean gpu, List<String> codecs, List<Container> containers, int seeds) throws Exception {
         List<Clip> clips = new ArrayList<>();
-        for (String codec : List.of("h264", "h265")) {
-            TestMedia.allContainers(dir, "clip", codec, W, H, FRAMES, 11,
-                    codec.equals("h264") ? TestMedia.h264Baseline(GOP) : TestMedia.h265Main(GOP));
+        for (String codec : codecs) {
+            TestMedia.containers(dir, "clip", codec, W, H, FRAMES, 11,
+                    codec.equals("h264") ? TestMedia.h264Baseline(GOP) : TestMedia.h265Main(GOP), containers);
             byte[] es = Files.readAllBytes(dir.resolve(Container.ES.file("clip", codec)));
             List<Picture> pics = Bitstream.pictures(es, codec.equals("h265"));
             assertEquals(FRAMES, pics.size(), codec + ": pictures in the elementary stream");
             assertTrue(pics.stream().filter(Picture::key).count() >= FRAMES / GOP, codec + ": keyframes " + pics);
-            for (Container c : Container.values()) {
+            for (Container c : containers) {
+                if (c != Container.ES && !containers.contains(Container.ES)) throw new IllegalArgumentException("ES is always made");
                 byte[] bytes = Files.readAllBytes(dir.resolve(c.file("clip", codec)));
                 List<Picture> located = c == Container.ES ? pics : Bitstream.locate(pics, es, bytes);
                 long found = located.stream().filter(p -> p.offset() >= 0).count();
@@ -107,7 +116,7 @@ class FaultFuzzTest {
         List<Variant> variants = new ArrayList<>();
         for (Clip clip : clips) {
             for (Kind kind : Kind.values()) {
-                for (int seed = 0; seed < SEEDS; seed++) {
+                for (int seed = 0; seed < seeds; seed++) {
                     variants.add(mutate(dir, clip, kind, seed));
                 }
             }
@@ -120,11 +129,13 @@ class FaultFuzzTest {
                 false, false, Duration.ofSeconds(5), 0, dir, 4);
         Map<String, List<Long>> pts = new java.util.concurrent.ConcurrentHashMap<>();
         Map<String, Long> firstPts = new TreeMap<>();
-        try (AnalyticsService<VideoFrame> s = new AnalyticsService<>(opts, DecodeOnlyDetector.cpu())) {
+        dev.vahost.pipelines.FrameDetector<?> detector = gpu ? DecodeOnlyDetector.gpu() : DecodeOnlyDetector.cpu();
+        try (AnalyticsService<?> s = service(opts, detector)) {
             s.addListener(r -> pts.computeIfAbsent(r.streamId(), x -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(r.ptsNanos()));
             // The healthy neighbour: a live 30 fps source for the whole run.
             s.addSource(SourceSpec.parse("healthy=launch:videotestsrc is-live=true pattern=ball ! "
-                    + "video/x-raw,format=I420,width=160,height=120,framerate=30/1", "x"));
+                    + (gpu ? "video/x-raw,format=NV12,width=160,height=120,framerate=30/1 ! cudaupload ! video/x-raw(memory:CUDAMemory)"
+                    : "video/x-raw,format=I420,width=160,height=120,framerate=30/1"), "x"));
             until("the healthy source to run", Duration.ofSeconds(30), () -> s.source("healthy").frames() > 10);
             // The clean clips first: every picture decodes, and where their timestamps start.
             for (Clip c : clips) {
@@ -164,7 +175,7 @@ class FaultFuzzTest {
         ProcessProbe.Busiest idle = ProcessProbe.busiestOver(2000);
         int threadsAfter = ProcessProbe.threads();
 
-        report(results, threadsBefore, threadsAfter, idle);
+        report(results, threadsBefore, threadsAfter, idle, gpu, seeds, clips.size());
         List<Result> bad = results.stream().filter(r -> r.outcome() == Outcome.NOT_RECOVERED
                 || r.outcome() == Outcome.UNNAMED_FAILURE).toList();
         assertTrue(bad.isEmpty(), bad.size() + " variants neither recovered nor failed by name:\n" + String.join("\n",
@@ -173,6 +184,10 @@ class FaultFuzzTest {
         // GStreamer keeps a few idle pool threads; a leak grows with the variants (hundreds of pipelines).
         assertTrue(threadsAfter <= threadsBefore + 16, "threads before " + threadsBefore + ", after " + threadsAfter);
         assertTrue(idle.coreShare() < 0.5, "a thread is busy after every stream ended: " + idle);
+    }
+
+    private static <F> AnalyticsService<F> service(AnalyticsService.Options opts, dev.vahost.pipelines.FrameDetector<F> det) {
+        return new AnalyticsService<>(opts, det);
     }
 
     /** Waits until every frame the stream decoded has come out of the detector; checks none was dropped. */
@@ -298,7 +313,8 @@ class FaultFuzzTest {
         return new Result(v, state, frames, error, o, missing);
     }
 
-    static void report(List<Result> results, int threadsBefore, int threadsAfter, ProcessProbe.Busiest idle) {
+    static void report(List<Result> results, int threadsBefore, int threadsAfter, ProcessProbe.Busiest idle, boolean gpu, int seeds,
+                       int clips) {
         Map<String, Map<Outcome, Integer>> table = new TreeMap<>();
         Map<Outcome, Integer> total = new EnumMap<>(Outcome.class);
         for (Result r : results) {
@@ -306,8 +322,8 @@ class FaultFuzzTest {
             table.computeIfAbsent(key, x -> new EnumMap<>(Outcome.class)).merge(r.outcome(), 1, Integer::sum);
             total.merge(r.outcome(), 1, Integer::sum);
         }
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "fault fuzz (CPU path): %d variants (%d seeds x 3 kinds x 8 clips)%n",
-                results.size(), SEEDS));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "fault fuzz (%s): %d variants (%d seeds x 3 kinds x %d clips)%n",
+                gpu ? "GPU path, NVDEC" : "CPU path", results.size(), seeds, clips));
         table.forEach((k, m) -> sb.append("  ").append(k).append(' ').append(m).append('\n'));
         sb.append("  total ").append(total).append('\n');
         Map<String, Long> lagged = new TreeMap<>();

@@ -107,8 +107,14 @@ public final class TestMedia {
      */
     public static void allContainers(Path dir, String base, String codec, int width, int height, int frames, long seed,
                                      String encode) {
+        containers(dir, base, codec, width, height, frames, seed, encode, List.of(Container.values()));
+    }
+
+    /** As {@link #allContainers}, into the elementary stream and the {@code containers} named. */
+    public static void containers(Path dir, String base, String codec, int width, int height, int frames, long seed,
+                                  String encode, List<Container> containers) {
         StringBuilder chain = new StringBuilder(encode).append(" ! tee name=t");
-        for (Container c : Container.values()) {
+        for (Container c : containers) {
             if (c == Container.ES) continue;
             chain.append(" t. ! queue ! ").append(codec).append("parse ! ").append(c.muxer).append(" ! filesink location=\"")
                     .append(dir.resolve(c.file(base, codec)).toAbsolutePath()).append('"');

@@ -133,6 +133,8 @@ public final class RtspTestServer {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
             String line = r.readLine();
+            // The JVM announces JAVA_TOOL_OPTIONS on its first line when the variable is set.
+            while (line != null && line.startsWith("Picked up ")) line = r.readLine();
             if (line == null || !line.startsWith("RTSP server ready")) {
                 p.destroyForcibly();
                 throw new IOException("RTSP test server did not start: " + line);
