@@ -21,7 +21,26 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          int reconnectAttempts, double reconnectBackoffS, double reconnectBackoffMaxS,
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
-                         List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks) {
+                         List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks,
+                         ClusterCli cluster) {
+
+    /**
+     * Cluster mode ({@code --cluster} and the options that go with it); {@link #enabled} only with
+     * brokers given. The other values are checked either way.
+     */
+    public record ClusterCli(String bootstrap, String topic, String group, String workerId, int partitions, int sessionTimeoutMs,
+                             int capacity) {
+        public boolean enabled() {
+            return bootstrap != null;
+        }
+
+        /** The worker's settings. @throws IllegalStateException when cluster mode is off */
+        public dev.vahost.pipelines.cluster.ClusterWorker.Config config() {
+            if (!enabled()) throw new IllegalStateException("cluster mode is off (no --cluster)");
+            return new dev.vahost.pipelines.cluster.ClusterWorker.Config(bootstrap, topic, group, workerId, partitions, sessionTimeoutMs,
+                    capacity);
+        }
+    }
 
     /**
      * How the detector's outputs are decoded and its input prepared ("default": as the model family

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vahost.pipelines.batch.Batcher;
+import dev.vahost.pipelines.cluster.ClusterWorker;
 import dev.vahost.pipelines.detect.Detectors;
 import dev.vahost.pipelines.output.JsonLinesWriter;
 import dev.vahost.pipelines.output.MetricsServer;
@@ -71,34 +72,47 @@ public final class Main {
         CountDownLatch done = stop != null ? stop : new CountDownLatch(1);
         installSignals(done);
         List<MessageSink> sinks = new java.util.ArrayList<>();
+        ClusterWorker cluster = null;
         try (JsonLinesWriter json = "none".equals(o.output()) ? null : JsonLinesWriter.open(o.output(), o.framesWithoutDetections());
              AnalyticsService<?> service = Detectors.service(o, json)) {
             System.err.println("vahost: " + service.detector().describe());
             sinks.addAll(Sinks.create(o.sinks(), service.detector().describe()));
             for (MessageSink m : sinks) service.addListener(m);
             java.util.Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            service.onStreamEnded(id -> {
-                ended.add(id);
-                if (!o.loop() && ended.size() == specs.size()) done.countDown();
-            });
-            for (SourceSpec s : specs) {
-                try {
-                    service.addSource(s);
-                } catch (IllegalArgumentException e) {
-                    // A launch string that cannot be built fails this source alone.
-                    System.err.println("vahost: stream " + s.name() + ": " + e.getMessage());
-                    ended.add(s.name());
+            if (!o.cluster().enabled()) {
+                service.onStreamEnded(id -> {
+                    ended.add(id);
+                    if (!o.loop() && ended.size() == specs.size()) done.countDown();
+                });
+                for (SourceSpec s : specs) {
+                    try {
+                        service.addSource(s);
+                    } catch (IllegalArgumentException e) {
+                        // A launch string that cannot be built fails this source alone.
+                        System.err.println("vahost: stream " + s.name() + ": " + e.getMessage());
+                        ended.add(s.name());
+                    }
                 }
+            } else {
+                cluster = ClusterWorker.start(o.cluster().config(), StreamControlApi.Control.of(service));
+                System.err.println("vahost: cluster worker " + o.cluster().workerId() + " in group " + o.cluster().group() + ", cameras from "
+                        + o.cluster().topic() + " at " + o.cluster().bootstrap() + (specs.isEmpty() ? "" : "; writing " + specs.size()
+                        + " --source camera(s) to the registry"));
+                for (SourceSpec s : specs) cluster.put(s);
             }
-            StreamControlApi api = new StreamControlApi(StreamControlApi.Control.of(service), service::status, o.apiToken());
+            ClusterWorker worker = cluster;
+            StreamControlApi api = new StreamControlApi(worker != null ? worker.control() : StreamControlApi.Control.of(service), service::status,
+                    o.apiToken());
             io.prometheus.metrics.model.registry.MultiCollector serviceMetrics = Detectors.metrics(service);
             io.prometheus.metrics.model.registry.MultiCollector allMetrics = () -> {
                 List<io.prometheus.metrics.model.snapshots.MetricSnapshot> m = new java.util.ArrayList<>();
                 for (var x : serviceMetrics.collect()) m.add(x);
                 for (MessageSink s : sinks) for (var x : s.metrics().collect()) m.add(x);
+                if (worker != null) for (var x : worker.metrics().collect()) m.add(x);
                 return new io.prometheus.metrics.model.snapshots.MetricSnapshots(m);
             };
-            MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status, allMetrics, api) : null;
+            MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status, allMetrics, api,
+                    () -> worker == null || worker.joined()) : null;
             if (metrics != null) {
                 System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams; stream control at "
                         + "/api/v1/stream/add|remove (" + (o.apiToken() == null ? "loopback clients only" : "with the access token") + ")");
@@ -126,6 +140,7 @@ public final class Main {
             }
             System.err.println("vahost: stopping: finishing in-flight batches");
             perfTimer.shutdownNow();
+            if (cluster != null) cluster.close();
             if (metrics != null) metrics.close();
             service.close();
             for (MessageSink m : sinks) {
@@ -139,6 +154,7 @@ public final class Main {
             if (!service.stages().isEmpty()) System.err.print("vahost: stages:\n" + service.stages().summary());
             if (json != null) json.perf(fin);
         } finally {
+            if (cluster != null) cluster.close(); // no-op when closed above
             for (MessageSink m : sinks) m.close(1000); // no-op for those closed above
         }
         return 0;

@@ -87,7 +87,14 @@ class CliOptionsTest {
                     "test-tag:t={\"label\":\"a=b\"}"),
             new Case("--list-stages", "true", CliOptions::listStages, true),
             new Case("--api-token", "s3cret-token-0123456789", CliOptions::apiToken, "s3cret-token-0123456789"),
-            new Case("--sink", "mqtt:m={\"broker\": \"tcp://h:1883\"}", o -> o.sinks().get(0).argument(), "mqtt:m={\"broker\":\"tcp://h:1883\"}"));
+            new Case("--sink", "mqtt:m={\"broker\": \"tcp://h:1883\"}", o -> o.sinks().get(0).argument(), "mqtt:m={\"broker\":\"tcp://h:1883\"}"),
+            new Case("--cluster", "k1:9092,k2:9092", o -> o.cluster().config().bootstrap(), "k1:9092,k2:9092"),
+            new Case("--cluster-topic", "site-cameras", o -> o.cluster().topic(), "site-cameras"),
+            new Case("--cluster-group", "site-workers", o -> o.cluster().group(), "site-workers"),
+            new Case("--worker-id", "vahost-3", o -> o.cluster().workerId(), "vahost-3"),
+            new Case("--cluster-partitions", "96", o -> o.cluster().partitions(), 96),
+            new Case("--cluster-session-timeout-ms", "6000", o -> o.cluster().sessionTimeoutMs(), 6000),
+            new Case("--capacity", "140", o -> o.cluster().capacity(), 140));
 
     @Test
     void defaults() {
@@ -146,6 +153,8 @@ class CliOptionsTest {
         assertEquals(List.of("a=synthetic", "b=synthetic"), two.sources());
         assertEquals(1, two.synthetic());
         assertEquals(0, CliOptions.parse(new String[] {"--source", "a=synthetic"}).synthetic(), "sources given: no default cameras");
+        assertEquals(0, CliOptions.parse(new String[] {"--cluster", "k:9092"}).synthetic(), "cluster mode: cameras from the registry");
+        assertFalse(CliOptions.parse(new String[] {"--worker-id", "w1"}).cluster().enabled(), "no --cluster: cluster mode off");
         assertTrue(CliOptions.parse(new String[] {"--demo"}).live(), "--demo (from ./vahost demo) changes nothing");
     }
 
@@ -165,7 +174,9 @@ class CliOptionsTest {
                 {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
                 {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"},
                 {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}, {"--sink", "amqp"},
-                {"--sink", "kafka={oops"}};
+                {"--sink", "kafka={oops"}, {"--cluster", "kafka"}, {"--cluster", "k1:9092,,k2:9092"}, {"--cluster-topic", "bad topic"},
+                {"--cluster-group", "bad/group"}, {"--worker-id", "bad id"}, {"--cluster-partitions", "0"},
+                {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}};
         Set<String> options = new HashSet<>();
         Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {

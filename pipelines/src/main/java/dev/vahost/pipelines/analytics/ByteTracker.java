@@ -43,9 +43,25 @@ public final class ByteTracker {
      * Ids unique across streams and restarts, and exact in JSON readers that hold numbers as doubles
      * (below 2^53): the process's start second times a million, plus a counter. A later start's ids
      * begin a million per second of uptime beyond an earlier one's: they cannot meet unless a process
-     * makes a million tracks per second on average.
+     * makes a million tracks per second on average. Workers of a cluster, which may start within the
+     * same second, take a range of their own instead ({@link #useIdEpoch}).
      */
     private static final AtomicLong NEXT_ID = new AtomicLong(System.currentTimeMillis() / 1000 * 1_000_000L);
+
+    /** Ids per epoch ({@link #useIdEpoch}): a billion, so that epochs up to 9 million stay below 2^53. */
+    public static final long IDS_PER_EPOCH = 1_000_000_000L;
+
+    /**
+     * From now on, new track ids are {@code epoch x 10^9 + a counter}: a cluster worker's epoch is
+     * unique among the workers and their restarts (reserved in Kafka), so two workers never hand out
+     * the same id, also when a camera moves from one to the other.
+     *
+     * @throws IllegalArgumentException unless 1 <= epoch < 9,000,000
+     */
+    public static void useIdEpoch(long epoch) {
+        if (epoch < 1 || epoch >= 9_000_000L) throw new IllegalArgumentException("track id epoch " + epoch + " outside 1..8999999");
+        NEXT_ID.set(epoch * IDS_PER_EPOCH);
+    }
 
     enum State { TRACKED, LOST }
 

@@ -107,6 +107,13 @@ public final class Deployment {
         k.put("outputs.metrics_port", "--metrics-port");
         k.put("outputs.perf_interval_s", "--perf-interval-s");
         k.put("outputs.api_token", "--api-token");
+        k.put("cluster.bootstrap", "--cluster");
+        k.put("cluster.topic", "--cluster-topic");
+        k.put("cluster.group", "--cluster-group");
+        k.put("cluster.worker_id", "--worker-id");
+        k.put("cluster.partitions", "--cluster-partitions");
+        k.put("cluster.session_timeout_ms", "--cluster-session-timeout-ms");
+        k.put("cluster.capacity", "--capacity");
         k.put("duration_s", "--duration-s");
         k.put(PLUGINS, "--plugin");
         k.put(STAGES, "--stage");

@@ -230,6 +230,37 @@ public final class ServiceCommand {
                     + "('{\"bootstrap\": \"host:9092\", \"topic\": \"vahost\"}'; see pipelines/README.md); repeat for more")
     List<String> sinks = new ArrayList<>();
 
+    @Option(order = 701, names = "--cluster", paramLabel = "HOST:PORT[,...]",
+            description = "cluster mode: the cameras come from a Kafka camera registry (a compacted topic) shared by the workers of"
+                    + " one consumer group; this process runs the cameras of the partitions it is assigned; --source values and the"
+                    + " stream control API write to the registry")
+    String cluster;
+
+    @Option(order = 702, names = "--cluster-topic", paramLabel = "TOPIC", description = "with --cluster: the camera registry topic (default ${DEFAULT-VALUE})")
+    String clusterTopic = "vahost-cameras";
+
+    @Option(order = 703, names = "--cluster-group", paramLabel = "GROUP", description = "with --cluster: the workers' consumer group (default ${DEFAULT-VALUE})")
+    String clusterGroup = "vahost-workers";
+
+    @Option(order = 704, names = "--worker-id", paramLabel = "ID",
+            description = "with --cluster: this worker's static member id; a restart with the same id within the session timeout"
+                    + " keeps its cameras (default: the host name, e.g. the pod name of a StatefulSet)")
+    String workerId;
+
+    @Option(order = 705, names = "--cluster-partitions", paramLabel = "N",
+            description = "with --cluster: partitions of the registry topic when this worker creates it, 1..10000 (default ${DEFAULT-VALUE})")
+    int clusterPartitions = 24;
+
+    @Option(order = 706, names = "--cluster-session-timeout-ms", paramLabel = "MS",
+            description = "with --cluster: how long the group waits for a silent worker before its cameras move, 1000..600000 (default ${DEFAULT-VALUE};"
+                    + " the brokers' group.min.session.timeout.ms must allow it)")
+    int clusterSessionTimeoutMs = 10_000;
+
+    @Option(order = 707, names = "--capacity", paramLabel = "N",
+            description = "with --cluster: the most cameras this worker runs; more in its partitions are refused and counted in /metrics, 0 = no"
+                    + " limit (default ${DEFAULT-VALUE})")
+    int capacity = 0;
+
     @Option(order = 601, names = "--plugin", paramLabel = "JAR|DIR",
             description = "a jar of stage plugins, or a directory of such jars; repeat for more")
     List<Path> plugins = new ArrayList<>();
@@ -256,7 +287,7 @@ public final class ServiceCommand {
      * too, but lost a value here when one group's options were interleaved with another's.)
      */
     private static final String[] SECTIONS = {null, "sources", "model", "batching", "GPU engine", "output",
-            "stages (plugins; see README, Writing a plugin)"};
+            "stages (plugins; see README, Writing a plugin)", "cluster (cameras shared by workers through Kafka)"};
 
     /** A picocli command line over a fresh instance; later values of one option replace earlier ones. */
     public static CommandLine commandLine(ServiceCommand c) {
@@ -362,9 +393,24 @@ public final class ServiceCommand {
             throw new BadOption("--api-token", "Invalid value for option '--api-token' (at least 16 printable characters without"
                     + " spaces; the value is not shown)");
         }
+        if (cluster != null && !cluster.matches("[^,\\s]+:\\d+(,[^,\\s]+:\\d+)*")) {
+            throw bad("--cluster", cluster, "expected HOST:PORT[,HOST:PORT...] of Kafka brokers");
+        }
+        range("--cluster-partitions", clusterPartitions, 1, 10_000);
+        range("--cluster-session-timeout-ms", clusterSessionTimeoutMs, 1000, 600_000);
+        range("--capacity", capacity, 0, 100_000);
+        String worker = workerId != null ? workerId : hostName();
+        if (!worker.matches("[A-Za-z0-9_.-]{1,128}")) throw bad("--worker-id", worker, "1-128 letters, digits, '_', '.' or '-'");
+        if (!clusterTopic.matches("[A-Za-z0-9._-]{1,249}")) {
+            throw bad("--cluster-topic", clusterTopic, "a Kafka topic name: 1-249 letters, digits, '.', '_' or '-'");
+        }
+        if (!clusterGroup.matches("[A-Za-z0-9._-]{1,249}")) throw bad("--cluster-group", clusterGroup, "1-249 letters, digits, '.', '_' or '-'");
+        CliOptions.ClusterCli clusterCli = new CliOptions.ClusterCli(cluster, clusterTopic, clusterGroup, worker, clusterPartitions,
+                clusterSessionTimeoutMs, capacity);
         List<StageSpec> stageSpecs = specs("--stage", stages, null);
         List<StageSpec> sinkSpecs = specs("--sink", sinks, java.util.Set.of("kafka", "mqtt"));
-        int cameras = sources.isEmpty() && synthetic == 0 ? 4 : synthetic;
+        int cameras = sources.isEmpty() && synthetic == 0 && cluster == null ? 4 : synthetic;
+        // Cluster mode: the cameras come from the registry; --source values are written to it.
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
         return new CliOptions(List.copyOf(sources), cameras, syntheticSize, model, gpuMode, batchSize, batchTimeoutMs,
                 inW, inH, (float) scoreThreshold, (float) iouThreshold, maxDetections, output, allFrames, metricsPort,
@@ -373,7 +419,19 @@ public final class ServiceCommand {
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
-                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs));
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli);
+    }
+
+    private static String hostName() {
+        String h = System.getenv("HOSTNAME");
+        if (h == null || h.isBlank()) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException e) {
+                h = "worker";
+            }
+        }
+        return h.replaceAll("[^A-Za-z0-9_.-]", "-"); // a default that is always a valid id
     }
 
     /** {@code TYPE[:NAME][=CONFIG]} values of {@code option}, their type one of {@code types} when given. */

@@ -53,6 +53,16 @@ public final class MetricsServer implements AutoCloseable {
      * With the stream control API ({@link StreamControlApi}) on the same port when {@code api} is given.
      */
     public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics, StreamControlApi api) {
+        this(port, streams, extraMetrics, api, () -> true);
+    }
+
+    /**
+     * With {@code /healthz} (200 while the server runs: liveness) and {@code /readyz} (200 when
+     * {@code ready} says so, 503 otherwise: readiness, e.g. a cluster worker that has not joined its
+     * group yet).
+     */
+    public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics, StreamControlApi api,
+                         java.util.function.BooleanSupplier ready) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("metrics port must be within 0..65535, got " + port);
         registry.register(streamMetrics(streams));
         registry.register(extraMetrics);
@@ -64,8 +74,13 @@ public final class MetricsServer implements AutoCloseable {
         }
         server.createContext("/metrics", this::metrics);
         server.createContext("/streams", ex -> reply(ex, 200, "application/json", utf8(streamsJson(streams.get()))));
+        server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", utf8("ok\n")));
+        server.createContext("/readyz", ex -> {
+            boolean r = ready.getAsBoolean();
+            reply(ex, r ? 200 : 503, "text/plain", utf8(r ? "ready\n" : "not ready\n"));
+        });
         if (api != null) api.register(server);
-        server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics, /streams"
+        server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics, /streams, /healthz, /readyz"
                 + (api != null ? " or /api/v1/streams" : "") + "\n")));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");

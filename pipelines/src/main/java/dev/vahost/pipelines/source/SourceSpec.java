@@ -29,6 +29,11 @@ public record SourceSpec(String name, Kind kind, String value, int width, int he
         }
     }
 
+    /** The value as {@link #parse} takes it back (without the name): {@code launch:} kept for fragments. */
+    public String text() {
+        return kind == Kind.LAUNCH ? "launch:" + value : value;
+    }
+
     /** True for sources that are live and reconnected when they stop delivering. */
     public boolean isLive() {
         return kind == Kind.RTSP || (kind == Kind.URI && !value.startsWith("file:"));

@@ -111,7 +111,17 @@ class TrackerQualityTest {
         assertTrue(idsA.isEmpty(), "two streams' trackers never share an id");
         long id = idsB.iterator().next();
         assertTrue(id < (1L << 53), "exact as a JSON number in any reader: " + id);
-        assertTrue(Math.abs(id / 1_000_000 - System.currentTimeMillis() / 1000) < 86_400 * 365, "the process start second times a million");
+        // The process start second times a million, or (a cluster worker started in this JVM by another
+        // test) a worker epoch times a billion.
+        boolean startSecond = Math.abs(id / 1_000_000 - System.currentTimeMillis() / 1000) < 86_400 * 365;
+        boolean epoch = id / ByteTracker.IDS_PER_EPOCH >= 1 && id / ByteTracker.IDS_PER_EPOCH < 9_000_000;
+        assertTrue(startSecond || epoch, "id " + id + ": neither a start-second nor an epoch range");
+        ByteTracker.useIdEpoch(42);
+        ByteTracker c = new ByteTracker(ByteTracker.Config.DEFAULTS);
+        long fromEpoch = -1;
+        for (SyntheticScenes.Frame f : scene) for (long x : c.update(f.dets(), f.number())) if (x >= 0) fromEpoch = x;
+        assertEquals(42, fromEpoch / ByteTracker.IDS_PER_EPOCH, "after useIdEpoch(42): " + fromEpoch);
+        assertThrows(IllegalArgumentException.class, () -> ByteTracker.useIdEpoch(9_000_000));
     }
 
     @Test

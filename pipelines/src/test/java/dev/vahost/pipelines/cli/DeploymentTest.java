@@ -89,8 +89,11 @@ class DeploymentTest {
                   - test-throw
                 sinks:
                   - {type: kafka, name: k, config: {bootstrap: 'h:9092', topic: t}}
+                cluster: {bootstrap: 'k1:9092', topic: cams, group: workers, worker_id: w7, partitions: 48, session_timeout_ms: 6000,
+                          capacity: 140}
                 """);
         CliOptions o = parse("--deployment", f.toString());
+        assertEquals(new CliOptions.ClusterCli("k1:9092", "cams", "workers", "w7", 48, 6000, 140), o.cluster());
         assertEquals("kafka:k={\"bootstrap\":\"h:9092\",\"topic\":\"t\"}", o.sinks().get(0).argument());
         assertEquals(List.of(Path.of("/opt/plugins/a.jar"), Path.of("/opt/plugins")), o.plugins());
         assertEquals(List.of("t", "test-throw"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
