@@ -170,8 +170,10 @@ public final class AnalyticsService<F> implements AutoCloseable {
         if (sources.containsKey(spec.name())) throw new IllegalArgumentException("duplicate stream name '" + spec.name() + "'");
         int index = nextIndex++;
         Path clip = spec.kind() == SourceSpec.Kind.SYNTHETIC ? SyntheticCameras.clip(spec, index, options.clipCache()) : null;
-        String launch = LaunchBuilder.build(spec, detector.gpu(), clip, options.loop(), options.live()
-                && (spec.kind() == SourceSpec.Kind.SYNTHETIC || !spec.isLive()));
+        // Files and synthetic cameras played live are paced by their source (Pacer); launch fragments
+        // pace themselves (or not) as written; live sources come at their own pace.
+        boolean pace = options.live() && spec.kind() != SourceSpec.Kind.LAUNCH && (spec.kind() == SourceSpec.Kind.SYNTHETIC || !spec.isLive());
+        String launch = LaunchBuilder.build(spec, detector.gpu(), clip, options.loop());
         int inFlight = options.batch().queueCapacity() + options.batch().batchSize() + 2;
         PipelineOptions po = PipelineOptions.defaults().withMaxFramesInFlight(inFlight).withMaxBuffers(options.maxBuffers());
         boolean restartAtEnd = options.loop() && spec.kind() == SourceSpec.Kind.CONTAINER_FILE;
@@ -184,10 +186,10 @@ public final class AnalyticsService<F> implements AutoCloseable {
         StreamSource[] self = new StreamSource[1];
         StreamSource s = new StreamSource(spec, launch, po, this::createPipeline, frame -> onFrame(self[0], frame), timer,
                 options.reconnectInterval(), options.reconnectAttempts(), options.reconnectBackoff(), restartAtEnd,
-                this::sourceEnded);
+                this::sourceEnded, pace);
         self[0] = s;
         sources.put(id, s);
-        LOG.info("stream {}: {}", id, launch);
+        LOG.info("stream {}: {}{}", id, launch, pace ? " (paced as a live camera)" : "");
         s.start();
         return s;
     }

@@ -111,11 +111,11 @@ class ServiceRobustnessTest {
             await("b to go on", Duration.ofSeconds(30), () -> byId(s).get("b").framesProcessed() > b0 + 10);
             assertThrows(IllegalArgumentException.class, () -> s.addSource(SourceSpec.parse("b=synthetic:160x120@30", "x")));
             assertThrows(IllegalArgumentException.class, () -> s.removeSource("nope"));
-            // Live pacing: a 30 fps camera decodes no more than 30 frames per second of wall time (clocksync
-            // releases no frame before its time; unpaced, this clip decodes at hundreds of fps). A slow
-            // machine only decodes fewer, so this cannot fail for being slow. The allowance of 45 frames
-            // covers what sits between clocksync and the count and a camera up to 1.5 s late at t0
-            // (clocksync lets late frames through at once).
+            // Live pacing: a 30 fps camera decodes no more than 30 frames per second of wall time (the
+            // source's pacer releases no frame before its time and holds the decoder back; unpaced, this
+            // clip decodes at hundreds of fps). A slow machine only decodes fewer, so this cannot fail for
+            // being slow. The allowance of 45 frames covers the frames queued between the decoder and the
+            // pacer (appsink's buffers) and a camera up to a few intervals late at t0.
             long t0 = System.nanoTime();
             long d0 = byId(s).get("b").framesDecoded();
             await("b to decode 90 more frames", Duration.ofSeconds(60), () -> byId(s).get("b").framesDecoded() >= d0 + 90);

@@ -16,13 +16,13 @@ public final class LaunchBuilder {
     /**
      * @param clip  for synthetic cameras, the H.264 clip to loop
      * @param loop  loop file sources (elementary streams loop seamlessly; containers restart)
-     * @param live  pace file and synthetic sources at their frame rate, like a camera
      */
-    public static String build(SourceSpec s, boolean gpu, Path clip, boolean loop, boolean live) {
-        // Pacing sits after the decoder, on the decoded frames' presentation timestamps, so frames
-        // reach the service at their rate whatever the decoder buffers or reorders (NVDEC works
-        // several frames ahead; B-frames come out in another order than they go in).
-        String pace = live ? " ! clocksync" : "";
+    public static String build(SourceSpec s, boolean gpu, Path clip, boolean loop) {
+        // No pacing element: files played live are paced after the decoder by their StreamSource (Pacer),
+        // on the decoded frames' timestamps, whatever the decoder buffers or reorders (NVDEC works several
+        // frames ahead; B-frames come out in another order than they go in), and without clocksync's
+        // catch-up after a stall.
+        String pace = "";
         return switch (s.kind()) {
             case SYNTHETIC -> src(clip.toString(), true) + " ! h264parse ! " + h264(gpu, pace);
             case H264_FILE -> src(s.value(), loop) + " ! h264parse ! " + h264(gpu, pace);

@@ -68,6 +68,8 @@ public final class StreamSource implements AutoCloseable {
     private volatile StreamPipeline pipeline; // written under this; read without it (see the class comment)
     private long lastPulled = -1; // guarded by this: the pipeline's pulled count at the last liveness check
     private int backoffFailures; // guarded by this: consecutive failures since the last healthy run
+    private final boolean pace;
+    private final java.util.concurrent.atomic.AtomicLong paceReanchors = new java.util.concurrent.atomic.AtomicLong();
     private int silentFileRuns; // guarded by this: file runs in a row that ended silent without a frame
     /** File runs in a row that may stay silent (no frame at all) before the source fails. */
     public static final int SILENT_FILE_RUNS = 3;
@@ -78,6 +80,17 @@ public final class StreamSource implements AutoCloseable {
     public StreamSource(SourceSpec spec, String launch, PipelineOptions options, Factory factory, FrameListener frames,
                         ScheduledExecutorService timer, Duration reconnectInterval, int maxAttempts, Backoff backoff,
                         boolean restartAtEnd, Consumer<String> onEnded) {
+        this(spec, launch, options, factory, frames, timer, reconnectInterval, maxAttempts, backoff, restartAtEnd, onEnded, false);
+    }
+
+    /**
+     * @param pace hand frames on at the stream's frame rate, as a camera would ({@link Pacer}): for
+     *             files and synthetic cameras played live
+     */
+    public StreamSource(SourceSpec spec, String launch, PipelineOptions options, Factory factory, FrameListener frames,
+                        ScheduledExecutorService timer, Duration reconnectInterval, int maxAttempts, Backoff backoff,
+                        boolean restartAtEnd, Consumer<String> onEnded, boolean pace) {
+        this.pace = pace;
         this.spec = spec;
         this.launch = launch;
         this.options = options;
@@ -93,6 +106,11 @@ public final class StreamSource implements AutoCloseable {
 
     public String id() {
         return spec.name();
+    }
+
+    /** Times this paced stream fell behind by more than two frame intervals and went on from there (no catch-up burst). */
+    public long paceReanchors() {
+        return paceReanchors.get();
     }
 
     public SourceSpec spec() {
@@ -166,6 +184,7 @@ public final class StreamSource implements AutoCloseable {
             lastPulled = -1;
             runFrames.set(0);
             runFirstFrameNanos = 0;
+            Pacer pacer = pace ? new Pacer() : null; // one per run: a restart starts on time
             p.start(f -> {
                 long now = System.nanoTime();
                 lastFrameNanos = now;
@@ -175,6 +194,11 @@ public final class StreamSource implements AutoCloseable {
                     failedAttempts.set(0); // no lock here: close() may be joining this thread
                     state.compareAndSet(State.STARTING, State.RUNNING);
                     state.compareAndSet(State.RECONNECTING, State.RUNNING);
+                }
+                if (pacer != null) {
+                    long before = pacer.reanchors();
+                    pacer.await(f.ptsNanos());
+                    if (pacer.reanchors() != before) paceReanchors.incrementAndGet();
                 }
                 frames.onFrame(f);
             });
