@@ -141,16 +141,8 @@ public final class ClusterWorker implements AutoCloseable {
      * registry under a key no camera can have; its offset is unique within its partition.
      */
     private long reserveEpoch() {
-        try {
-            var meta = producer.send(new ProducerRecord<>(config.topic(), EPOCH_KEY, null)).get(30, TimeUnit.SECONDS);
-            return 1 + meta.offset() * config.partitions() + meta.partition();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the camera registry " + config.topic() + " could not be written: "
-                    + (e.getCause() != null ? e.getCause().getMessage() : "no acknowledgement within 30 s"), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while writing the camera registry", e);
-        }
+        var meta = write(EPOCH_KEY, null);
+        return 1 + meta.offset() * config.partitions() + meta.partition();
     }
 
     /** The registry key of the epoch tombstones: '/' is not allowed in camera ids. */
@@ -225,9 +217,9 @@ public final class ClusterWorker implements AutoCloseable {
         write(id, null);
     }
 
-    private void write(String key, String value) {
+    private org.apache.kafka.clients.producer.RecordMetadata write(String key, String value) {
         try {
-            producer.send(new ProducerRecord<>(config.topic(), key, value)).get(30, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(config.topic(), key, value)).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the camera registry " + config.topic() + " could not be written: "
                     + (e.getCause() != null ? e.getCause().getMessage() : "no acknowledgement within 30 s"), e);
