@@ -42,6 +42,15 @@ public final class Main {
             System.out.print(CliOptions.usage());
             return;
         }
+        try {
+            // Before anything touches CUDA or GStreamer: the process sees the chosen GPU alone.
+            String gpu = dev.vahost.pipelines.cli.GpuSelection.apply(o.gpuId());
+            if (gpu != null) System.err.println("vahost: --gpu-id " + o.gpuId() + ": " + gpu + " (seen as device 0 by this process)");
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println("vahost: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         if (o.listStages()) {
             try {
                 System.out.print(listStages(o));

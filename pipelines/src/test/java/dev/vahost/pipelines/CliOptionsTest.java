@@ -94,7 +94,8 @@ class CliOptionsTest {
             new Case("--worker-id", "vahost-3", o -> o.cluster().workerId(), "vahost-3"),
             new Case("--cluster-partitions", "96", o -> o.cluster().partitions(), 96),
             new Case("--cluster-session-timeout-ms", "6000", o -> o.cluster().sessionTimeoutMs(), 6000),
-            new Case("--capacity", "140", o -> o.cluster().capacity(), 140));
+            new Case("--capacity", "140", o -> o.cluster().capacity(), 140),
+            new Case("--gpu-id", "1", CliOptions::gpuId, 1));
 
     @Test
     void defaults() {
@@ -176,7 +177,7 @@ class CliOptionsTest {
                 {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}, {"--sink", "amqp"},
                 {"--sink", "kafka={oops"}, {"--cluster", "kafka"}, {"--cluster", "k1:9092,,k2:9092"}, {"--cluster-topic", "bad topic"},
                 {"--cluster-group", "bad/group"}, {"--worker-id", "bad id"}, {"--cluster-partitions", "0"},
-                {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}};
+                {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}, {"--gpu-id", "64"}, {"--gpu-id", "-2"}};
         Set<String> options = new HashSet<>();
         Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {

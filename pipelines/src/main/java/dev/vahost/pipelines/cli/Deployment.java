@@ -100,6 +100,7 @@ public final class Deployment {
         k.put("batching.max_fps", "--max-fps");
         k.put("batching.shutdown_grace_s", "--shutdown-grace-s");
         k.put("engine.gpu", "--gpu");
+        k.put("engine.gpu_id", "--gpu-id");
         k.put("engine.graphs", "--engine-graphs");
         k.put("engine.detector_pool_mib", "--detector-pool-mib");
         k.put("outputs.results", "--output");

@@ -192,6 +192,12 @@ public final class ServiceCommand {
                     + "${DEFAULT-VALUE})")
     double shutdownGraceS = 30;
 
+    @Option(order = 403, names = "--gpu-id", paramLabel = "N",
+            description = "run on this GPU only (0-based; among those CUDA_VISIBLE_DEVICES lists when it is set): the process then"
+                    + " sees it alone, as device 0, for CUDA, the NVDEC decoders and the libraries; -1 = the first visible GPU"
+                    + " (default ${DEFAULT-VALUE})")
+    int gpuId = -1;
+
     @Option(order = 401, names = "--engine-graphs", paramLabel = "true|false", arity = "1", converter = Bool.class,
             description = "replay the GPU engine's work as CUDA graphs (default ${DEFAULT-VALUE})")
     boolean engineGraphs = true;
@@ -385,6 +391,7 @@ public final class ServiceCommand {
         range("--queue", queue, 1, 1024);
         range("--max-fps", maxFps, 0, 1000);
         range("--detector-pool-mib", detectorPoolMib, 16, 1 << 20);
+        range("--gpu-id", gpuId, -1, 63);
         if (metricsPort != -1) range("--metrics-port", metricsPort, 0, 65535);
         range("--perf-interval-s", perfIntervalS, 0.1, 3600);
         range("--duration-s", durationS, 0, 1e7);
@@ -419,7 +426,7 @@ public final class ServiceCommand {
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
-                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli);
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId);
     }
 
     private static String hostName() {

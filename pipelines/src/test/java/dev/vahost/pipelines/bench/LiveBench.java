@@ -39,7 +39,7 @@ import dev.vahost.pipelines.stage.Stages;
  * stream held >= 29.5 fps with drops <= 0.01 % and p99 <= 100 ms.
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.LiveBench --clip c.h264 --streams 120,140,150 [--seconds 60] [--warmup 10]
- *      [--batch 32] [--timeout-ms 20] [--queue 4] [--model m.onnx --input-size 640x640 --score-threshold 0.9 ...]
+ *      [--batch 32] [--timeout-ms 20] [--queue 4] [--gpu-id N] [--model m.onnx --input-size 640x640 --score-threshold 0.9 ...]
  *      [--launch 'multifilesrc location={clip} loop=true ! h264parse ! clocksync ! nvh264dec ! video/x-raw(memory:CUDAMemory)']</pre>
  *
  * <p>{@code --launch} replaces the service's own source pipeline by a launch string ({clip} stands for
@@ -74,6 +74,8 @@ public final class LiveBench {
                 case "--queue" -> queue = Integer.parseInt(args[i + 1]);
                 case "--launch" -> launch = args[i + 1];
                 case "--gpu" -> gpu = !"off".equals(args[i + 1]);
+                case "--gpu-id" -> System.out.println("LiveBench --gpu-id " + args[i + 1] + ": "
+                        + dev.vahost.pipelines.cli.GpuSelection.apply(Integer.parseInt(args[i + 1])));
                 case "--kafka" -> {
                     if (!"embedded".equals(args[i + 1])) throw new IllegalArgumentException("--kafka: only 'embedded' is known");
                     kafka = true;
@@ -244,8 +246,12 @@ public final class LiveBench {
 
         void start() {
             try {
-                p = new ProcessBuilder("nvidia-smi", "--query-gpu=utilization.gpu,utilization.decoder", "--format=csv,noheader,nounits",
-                        "-lms", "1000").redirectErrorStream(true).start();
+                // With --gpu-id, this process's GPU only (nvidia-smi ignores CUDA_VISIBLE_DEVICES; -i takes the same id).
+                List<String> cmd = new ArrayList<>(List.of("nvidia-smi", "--query-gpu=utilization.gpu,utilization.decoder",
+                        "--format=csv,noheader,nounits", "-lms", "1000"));
+                String gpu = dev.vahost.pipelines.cli.GpuSelection.applied();
+                if (gpu != null) cmd.addAll(List.of("-i", gpu));
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             } catch (Exception e) {
                 return; // no nvidia-smi: the summary says so
             }
