@@ -168,11 +168,35 @@ public final class ClusterWorker implements AutoCloseable {
                 throw new IllegalStateException("--cluster " + c.bootstrap() + ": cannot create or find the registry topic " + c.topic() + ": "
                         + e.getCause().getMessage(), e.getCause());
             }
+            checkCompacted(p, c);
         } catch (TimeoutException e) {
             throw new IllegalStateException("--cluster " + c.bootstrap() + ": no Kafka broker answered within 20 s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the registry topic", e);
+        }
+    }
+
+    /**
+     * A registry that is not compacted loses its cameras when its retention expires (7 days by
+     * default): an existing topic must have cleanup.policy compact.
+     */
+    private static void checkCompacted(Properties admin, Config c) {
+        try (Admin a = Admin.create(admin)) {
+            org.apache.kafka.common.config.ConfigResource r = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, c.topic());
+            var entry = a.describeConfigs(List.of(r)).all().get(20, TimeUnit.SECONDS).get(r).get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            String policy = entry == null ? "" : entry.value();
+            if (!policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+                throw new IllegalStateException("--cluster-topic " + c.topic() + ": the registry topic exists with cleanup.policy=" + policy
+                        + "; it must be compact (otherwise cameras vanish when their records expire): kafka-configs --alter --entity-type"
+                        + " topics --entity-name " + c.topic() + " --add-config cleanup.policy=compact");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("--cluster " + c.bootstrap() + ": cannot read the configuration of " + c.topic() + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the registry topic's configuration", e);
         }
     }
 

@@ -114,6 +114,18 @@ class ClusterWorkerTest {
     }
 
     @Test
+    void aRegistryThatIsNotCompactedIsRefused() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(p)) {
+            a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("reg-delete", 2, (short) 1))).all().get();
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterWorker.start(config("reg-delete", "w", 0),
+                new Recorder()));
+        assertTrue(e.getMessage().contains("cleanup.policy=delete") && e.getMessage().contains("must be compact"), e.getMessage());
+    }
+
+    @Test
     void badSettingsAreRefusedAtStart() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ClusterWorker.Config(kafka.bootstrapServers(), "t", "g", "bad id!", 4, 3000, 0));
