@@ -429,7 +429,8 @@ public final class ServiceCommand {
                 List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId);
     }
 
-    private static String hostName() {
+    /** This host's name as a worker id: $HOSTNAME (a pod's name), else the resolver's, with other characters as '-'. */
+    static String hostName() {
         String h = System.getenv("HOSTNAME");
         if (h == null || h.isBlank()) {
             try {

@@ -82,15 +82,7 @@ public final class Workers {
     }
 
     static String host() {
-        String h = System.getenv("HOSTNAME");
-        if (h == null || h.isBlank()) {
-            try {
-                h = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.io.IOException e) {
-                h = "host";
-            }
-        }
-        return h.replaceAll("[^A-Za-z0-9_.-]", "-");
+        return ServiceCommand.hostName();
     }
 
     public static void main(String[] args) throws Exception {
