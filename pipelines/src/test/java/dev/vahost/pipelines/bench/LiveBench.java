@@ -168,6 +168,7 @@ public final class LiveBench {
             for (int i = 0; i < n; i++) s.addSource(SourceSpec.parse("s" + i + "=" + source, "x"));
             Thread.sleep((long) (warm * 1000));
             Map<String, StreamStatus> a = byId(s.status());
+            long[] re0 = reanchors(s, a.keySet());
             s.latency().reset();
             long cpu0 = ServiceBench.cpuNanos(), t0 = System.nanoTime(), b0 = s.batches(), f0 = s.framesBatched();
             double d0 = s.detectSeconds(), busy0 = s.batchSeconds();
@@ -178,6 +179,12 @@ public final class LiveBench {
             sampler.stop();
             double dt = (System.nanoTime() - t0) / 1e9;
             Map<String, StreamStatus> b = byId(s.status());
+            long[] re1 = reanchors(s, b.keySet());
+            if (re1[0] > re0[0]) {
+                System.out.printf(Locale.ROOT, "N=%d %s: paced streams fell behind by > 2 frame intervals and went on from there %d times"
+                        + " in the window (%d streams at least once over the run)%n", n, model == null ? "decode-only" : "full path",
+                        re1[0] - re0[0], re1[1]);
+            }
             double cpu = (ServiceBench.cpuNanos() - cpu0) / 1e9 / dt;
             long batches = s.batches() - b0, framesBatched = s.framesBatched() - f0;
             double detect = s.detectSeconds() - d0, busy = s.batchSeconds() - busy0;
@@ -211,6 +218,18 @@ public final class LiveBench {
             for (MessageSink m : sinks) System.out.printf(Locale.ROOT, "N=%d sink %s after close: %s%n", n, m.name(), m.counts());
         }
         return result;
+    }
+
+    /** Pace re-anchors (a stream behind went on without catching up) so far: {total, streams with any}. */
+    static long[] reanchors(AnalyticsService<?> s, Iterable<String> ids) {
+        long total = 0, streams = 0;
+        for (String id : ids) {
+            var src = s.source(id);
+            long r = src == null ? 0 : src.paceReanchors();
+            total += r;
+            if (r > 0) streams++;
+        }
+        return new long[] {total, streams};
     }
 
     /** Messages the sinks delivered so far, and those they lost (failed or dropped). */
