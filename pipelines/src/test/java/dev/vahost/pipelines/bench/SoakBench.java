@@ -50,7 +50,7 @@ import dev.vahost.pipelines.source.SourceSpec;
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.SoakBench --clip c.h264 [--streams 128] [--rtsp 13] [--corrupt 6]
  *      [--minutes 8] [--chaos-every-s 20] [--sample-s 10] [--fault-streams 128] [--batch 32] [--queue 8] [--gpu off]
- *      [--model m.onnx --input-size 640x640 ...]</pre>
+ *      [--model m.onnx|none --input-size 640x640 ...]</pre>
  */
 public final class SoakBench {
     record Sample(double t, long gpuMiB, long rssMiB, long heapMiB, int threads, int fds, double fps, int running, long reconnects) {}
@@ -158,8 +158,12 @@ public final class SoakBench {
 
     // ---- phase 2: the soak ----
 
-    static void soak(CliOptions o, boolean gpu, Path clip, Path work, int n, int rtsp, int corrupt, double minutes, double chaosEvery,
-                     double sampleEvery, int batch, int queue) throws Exception {
+    /** What a soak saw: the samples, each stream's state and figures at the end, the kills, and what was left after close. */
+    public record Result(List<Sample> samples, Map<String, StreamStatus> end, Map<String, String> group, long kills, long failedBatches,
+                         int threadsBefore, int threadsAfter, long framesUnreleased) {}
+
+    static Result soak(CliOptions o, boolean gpu, Path clip, Path work, int n, int rtsp, int corrupt, double minutes, double chaosEvery,
+                       double sampleEvery, int batch, int queue) throws Exception {
         byte[] bytes = Files.readAllBytes(clip);
         Random rnd = new Random(7);
         for (int off = 4096; off < bytes.length; off += 48 * 1024 + rnd.nextInt(32 * 1024)) {
@@ -170,8 +174,15 @@ public final class SoakBench {
         List<RtspTestServer.Handle> servers = new ArrayList<>();
         for (int i = 0; i < rtsp; i++) servers.add(RtspTestServer.Handle.start(0));
         int threads0 = ProcessProbe.threads(), fds0 = fds();
-        ModelSpec model = ModelSpec.of(o);
-        FrameDetector<?> det = gpu ? GpuDetector.create(model, batch, GpuDetector.Settings.of(o)) : CpuDetector.create(model, batch);
+        FrameDetector<?> det;
+        if ("none".equals(o.model())) {
+            det = gpu ? DecodeOnlyDetector.gpu() : DecodeOnlyDetector.cpu();
+        } else {
+            ModelSpec model = ModelSpec.of(o);
+            det = gpu ? GpuDetector.create(model, batch, GpuDetector.Settings.of(o)) : CpuDetector.create(model, batch);
+        }
+        Map<String, StreamStatus> last;
+        long failedBatches;
         AnalyticsService.Options opts = new AnalyticsService.Options(new Batcher.Config(batch, Duration.ofMillis(20), queue, 0),
                 true, true, Duration.ofSeconds(5), -1, work, 4);
         Map<String, String> group = new HashMap<>();
@@ -226,7 +237,8 @@ public final class SoakBench {
             chaos.interrupt();
             chaos.join(15_000);
             double window = (System.nanoTime() - t0) / 1e9;
-            Map<String, StreamStatus> last = LiveBench.byId(s.status());
+            last = LiveBench.byId(s.status());
+            failedBatches = s.failedBatches();
             report(samples, minutes);
             for (String g : List.of("clean", "corrupt", "rtsp")) {
                 double minFps = Double.MAX_VALUE;
@@ -260,8 +272,10 @@ public final class SoakBench {
         }
         long wait = System.nanoTime() + 10_000_000_000L;
         while (StreamPipeline.liveSamples() > 0 && System.nanoTime() < wait) Thread.sleep(100);
+        int threads1 = ProcessProbe.threads();
         System.out.printf(Locale.ROOT, "SOAK after close: frames unreleased %d, threads %d (before the service %d), fds %d (before %d)%n",
-                StreamPipeline.liveSamples(), ProcessProbe.threads(), threads0, fds(), fds0);
+                StreamPipeline.liveSamples(), threads1, threads0, fds(), fds0);
+        return new Result(samples, last, group, kills.get(), failedBatches, threads0, threads1, StreamPipeline.liveSamples());
     }
 
     /** Kills one live RTSP server every {@code every} seconds and starts it again on its port 3-8 s later. */
