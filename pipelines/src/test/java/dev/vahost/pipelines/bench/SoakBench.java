@@ -46,7 +46,8 @@ import dev.vahost.pipelines.source.SourceSpec;
  * heap in use, threads, open file descriptors, total fps, streams running, reconnects. At the end:
  * start vs end vs the fitted trend of each (over the samples after the first minute), and per group
  * of streams (clean, corrupt, RTSP) the slowest stream, the frames lost against the source rate
- * and the frames dropped; then, after closing, frames left and threads.
+ * and the frames dropped; then, after closing, frames left and threads (again 20 s later: GLib keeps idle
+ * pool threads for a while).
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.SoakBench --clip c.h264 [--streams 128] [--rtsp 13] [--corrupt 6]
  *      [--minutes 8] [--chaos-every-s 20] [--sample-s 10] [--fault-streams 128] [--batch 32] [--queue 8] [--gpu off]
@@ -91,7 +92,7 @@ public final class SoakBench {
         System.out.printf(Locale.ROOT, "SoakBench on %s, %d CPU cores, clip %s (%d KiB)%n", gpu ? Cuda.describeDevice() : "the CPU path",
                 Runtime.getRuntime().availableProcessors(), clip, Files.size(clip) / 1024);
         if (faultStreams > 0) undecodable(faultStreams, clip, work, gpu);
-        if (minutes > 0) soak(o, gpu, clip, work, streams, rtsp, corrupt, minutes, chaosEvery, sampleEvery, batch, queue);
+        if (minutes > 0) soak(o, gpu, clip, work, streams, rtsp, corrupt, minutes, chaosEvery, sampleEvery, batch, queue, 20);
         System.exit(0);
     }
 
@@ -154,6 +155,8 @@ public final class SoakBench {
         }
         System.out.printf(Locale.ROOT, "UNDECODABLE after close: frames unreleased %d, threads %d (before %d)%n", StreamPipeline.liveSamples(),
                 ProcessProbe.threads(), threads0);
+        Thread.sleep(20_000); // idle pool threads go after 15 s (GLib's default)
+        System.out.printf(Locale.ROOT, "UNDECODABLE 20 s after close: threads %d (before %d)%n", ProcessProbe.threads(), threads0);
     }
 
     // ---- phase 2: the soak ----
@@ -163,7 +166,7 @@ public final class SoakBench {
                          int threadsBefore, int threadsAfter, long framesUnreleased) {}
 
     static Result soak(CliOptions o, boolean gpu, Path clip, Path work, int n, int rtsp, int corrupt, double minutes, double chaosEvery,
-                       double sampleEvery, int batch, int queue) throws Exception {
+                       double sampleEvery, int batch, int queue, double settleSeconds) throws Exception {
         byte[] bytes = Files.readAllBytes(clip);
         Random rnd = new Random(7);
         for (int off = 4096; off < bytes.length; off += 48 * 1024 + rnd.nextInt(32 * 1024)) {
@@ -275,6 +278,12 @@ public final class SoakBench {
         int threads1 = ProcessProbe.threads();
         System.out.printf(Locale.ROOT, "SOAK after close: frames unreleased %d, threads %d (before the service %d), fds %d (before %d)%n",
                 StreamPipeline.liveSamples(), threads1, threads0, fds(), fds0);
+        if (settleSeconds > 0) {
+            // GLib's thread pools keep idle streaming threads for a while (15 s by default): look again later,
+            // to tell threads that linger from threads that leak.
+            Thread.sleep((long) (settleSeconds * 1000));
+            System.out.printf(Locale.ROOT, "SOAK %.0f s after close: threads %d, fds %d%n", settleSeconds, ProcessProbe.threads(), fds());
+        }
         return new Result(samples, last, group, kills.get(), failedBatches, threads0, threads1, StreamPipeline.liveSamples());
     }
 

@@ -24,7 +24,7 @@ class SoakCpuTest {
     void aShortSoakWithOneKilledCameraEndsClean(@TempDir Path dir) throws Exception {
         Path clip = SyntheticCameras.clip(SourceSpec.parse("a=synthetic:320x240@30", "a"), 0, Path.of("target/test-clips"));
         CliOptions o = CliOptions.parse(new String[] {"--gpu", "off", "--model", "none", "--batch-size", "4"});
-        SoakBench.Result r = SoakBench.soak(o, false, clip, dir, 4, 1, 1, 0.5, 8, 5, 4, 8);
+        SoakBench.Result r = SoakBench.soak(o, false, clip, dir, 4, 1, 1, 0.5, 8, 5, 4, 8, 0);
         assertTrue(r.kills() >= 1, "the chaos thread killed the RTSP camera at least once: " + r.kills());
         assertFalse(r.samples().isEmpty());
         for (Map.Entry<String, String> e : r.group().entrySet()) {
