@@ -13,7 +13,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -92,7 +91,6 @@ public final class ClusterWorker implements AutoCloseable {
     private final Map<String, SourceSpec> running = new LinkedHashMap<>();
     private final Map<String, SourceSpec> refused = new LinkedHashMap<>();
     private volatile int runningCount, refusedCount, partitionCount;
-    private final AtomicLong rebalances = new AtomicLong(), started = new AtomicLong(), stopped = new AtomicLong();
 
     private static final Gauge CAMERAS = Gauge.builder().name("vahost_cluster_cameras")
             .help("Cameras of this worker's partitions: running, or refused over its capacity").labelNames("worker", "state").build();
@@ -290,7 +288,6 @@ public final class ClusterWorker implements AutoCloseable {
                     joined.countDown();
                     if (parts.isEmpty()) return;
                     REBALANCES.labelValues(config.workerId(), "assigned").inc();
-                    rebalances.incrementAndGet();
                     for (TopicPartition tp : parts) owned.put(tp, new HashMap<>());
                     consumer.seekToBeginning(parts);
                     partitionCount = owned.size();
@@ -358,7 +355,6 @@ public final class ClusterWorker implements AutoCloseable {
             try {
                 cameras.add(spec);
                 running.put(spec.name(), spec);
-                started.incrementAndGet();
                 LOG.info("cluster: worker {} started camera {}", config.workerId(), spec.name());
             } catch (RuntimeException e) {
                 LOG.error("cluster: worker {} could not start camera {}: {}", config.workerId(), spec.name(), e.getMessage());
@@ -373,7 +369,6 @@ public final class ClusterWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("cluster: stopping camera {}: {}", id, e.getMessage());
         }
-        stopped.incrementAndGet();
         LOG.info("cluster: worker {} stopped camera {} ({})", config.workerId(), id, why);
     }
 

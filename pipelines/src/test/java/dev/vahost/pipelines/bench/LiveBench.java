@@ -80,12 +80,7 @@ public final class LiveBench {
                     if (!"embedded".equals(args[i + 1])) throw new IllegalArgumentException("--kafka: only 'embedded' is known");
                     kafka = true;
                 }
-                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
-                        "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin", "--sink" -> {
-                    serviceArgs.add(args[i]);
-                    serviceArgs.add(args[i + 1]);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                default -> ServiceBench.passThrough(args, i, serviceArgs);
             }
         }
         if (clip == null || !Files.isRegularFile(clip)) throw new IllegalArgumentException("--clip FILE.h264 is required (got " + clip + ")");

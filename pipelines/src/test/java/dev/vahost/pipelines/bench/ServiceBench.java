@@ -62,12 +62,8 @@ public final class ServiceBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 // the detector, as the service's CLI takes it (default: the built-in test detector)
                 case "--reaper" -> dev.vahost.nvmm.cuda.CudaStream.setBackgroundReaping(!"off".equals(args[i + 1]));
-                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type",
-                        "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin" -> {
-                    serviceArgs.add(args[i]);
-                    serviceArgs.add(args[i + 1]);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                case "--sink" -> throw new IllegalArgumentException("--sink: ServiceBench runs no message sinks (LiveBench does)");
+                default -> passThrough(args, i, serviceArgs);
             }
         }
         Cuda.requireAvailable();
@@ -171,6 +167,18 @@ public final class ServiceBench {
 
     private static <F> AnalyticsService<F> service(AnalyticsService.Options opts, FrameDetector<F> det, StageRunner stages) {
         return new AnalyticsService<>(opts, det, stages);
+    }
+
+    /** The service's options a benchmark hands on to {@link CliOptions} (the detector, stages, plugins, sinks). */
+    static final java.util.Set<String> SERVICE_OPTIONS = java.util.Set.of("--model", "--input-size", "--score-threshold",
+            "--iou-threshold", "--max-detections", "--model-type", "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin", "--sink");
+
+    /** Adds {@code args[i]} and its value to {@code serviceArgs}; an option that is neither the benchmark's nor the service's is refused. */
+    static void passThrough(String[] args, int i, List<String> serviceArgs) {
+        if (!SERVICE_OPTIONS.contains(args[i])) throw new IllegalArgumentException("unknown option " + args[i]);
+        if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + ": a value is missing");
+        serviceArgs.add(args[i]);
+        serviceArgs.add(args[i + 1]);
     }
 
     static long processed(AnalyticsService<?> s) {

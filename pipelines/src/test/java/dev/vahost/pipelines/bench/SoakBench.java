@@ -75,11 +75,8 @@ public final class SoakBench {
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 case "--queue" -> queue = Integer.parseInt(args[i + 1]);
                 case "--gpu" -> gpu = !"off".equals(args[i + 1]);
-                case "--model", "--input-size", "--score-threshold", "--iou-threshold", "--max-detections", "--model-type" -> {
-                    serviceArgs.add(args[i]);
-                    serviceArgs.add(args[i + 1]);
-                }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                case "--stage", "--plugin", "--sink" -> throw new IllegalArgumentException(args[i] + ": SoakBench runs detection only");
+                default -> ServiceBench.passThrough(args, i, serviceArgs);
             }
         }
         if (clip == null || !Files.isRegularFile(clip)) throw new IllegalArgumentException("--clip FILE.h264 is required (got " + clip + ")");
