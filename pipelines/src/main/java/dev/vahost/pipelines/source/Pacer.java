@@ -1,6 +1,8 @@
 package dev.vahost.pipelines.source;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Paces a file played as a live camera: each frame is handed on one frame interval after the one
@@ -17,17 +19,34 @@ final class Pacer {
     static final long NOMINAL_INTERVAL = 1_000_000_000L / 30;
     private static final long MAX_INTERVAL = 1_000_000_000L;
 
+    private final LongSupplier clock;
+    private final LongConsumer sleep;
     private long interval = NOMINAL_INTERVAL;
     private long lastPts = Long.MIN_VALUE;
     private long due;
     private long reanchors;
 
+    /** On {@code System.nanoTime()}, waiting with parkNanos. */
+    Pacer() {
+        this(System::nanoTime, Pacer::park);
+    }
+
+    /** On {@code clock} (nanoseconds), waiting with {@code sleep} (nanoseconds; may return early). */
+    Pacer(LongSupplier clock, LongConsumer sleep) {
+        this.clock = clock;
+        this.sleep = sleep;
+    }
+
+    private static void park(long nanos) {
+        LockSupport.parkNanos(nanos);
+    }
+
     /**
      * Waits until the frame with presentation time {@code ptsNanos} (negative: none) is due, as seen on
-     * {@code System.nanoTime()}; returns at once for the first frame and for a late one.
+     * the pacer's clock; returns at once for the first frame and for a late one.
      */
     void await(long ptsNanos) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (lastPts == Long.MIN_VALUE) {
             due = now;
         } else {
@@ -40,8 +59,8 @@ final class Pacer {
             }
         }
         lastPts = ptsNanos;
-        for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-            LockSupport.parkNanos(wait);
+        for (long wait = due - clock.getAsLong(); wait > 0; wait = due - clock.getAsLong()) {
+            sleep.accept(wait);
             if (Thread.currentThread().isInterrupted()) return;
         }
     }
