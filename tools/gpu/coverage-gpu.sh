@@ -116,7 +116,7 @@ junit() { # NAME LIMIT selectors...
     media_bframe
     step "SoakBench: 128 undecodable streams on NVDEC" 120 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.pipelines.bench.SoakBench \
         --clip /tmp/bframe-1080p.h264 --minutes 0 --fault-streams 128
-    step "EventAfterSyncRepro" 90 "$JAVA" -cp "$CP" dev.vahost.nvmm.bench.EventAfterSyncRepro --iterations 20000
+    step "EventAfterSyncRepro" 150 "$JAVA" -cp "$CP" dev.vahost.nvmm.bench.EventAfterSyncRepro --iterations 20000
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"

@@ -32,8 +32,14 @@ import dev.vahost.pipelines.stage.StageRunner;
 
 /**
  * The multi-camera service: sources → (decode) → {@link FrameDetector#adopt} → cross-stream
- * {@link Batcher} → {@link FrameDetector#detect} → listeners, with per-stream FPS. One broken
- * source fails alone; sources can be added and removed while running.
+ * {@link Batcher} → {@link FrameDetector#detect} → stages → listeners, with per-stream FPS. One
+ * broken source fails alone; sources can be added and removed while running.
+ *
+ * <p>With a detector that keeps several batches in flight ({@link FrameDetector#maxInFlight} &gt; 1,
+ * the GPU path), the batch thread only submits batches; a second thread ("results") takes them in
+ * order as they complete and runs the stages and listeners, so host work on one batch overlaps the
+ * GPU work of the next. The detector's {@code submit} blocks while all its slots are busy: that is the
+ * back-pressure, and the batcher's per-stream queues drop the oldest frames from there.
  */
 public final class AnalyticsService<F> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsService.class);
@@ -100,7 +106,15 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private final AtomicLong batchNanos = new AtomicLong();
     private final AtomicLong framesBatched = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    private final AtomicLong batchesInFlight = new AtomicLong();
+    /** Submitted batches for the results thread, in order; null when the detector runs one batch at a time. */
+    private final java.util.concurrent.BlockingQueue<Object> submitted;
+    private final Thread resultsThread;
+    private static final Object END = new Object();
     private int nextIndex;
+
+    /** A batch the batch thread submitted, for the results thread. */
+    private record Submitted<F>(List<Batcher.Entry<F>> batch, FrameDetector.InFlight inFlight, boolean keep) {}
 
     public AnalyticsService(Options options, FrameDetector<F> detector) {
         this(options, detector, StageRunner.none());
@@ -120,6 +134,15 @@ public final class AnalyticsService<F> implements AutoCloseable {
         this.options = options;
         this.detector = detector;
         this.stages = stages;
+        if (detector.maxInFlight() > 1) {
+            submitted = new java.util.concurrent.LinkedBlockingQueue<>();
+            resultsThread = new Thread(this::resultsLoop, "results");
+            resultsThread.setDaemon(true);
+            resultsThread.start();
+        } else {
+            submitted = null;
+            resultsThread = null;
+        }
         this.batcher = new Batcher<>(options.batch(), new Batcher.Frames<>() {
             @Override
             public long ptsNanos(F f) {
@@ -174,7 +197,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
         // pace themselves (or not) as written; live sources come at their own pace.
         boolean pace = options.live() && spec.kind() != SourceSpec.Kind.LAUNCH && (spec.kind() == SourceSpec.Kind.SYNTHETIC || !spec.isLive());
         String launch = LaunchBuilder.build(spec, detector.gpu(), clip, options.loop());
-        int inFlight = options.batch().queueCapacity() + options.batch().batchSize() + 2;
+        int inFlight = options.batch().queueCapacity() + Math.max(1, detector.maxInFlight()) * options.batch().batchSize() + 2;
         PipelineOptions po = PipelineOptions.defaults().withMaxFramesInFlight(inFlight).withMaxBuffers(options.maxBuffers());
         boolean restartAtEnd = options.loop() && spec.kind() == SourceSpec.Kind.CONTAINER_FILE;
         String id = spec.name();
@@ -252,12 +275,17 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private void onBatch(List<Batcher.Entry<F>> batch) {
         long start = System.nanoTime();
         try {
-            handle(batch);
+            if (submitted == null) {
+                handle(batch);
+            } else {
+                submit(batch);
+            }
         } finally {
             batchNanos.addAndGet(System.nanoTime() - start);
         }
     }
 
+    /** One batch at a time, on the batch thread. */
     private void handle(List<Batcher.Entry<F>> batch) {
         List<FrameResult> results;
         boolean keep = stages.needsFrames();
@@ -267,14 +295,96 @@ public final class AnalyticsService<F> implements AutoCloseable {
             detectNanos.addAndGet(System.nanoTime() - t0);
             framesBatched.addAndGet(batch.size());
         } catch (RuntimeException e) {
-            // The detector released the batch's frames; their results are lost, the service goes on.
-            failedBatches.incrementAndGet();
-            LOG.error("batch of {} frames failed (streams {})", batch.size(),
-                    batch.stream().map(Batcher.Entry::streamId).distinct().toList(), e);
+            batchFailed(batch, e);
             return;
         }
+        deliver(batch, results, keep, detector.gpu() ? detector.stageStream() : null);
+    }
+
+    /** The detector released the batch's frames; their results are lost, the service goes on. */
+    private void batchFailed(List<Batcher.Entry<F>> batch, RuntimeException e) {
+        failedBatches.incrementAndGet();
+        LOG.error("batch of {} frames failed (streams {})", batch.size(),
+                batch.stream().map(Batcher.Entry::streamId).distinct().toList(), e);
+    }
+
+    /** Pipelined: the batch thread submits (blocking while the detector's slots are all busy). */
+    private void submit(List<Batcher.Entry<F>> batch) {
+        boolean keep = stages.needsFrames();
+        long t0 = System.nanoTime();
+        FrameDetector.InFlight f;
+        try {
+            f = detector.submit(batch, keep);
+        } catch (RuntimeException e) {
+            batchFailed(batch, e);
+            return;
+        }
+        detectNanos.addAndGet(System.nanoTime() - t0);
+        batchesInFlight.incrementAndGet();
+        submitted.add(new Submitted<>(batch, f, keep));
+    }
+
+    /** The results thread: submitted batches in order, each as its results are ready. */
+    private void resultsLoop() {
+        try {
+            while (true) {
+                Object o = submitted.take();
+                if (o == END) return;
+                complete(o);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void complete(Object o) {
+        Submitted<F> s = (Submitted<F>) o;
+        long start = System.nanoTime();
+        try {
+            List<FrameResult> results;
+            try {
+                results = s.inFlight().await();
+                detectNanos.addAndGet(System.nanoTime() - start);
+                framesBatched.addAndGet(s.batch().size());
+            } catch (RuntimeException e) {
+                batchFailed(s.batch(), e);
+                return;
+            }
+            deliver(s.batch(), results, s.keep(), s.inFlight().stream());
+        } catch (RuntimeException e) {
+            LOG.error("handing on a batch's results failed", e);
+        } finally {
+            s.inFlight().close();
+            batchesInFlight.decrementAndGet();
+            batchNanos.addAndGet(System.nanoTime() - start);
+        }
+    }
+
+    /** Batches submitted whose results have not been handed on yet (0 when the detector runs one at a time). */
+    public long batchesInFlight() {
+        return batchesInFlight.get();
+    }
+
+    /**
+     * Waits until every queued frame has been batched and every batch's results handed on.
+     *
+     * @return false when that did not happen within {@code timeout}
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (!batcher.awaitDrained(timeout)) return false;
+        while (batchesInFlight.get() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(2);
+        }
+        return batcher.awaitDrained(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /** Stages, latency, FPS and listeners for a batch's results; kept frames go back after the stages' work on {@code stream}. */
+    private void deliver(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep, dev.vahost.nvmm.cuda.CudaStream stream) {
         batches.incrementAndGet();
-        if (!stages.isEmpty()) results = runStages(batch, results, keep);
+        if (!stages.isEmpty()) results = runStages(batch, results, keep, stream);
         long delivered = System.nanoTime();
         for (int i = 0; i < results.size() && i < batch.size(); i++) {
             latency.record(batch.get(i).streamId(), delivered - batch.get(i).offeredNanos());
@@ -294,7 +404,8 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     /** The stages on one batch; kept frames go back afterwards (in stream order on the GPU path), whatever happens. */
-    private List<FrameResult> runStages(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep) {
+    private List<FrameResult> runStages(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep,
+                                        dev.vahost.nvmm.cuda.CudaStream stream) {
         List<F> frames = keep ? new ArrayList<>(batch.size()) : null;
         List<Object> views = keep ? new ArrayList<>(batch.size()) : null;
         if (keep) {
@@ -304,9 +415,9 @@ public final class AnalyticsService<F> implements AutoCloseable {
             }
         }
         try {
-            return stages.run(results, views, detector.gpu() ? detector.stageStream() : null);
+            return stages.run(results, views, detector.gpu() ? stream : null);
         } finally {
-            if (keep) detector.releaseKept(frames);
+            if (keep) detector.releaseKept(frames, detector.gpu() ? stream : null);
         }
     }
 
@@ -314,12 +425,19 @@ public final class AnalyticsService<F> implements AutoCloseable {
         return batches.get();
     }
 
-    /** Time the batch thread has spent in {@link FrameDetector#detect} on batches that succeeded, in seconds. */
+    /**
+     * Time spent in {@link FrameDetector#detect} on batches that succeeded, in seconds; with batches
+     * in flight, in submitting them and waiting for their results (on two threads, so it can exceed
+     * the wall time).
+     */
     public double detectSeconds() {
         return detectNanos.get() * 1e-9;
     }
 
-    /** Time the batch thread has spent on batches (detection, stages, listeners, failed batches too), in seconds. */
+    /**
+     * Time spent on batches (detection, stages, listeners, failed batches too), in seconds: by the batch
+     * thread, and by the results thread when batches are in flight.
+     */
     public double batchSeconds() {
         return batchNanos.get() * 1e-9;
     }
@@ -374,17 +492,47 @@ public final class AnalyticsService<F> implements AutoCloseable {
      * the batch: freeing it under the running batch would be a use-after-free (on the GPU path, of
      * device memory and CUDA handles).
      */
+    /**
+     * After a stuck batch returned, past the shutdown grace: batches that were submitted after the
+     * results thread ended (or while it was stuck) are finished here, so their frames go back.
+     */
+    private void finishSubmittedLate() {
+        if (resultsThread == null) return;
+        try {
+            resultsThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Object o; (o = submitted.poll()) != null; ) {
+            if (o != END) complete(o);
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
         for (StreamSource s : sources.values()) s.close();
         Duration grace = options.shutdownGrace();
         try {
-            if (!batcher.awaitDrained(grace)) LOG.warn("batches still in flight after {} ms", grace.toMillis());
+            if (!awaitDrained(grace)) LOG.warn("batches still in flight after {} ms", grace.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         boolean stopped = batcher.close(grace);
+        if (resultsThread != null) {
+            // The batch thread has stopped (or is stuck inside a batch): the results thread finishes
+            // what was submitted, then ends.
+            submitted.add(END);
+            try {
+                resultsThread.join(Math.max(1, grace.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (resultsThread.isAlive()) {
+                LOG.warn("the results thread is still waiting for a batch after {} ms", grace.toMillis());
+                stopped = false;
+            }
+        }
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
@@ -395,14 +543,21 @@ public final class AnalyticsService<F> implements AutoCloseable {
             stages.close();
             detector.close();
         } else {
-            LOG.warn("the batch thread is still inside a batch; the stages and the detector are closed when that batch returns");
-            batcher.whenStopped(() -> {
+            LOG.warn("a batch is still running; the stages and the detector are closed when it returns");
+            Runnable closeLate = () -> {
                 try {
+                    finishSubmittedLate();
                     stages.close();
                     detector.close();
                 } catch (RuntimeException e) {
                     LOG.error("closing the detector after the last batch failed", e);
                 }
+            };
+            // Not on this thread: the results thread may be the one stuck (finishSubmittedLate waits for it).
+            batcher.whenStopped(() -> {
+                Thread t = new Thread(closeLate, "close-after-last-batch");
+                t.setDaemon(true);
+                t.start();
             });
         }
     }

@@ -22,7 +22,7 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
                          List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks,
-                         ClusterCli cluster, int gpuId) {
+                         ClusterCli cluster, int gpuId, int batchesInFlight) {
 
     /**
      * Cluster mode ({@code --cluster} and the options that go with it); {@link #enabled} only with

@@ -63,6 +63,66 @@ public interface FrameDetector<F> extends AutoCloseable {
     }
 
     /**
+     * Releases frames kept by {@link #submit} once the GPU work enqueued so far on {@code stream}
+     * (the batch's {@link InFlight#stream()}: its stages' work) has completed; at once when null.
+     */
+    default void releaseKept(List<F> frames, CudaStream stream) {
+        releaseKept(frames);
+    }
+
+    /**
+     * How many batches this detector can have in flight at once: with more than one, the service
+     * submits a batch ({@link #submit}) and hands its results on from another thread when they are
+     * ready, while the batch thread prepares and submits the next one.
+     */
+    default int maxInFlight() {
+        return 1;
+    }
+
+    /**
+     * A batch submitted and not finished: its results are awaited once, then it is closed, which
+     * lets the detector use its buffers for a later batch. Methods are called in that order, by one
+     * thread at a time (the service hands the batch from its batch thread to its results thread).
+     */
+    interface InFlight {
+        /**
+         * Waits for the batch's results, one per entry, in order. When it throws, the batch's
+         * frames were released (kept ones too) and its results are lost.
+         */
+        List<FrameResult> await();
+
+        /** The CUDA stream the batch ran on (stages enqueue after it), or null on the CPU path. */
+        CudaStream stream();
+
+        /** Done with the batch (results read, stages enqueued): its slot takes another batch. Idempotent. */
+        void close();
+    }
+
+    /**
+     * Starts a batch (same ownership as {@link #detect(List, boolean)}; when it throws, the frames
+     * were released). Blocks while {@link #maxInFlight} batches are in flight (not yet closed): that
+     * is the back-pressure on the batcher. This default runs the batch at once.
+     */
+    default InFlight submit(List<Batcher.Entry<F>> batch, boolean keepFrames) {
+        List<FrameResult> results = keepFrames ? detect(batch, true) : detect(batch);
+        CudaStream stream = stageStream();
+        return new InFlight() {
+            @Override
+            public List<FrameResult> await() {
+                return results;
+            }
+
+            @Override
+            public CudaStream stream() {
+                return stream;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /**
      * The CUDA stream batches run on, where stages enqueue their GPU work (ordered after the batch,
      * before the next one), or null on the CPU path.
      */

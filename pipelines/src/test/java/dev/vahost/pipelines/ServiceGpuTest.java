@@ -38,11 +38,13 @@ class ServiceGpuTest {
         assertNull(Detectors.gpuUnavailableReason(), "GPU path unavailable on the GPU machine");
     }
 
-    @Test
-    void gpuPathMatchesGroundTruthWithoutCopyingFramesToTheHost() throws Exception {
-        CliOptions o = CliOptions.parse(new String[] {"--batch-size", "8"});
+    /** One batch at a time (the batch thread waits), the default two in flight, and three. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} batches in flight")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2, 3})
+    void gpuPathMatchesGroundTruthWithoutCopyingFramesToTheHost(int inFlight) throws Exception {
+        CliOptions o = CliOptions.parse(new String[] {"--batch-size", "8", "--batches-in-flight", Integer.toString(inFlight)});
         Map<String, GroundTruth> truth = new ConcurrentHashMap<>();
-        GpuDetector det = GpuDetector.create(ModelSpec.of(o), 8);
+        GpuDetector det = GpuDetector.create(ModelSpec.of(o), 8, GpuDetector.Settings.of(o));
         Transfers.Counts before;
         long resultBytes;
         try (AnalyticsService<DeviceFrame> s = new AnalyticsService<>(options(false, true, Duration.ofSeconds(5), 0), det)) {
@@ -67,7 +69,11 @@ class ServiceGpuTest {
             assertTrue(e.getValue().recall() >= 0.9, e.getKey() + ": " + e.getValue());
             assertTrue(e.getValue().precision() >= 0.9, e.getKey() + ": " + e.getValue());
         }
-        System.out.println("batches whose results were not complete right after the stream sync (waited for): " + det.lateMarkers());
+        System.out.println("batches in flight per detector: " + det.maxInFlight() + "; batches " + det.batches()
+                + "; results read before their completion marker was reached: " + det.lateMarkers());
+        assertEquals(inFlight, det.maxInFlight(), "batches in flight");
+        if (inFlight == 2) assertEquals(2, GpuDetector.Settings.DEFAULTS.batchesInFlight(), "the default");
+        assertEquals(0, det.lateMarkers(), "results read before their batch's completion marker was reached");
         System.out.println("device->host: " + d.bytesToHost() + " bytes in " + d.copiesToHost() + " copies, of which final detections "
                 + resultBytes + "; host->device: " + d.bytesToDevice() + " bytes in " + d.copiesToDevice() + " copies (tables)");
         assertEquals(resultBytes, d.bytesToHost(), "device->host bytes other than the final detections (frame data?)");

@@ -72,7 +72,19 @@ public final class GpuPostprocessor implements AutoCloseable {
     }
 
     /**
-     * The last batch's detections; call after synchronising the stream given to {@link #submit}.
+     * Whether the last submitted batch has completed (its completion marker, recorded after the
+     * results copy, is reached): then {@link #results} returns without waiting. Does not block; the
+     * way to wait for a batch without synchronising its stream (which may carry later work).
+     *
+     * @throws IllegalStateException when nothing was submitted since the last {@link #results}
+     */
+    public synchronized boolean resultsReady() {
+        return engine.resultsReady();
+    }
+
+    /**
+     * The last batch's detections; call after synchronising the stream given to {@link #submit}, or
+     * once {@link #resultsReady} said so.
      * Should the batch's completion marker still be unreached, waits for it (up to 10 s; see
      * {@link #lateMarkers}).
      *

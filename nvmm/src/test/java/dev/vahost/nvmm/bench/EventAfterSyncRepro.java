@@ -37,11 +37,14 @@ public final class EventAfterSyncRepro {
         Cuda.requireAvailable();
         Cuda.ensureCurrent();
         System.out.println("EventAfterSyncRepro on " + Cuda.describeDevice() + ", " + iterations + " iterations per variant");
-        for (String variant : new String[] {"memsets", "graph", "graph + a second busy thread"}) {
+        for (String variant : new String[] {"memsets", "graph", "graph + a second busy thread", "graph + a thread churning resources"}) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong noiseLate = new AtomicLong(), noiseRounds = new AtomicLong();
             Thread noise = null;
-            if (variant.contains("second")) {
+            if (variant.contains("churning")) {
+                noise = new Thread(() -> churn(stop, noiseRounds), "churn");
+                noise.start();
+            } else if (variant.contains("second")) {
                 noise = new Thread(() -> {
                     Cuda.ensureCurrent();
                     try (Rig r = new Rig(true)) {
@@ -68,9 +71,42 @@ public final class EventAfterSyncRepro {
                     Thread.currentThread().interrupt();
                 }
             }
-            System.out.printf(Locale.ROOT, "REPRO %-30s not ready after the stream sync: %d of %d (wrong data after waiting: %d)%s, %.1f us per round%n",
-                    variant, late, iterations, wrong, noise == null ? "" : String.format(Locale.ROOT, "; second thread: %d of %d", noiseLate.get(),
-                            noiseRounds.get()), (System.nanoTime() - t0) / 1e3 / iterations);
+            String beside = noise == null ? "" : variant.contains("churning")
+                    ? String.format(Locale.ROOT, "; churn rounds: %d", noiseRounds.get())
+                    : String.format(Locale.ROOT, "; second thread: %d of %d", noiseLate.get(), noiseRounds.get());
+            System.out.printf(Locale.ROOT, "REPRO %-36s not ready after the stream sync: %d of %d (wrong data after waiting: %d)%s, %.1f us per round%n",
+                    variant, late, iterations, wrong, beside, (System.nanoTime() - t0) / 1e3 / iterations);
+        }
+    }
+
+    /**
+     * What happens beside the batch thread while the service starts its cameras (the late markers
+     * seen on the GPU came in the first batches, while decoders were still being created): device
+     * and pinned allocations and frees (frees synchronise implicitly), streams and events created
+     * and destroyed, the context pushed and popped, as GStreamer's nvcodec does per new decoder.
+     */
+    static void churn(AtomicBoolean stop, AtomicLong rounds) {
+        jcuda.driver.CUcontext ctx = Cuda.context();
+        while (!stop.get()) {
+            CudaException.check(cuCtxPushCurrent(ctx), "cuCtxPushCurrent");
+            CUdeviceptr d = new CUdeviceptr();
+            CudaException.check(cuMemAlloc(d, 32L << 20), "cuMemAlloc");
+            jcuda.Pointer h = new jcuda.Pointer();
+            CudaException.check(cuMemHostAlloc(h, 4L << 20, 0), "cuMemHostAlloc");
+            jcuda.driver.CUstream s = new jcuda.driver.CUstream();
+            CudaException.check(cuStreamCreate(s, 0), "cuStreamCreate");
+            jcuda.driver.CUevent e = new jcuda.driver.CUevent();
+            CudaException.check(cuEventCreate(e, jcuda.driver.CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+            CudaException.check(cuMemsetD32Async(d, 7, 8L << 20, s), "memset");
+            CudaException.check(cuEventRecord(e, s), "cuEventRecord");
+            CudaException.check(cuEventSynchronize(e), "cuEventSynchronize");
+            cuEventDestroy(e);
+            cuStreamDestroy(s);
+            cuMemFreeHost(h);
+            cuMemFree(d);
+            jcuda.driver.CUcontext popped = new jcuda.driver.CUcontext();
+            CudaException.check(cuCtxPopCurrent(popped), "cuCtxPopCurrent");
+            rounds.incrementAndGet();
         }
     }
 

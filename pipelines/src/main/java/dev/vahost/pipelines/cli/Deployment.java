@@ -103,6 +103,7 @@ public final class Deployment {
         k.put("engine.gpu_id", "--gpu-id");
         k.put("engine.graphs", "--engine-graphs");
         k.put("engine.detector_pool_mib", "--detector-pool-mib");
+        k.put("engine.batches_in_flight", "--batches-in-flight");
         k.put("outputs.results", "--output");
         k.put("outputs.all_frames", "--all-frames");
         k.put("outputs.metrics_port", "--metrics-port");

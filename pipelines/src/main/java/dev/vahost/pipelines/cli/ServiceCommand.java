@@ -206,6 +206,12 @@ public final class ServiceCommand {
             description = "GPU memory the detector may take, in MiB, 16..1048576 (default ${DEFAULT-VALUE})")
     int detectorPoolMib = 8192;
 
+    @Option(order = 404, names = "--batches-in-flight", paramLabel = "N",
+            description = "GPU path: batches the detector works on at once, 1..8, each with its own CUDA stream, buffers and"
+                    + " engine instance; with 2 or more, host work on one batch (results, stages, listeners) overlaps the GPU"
+                    + " work of the next (default ${DEFAULT-VALUE})")
+    int batchesInFlight = 2;
+
     @Option(order = 501, names = "--output", paramLabel = "-|FILE|none",
             description = "detections as JSON lines; '-' = stdout (PERF then goes to stderr) (default ${DEFAULT-VALUE})")
     String output = "none";
@@ -392,6 +398,7 @@ public final class ServiceCommand {
         range("--max-fps", maxFps, 0, 1000);
         range("--detector-pool-mib", detectorPoolMib, 16, 1 << 20);
         range("--gpu-id", gpuId, -1, 63);
+        range("--batches-in-flight", batchesInFlight, 1, 8);
         if (metricsPort != -1) range("--metrics-port", metricsPort, 0, 65535);
         range("--perf-interval-s", perfIntervalS, 0.1, 3600);
         range("--duration-s", durationS, 0, 1e7);
@@ -426,7 +433,8 @@ public final class ServiceCommand {
                 help, engineGraphs, detectorPoolMib,
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
-                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId);
+                List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId,
+                batchesInFlight);
     }
 
     /** This host's name as a worker id: $HOSTNAME (a pod's name), else the resolver's, with other characters as '-'. */

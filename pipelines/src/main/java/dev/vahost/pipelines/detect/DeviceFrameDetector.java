@@ -49,4 +49,10 @@ abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
     public void releaseKept(List<DeviceFrame> frames) {
         stageStream().closeWhenDone(frames);
     }
+
+    /** Kept frames of a batch from {@code submit} go back once the work enqueued on its stream so far has completed. */
+    @Override
+    public void releaseKept(List<DeviceFrame> frames, dev.vahost.nvmm.cuda.CudaStream stream) {
+        (stream != null ? stream : stageStream()).closeWhenDone(frames);
+    }
 }

@@ -2,7 +2,11 @@ package dev.vahost.pipelines.detect;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vahost.inference.CudnnEngine;
 import dev.vahost.inference.EngineConfig;
@@ -24,10 +28,17 @@ import dev.vahost.postprocess.GpuPostprocessor;
 import dev.vahost.postprocess.InputMapping;
 
 /**
- * The GPU path. Per batch, all on one CUDA stream and without a host copy of any frame:
- * DeviceFrames (NVDEC output in place) → ONE fused letterbox/colour/normalise launch into an fp16
- * [N,3,H,W] tensor → the frames are released in stream order → the cuDNN engine → YOLOv8 decode +
- * batched NMS + compaction → one copy of the final detections to the host, one sync.
+ * The GPU path. Per batch, on one CUDA stream and without a host copy of any frame: DeviceFrames
+ * (NVDEC output in place) → ONE fused letterbox/colour/normalise launch into an fp16 [N,3,H,W]
+ * tensor → the frames are released in stream order → the cuDNN engine → YOLOv8 decode + batched
+ * NMS + compaction → one copy of the final detections to the host.
+ *
+ * <p>Batches in flight: the detector has {@link Settings#batchesInFlight} slots, each with its own
+ * CUDA stream, input and output buffers, engine instance (arena and CUDA graphs) and postprocessor.
+ * {@link #submit} takes a free slot (blocking while none is free), enqueues the batch and returns;
+ * {@link InFlight#await} waits for that batch's completion marker (polling its event, no stream
+ * sync) and reads its detections; closing the batch frees the slot. So while the host hands on one
+ * batch's results, the GPU already runs the next. {@link #detect} is submit + await + close.
  * All device memory is allocated here, once, from one pool.
  */
 public final class GpuDetector extends DeviceFrameDetector {
@@ -35,99 +46,249 @@ public final class GpuDetector extends DeviceFrameDetector {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /**
-     * How the GPU path is set up (the service's {@code --engine-graphs} and {@code --detector-pool-mib}).
+     * How the GPU path is set up (the service's {@code --engine-graphs}, {@code --detector-pool-mib}
+     * and {@code --batches-in-flight}).
      *
-     * @param engineGraphs CUDA graphs in the engine (default on). Earlier the service ran without them
-     *        because, on the H200, the first batch once found the NMS results' completion marker
-     *        unreached right after the stream was synchronised; the postprocessor now waits for that
-     *        marker itself (it is ordered after the results copy) and counts such batches
-     *        ({@link GpuDetector#lateMarkers()}).
-     * @param poolBytes the limit of the detector's device memory pool (default 8 GiB)
+     * @param engineGraphs    CUDA graphs in the engine (default on)
+     * @param poolBytes       the limit of the detector's device memory pool (default 8 GiB)
+     * @param batchesInFlight slots, 1..8 (default 2): batches submitted and not yet handed on
      */
-    public record Settings(boolean engineGraphs, long poolBytes) {
-        public static final Settings DEFAULTS = new Settings(true, 8L << 30);
+    public record Settings(boolean engineGraphs, long poolBytes, int batchesInFlight) {
+        public static final Settings DEFAULTS = new Settings(true, 8L << 30, 2);
 
         public Settings {
             if (poolBytes <= 0) throw new IllegalArgumentException("detector pool size must be > 0 bytes, got " + poolBytes);
+            if (batchesInFlight < 1 || batchesInFlight > 8) {
+                throw new IllegalArgumentException("batches in flight must be 1..8, got " + batchesInFlight);
+            }
         }
 
         /** From the service's options. */
         public static Settings of(dev.vahost.pipelines.CliOptions o) {
-            return new Settings(o.engineGraphs(), (long) o.detectorPoolMib() << 20);
+            return new Settings(o.engineGraphs(), (long) o.detectorPoolMib() << 20, o.batchesInFlight());
+        }
+
+        public Settings withBatchesInFlight(int n) {
+            return new Settings(engineGraphs, poolBytes, n);
         }
     }
 
     private final ModelSpec spec;
     private final DetectorModel dm;
     private final DevicePool pool;
-    private final CudaStream stream;
-    private final LetterboxResize pre;
-    private final InferenceEngine engine;
-    private GpuPostprocessor post; // replaced after a failed batch (see recover)
-    private final DeviceBuffer inputBuf;
-    private final DeviceBuffer[] outputBufs;
-    private final DeviceTensor input;
-    private final DeviceTensor[] outputs;
-    private final Letterbox[] placed;
     private final int maxBatch;
-    private final java.util.concurrent.atomic.AtomicLong resultBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final Slot[] slots;
+    private final BlockingQueue<Slot> free;
+    private final AtomicLong resultBytes = new AtomicLong();
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private GpuDetector(ModelSpec spec, int maxBatch, Settings settings) {
         this.spec = spec;
         this.maxBatch = maxBatch;
-        DetectorModel dm = DetectorModel.load(spec, maxBatch);
-        this.dm = dm;
+        this.dm = DetectorModel.load(spec, maxBatch);
         Cuda.ensureCurrent();
         pool = DevicePool.create("detector-" + INSTANCES.incrementAndGet(), settings.poolBytes());
-        int nOut = dm.outputShapes.length;
-        CudaStream s = null;
-        LetterboxResize p = null;
-        InferenceEngine e = null;
-        GpuPostprocessor g = null;
-        DeviceBuffer in = null;
-        DeviceBuffer[] outs = new DeviceBuffer[nOut];
+        slots = new Slot[settings.batchesInFlight()];
         try {
-            s = CudaStream.create();
-            p = LetterboxResize.create(dm.preprocess.withDType(DType.F16), maxBatch, pool);
-            e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(settings.engineGraphs()), pool);
-            // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
-            // graph) now rather than stalling the first batch of that size.
-            int[] sizes = new int[maxBatch];
-            for (int b = 1; b <= maxBatch; b++) sizes[b - 1] = b;
-            e.prepare(sizes);
-            g = newPostprocessor(dm, maxBatch, pool);
-            in = pool.allocate(p.config().bytes(maxBatch), "detector input");
-            for (int i = 0; i < nOut; i++) outs[i] = pool.allocate(4L * maxBatch * dm.outputElements(i), "detector output " + i);
+            for (int i = 0; i < slots.length; i++) slots[i] = new Slot(i, settings);
         } catch (RuntimeException ex) {
-            java.util.List<AutoCloseable> all = new java.util.ArrayList<>(java.util.Arrays.asList(outs));
-            for (AutoCloseable c : new AutoCloseable[] {in, g, e, p, s}) all.add(c);
-            for (AutoCloseable c : all) {
-                try {
-                    if (c != null) c.close();
-                } catch (Exception suppressed) {
-                    ex.addSuppressed(suppressed);
-                }
-            }
+            List<AutoCloseable> built = new ArrayList<>();
+            for (Slot sl : slots) if (sl != null) built.add(sl);
+            built.add(pool);
             try {
-                pool.close();
+                dev.vahost.nvmm.Closeables.closeAll(built);
             } catch (RuntimeException suppressed) {
                 ex.addSuppressed(suppressed);
             }
             throw ex;
         }
-        stream = s;
-        pre = p;
-        engine = e;
-        post = g;
-        inputBuf = in;
-        outputBufs = outs;
-        input = DeviceTensor.of(in, DType.F16, p.config().shape(maxBatch));
-        outputs = new DeviceTensor[nOut];
-        for (int i = 0; i < nOut; i++) outputs[i] = DeviceTensor.of(outs[i], DType.F32, dm.outputShape(i, maxBatch));
-        placed = new Letterbox[maxBatch];
+        free = new ArrayBlockingQueue<>(slots.length, false, java.util.Arrays.asList(slots));
     }
 
-    private static GpuPostprocessor newPostprocessor(DetectorModel dm, int maxBatch, DevicePool pool) {
+    /** One batch's worth of everything: stream, buffers, engine instance, postprocessor; and the batch in it. */
+    private final class Slot implements AutoCloseable {
+        final int index;
+        final CudaStream stream;
+        final LetterboxResize pre;
+        final InferenceEngine engine;
+        GpuPostprocessor post; // replaced after a failed batch (see recover)
+        final DeviceBuffer inputBuf;
+        final DeviceBuffer[] outputBufs;
+        final DeviceTensor input;
+        final DeviceTensor[] outputs;
+        final Letterbox[] placed;
+        long lateMarkersBefore;
+        // the batch in this slot
+        String[] ids;
+        long[] seq, pts;
+        int[] w, h;
+        List<DeviceFrame> kept; // frames to release if the batch fails after submit
+
+        Slot(int index, Settings settings) {
+            this.index = index;
+            int nOut = dm.outputShapes.length;
+            CudaStream s = null;
+            LetterboxResize p = null;
+            InferenceEngine e = null;
+            GpuPostprocessor g = null;
+            DeviceBuffer in = null;
+            DeviceBuffer[] outs = new DeviceBuffer[nOut];
+            try {
+                s = CudaStream.create();
+                p = LetterboxResize.create(dm.preprocess.withDType(DType.F16), maxBatch, pool);
+                e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(settings.engineGraphs()), pool);
+                // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
+                // graph) now rather than stalling the first batch of that size.
+                int[] sizes = new int[maxBatch];
+                for (int b = 1; b <= maxBatch; b++) sizes[b - 1] = b;
+                e.prepare(sizes);
+                g = newPostprocessor();
+                in = pool.allocate(p.config().bytes(maxBatch), "detector input " + index);
+                for (int i = 0; i < nOut; i++) outs[i] = pool.allocate(4L * maxBatch * dm.outputElements(i), "detector output " + i + " of slot " + index);
+            } catch (RuntimeException ex) {
+                List<AutoCloseable> all = new ArrayList<>(java.util.Arrays.asList(outs));
+                java.util.Collections.addAll(all, in, g, e, p, s);
+                all.removeIf(java.util.Objects::isNull);
+                try {
+                    dev.vahost.nvmm.Closeables.closeAll(all);
+                } catch (RuntimeException suppressed) {
+                    ex.addSuppressed(suppressed);
+                }
+                throw ex;
+            }
+            stream = s;
+            pre = p;
+            engine = e;
+            post = g;
+            inputBuf = in;
+            outputBufs = outs;
+            input = DeviceTensor.of(in, DType.F16, p.config().shape(maxBatch));
+            outputs = new DeviceTensor[nOut];
+            for (int i = 0; i < nOut; i++) outputs[i] = DeviceTensor.of(outs[i], DType.F32, dm.outputShape(i, maxBatch));
+            placed = new Letterbox[maxBatch];
+        }
+
+        /** Enqueues the batch on this slot's stream; when it throws, the frames were released. */
+        void enqueue(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+            int n = batch.size();
+            List<DeviceImage> images = new ArrayList<>(n);
+            List<DeviceFrame> frames = new ArrayList<>(n);
+            ids = new String[n];
+            seq = new long[n];
+            pts = new long[n];
+            w = new int[n];
+            h = new int[n];
+            for (int i = 0; i < n; i++) {
+                DeviceFrame f = batch.get(i).frame();
+                DeviceImage im = f.image();
+                images.add(im);
+                frames.add(f);
+                ids[i] = batch.get(i).streamId();
+                seq[i] = f.sequence();
+                pts[i] = f.ptsNanos();
+                w[i] = im.width();
+                h[i] = im.height();
+            }
+            kept = keepFrames ? frames : null;
+            batches.incrementAndGet();
+            DeviceTensor in = input.narrow(0, n);
+            DeviceTensor[] out = new DeviceTensor[outputs.length];
+            for (int i = 0; i < out.length; i++) out[i] = outputs[i].narrow(0, n);
+            int[] order = dm.outputOrder();
+            DeviceTensor[] decoderInputs = new DeviceTensor[order.length];
+            for (int i = 0; i < order.length; i++) decoderInputs[i] = out[order[i]];
+            boolean released = !keepFrames;
+            try {
+                pre.submit(stream, images, null, in, placed);
+            } catch (RuntimeException e) {
+                released = true;
+                kept = null;
+                throw e;
+            } finally {
+                // The decoder's buffers go back as soon as the preprocessing kernel has read them.
+                if (released) stream.closeWhenDone(frames);
+            }
+            try {
+                engine.infer(stream, new DeviceTensor[] {in}, out);
+                List<InputMapping> maps = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) maps.add(CpuDetector.mapping(placed[i]));
+                post.submit(stream, maps, decoderInputs);
+            } catch (RuntimeException e) {
+                failed();
+                throw e;
+            }
+            resultBytes.addAndGet(post.resultBytes(n));
+        }
+
+        /**
+         * Waits for the batch's completion marker (recorded after its results copy) by polling the
+         * event, without synchronising the stream, then reads the detections.
+         */
+        List<FrameResult> await() {
+            BatchDetections d;
+            try {
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (!post.resultsReady()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("GPU batch on slot " + index + " did not complete within 30 s");
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                }
+                d = post.results();
+            } catch (RuntimeException e) {
+                failed();
+                throw e;
+            }
+            int n = ids.length;
+            List<FrameResult> results = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                results.add(new FrameResult(ids[i], seq[i], pts[i], w[i], h[i], CpuDetector.convert(d, i, spec)));
+            }
+            return results;
+        }
+
+        /**
+         * After a failed batch: kept frames go back, the stream is waited for, and the next batch
+         * gets a postprocessor with no batch in flight, so that one failure stays one lost batch.
+         */
+        void failed() {
+            if (kept != null) stream.closeWhenDone(kept);
+            kept = null;
+            try {
+                stream.synchronize();
+            } catch (RuntimeException e) {
+                LOG.warn("recovering after a failed batch: {}", e.getMessage());
+            }
+            lateMarkersBefore += post.lateMarkers();
+            try {
+                post.close();
+            } catch (RuntimeException ignored) {
+                // its memory goes back to the pool either way
+            }
+            post = newPostprocessor();
+        }
+
+        long lateMarkers() {
+            return lateMarkersBefore + post.lateMarkers();
+        }
+
+        /** Waits for the stream, then releases everything, each part in its own try. */
+        @Override
+        public void close() {
+            List<AutoCloseable> parts = new ArrayList<>();
+            parts.add(stream::synchronize);
+            parts.add(post);
+            parts.add(engine);
+            parts.add(pre);
+            parts.add(inputBuf);
+            parts.addAll(java.util.Arrays.asList(outputBufs));
+            parts.add(stream);
+            dev.vahost.nvmm.Closeables.closeAll(parts);
+        }
+    }
+
+    private GpuPostprocessor newPostprocessor() {
         var nms = dm.nms();
         return nms == null ? GpuPostprocessor.create(dm.decoding.decoder(), maxBatch, pool)
                 : GpuPostprocessor.create(dm.decoding.decoder(), nms, maxBatch, pool);
@@ -143,104 +304,106 @@ public final class GpuDetector extends DeviceFrameDetector {
         return new GpuDetector(spec, maxBatch, settings);
     }
 
-    /** Batches run on this stream; stages enqueue after them, and kept frames are released in its order. */
     @Override
-    public CudaStream stageStream() {
-        return stream;
+    public int maxInFlight() {
+        return slots.length;
     }
 
     /**
-     * With {@code keepFrames} the frames stay mapped after the batch (for stages) and go back with
-     * {@link #releaseKept}; otherwise they go back as soon as the preprocessing kernel has read them.
+     * Where stages enqueue after a batch run by {@link #detect} (which has completed by then) and
+     * kept frames go back; batches from {@link #submit} have their own {@link InFlight#stream()}.
+     */
+    @Override
+    public CudaStream stageStream() {
+        return slots[0].stream;
+    }
+
+    /**
+     * Runs one batch and waits for it. With {@code keepFrames} the frames stay mapped after the batch
+     * (for stages) and go back with {@link #releaseKept}; otherwise they go back as soon as the
+     * preprocessing kernel has read them.
      */
     @Override
     public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
-        int n = batch.size();
-        if (n > maxBatch) throw new IllegalArgumentException("batch of " + n + " exceeds the detector's max batch " + maxBatch);
-        List<DeviceImage> images = new ArrayList<>(n);
-        List<DeviceFrame> frames = new ArrayList<>(n);
-        String[] ids = new String[n];
-        long[] seq = new long[n], pts = new long[n];
-        int[] w = new int[n], h = new int[n];
-        for (int i = 0; i < n; i++) {
-            DeviceFrame f = batch.get(i).frame();
-            DeviceImage im = f.image();
-            images.add(im);
-            frames.add(f);
-            ids[i] = batch.get(i).streamId();
-            seq[i] = f.sequence();
-            pts[i] = f.ptsNanos();
-            w[i] = im.width();
-            h[i] = im.height();
-        }
-        batches.incrementAndGet();
-        DeviceTensor in = input.narrow(0, n);
-        DeviceTensor[] out = new DeviceTensor[outputs.length];
-        for (int i = 0; i < out.length; i++) out[i] = outputs[i].narrow(0, n);
-        int[] order = dm.outputOrder();
-        DeviceTensor[] decoderInputs = new DeviceTensor[order.length];
-        for (int i = 0; i < order.length; i++) decoderInputs[i] = out[order[i]];
-        boolean released = !keepFrames;
+        // Any slot: the batch has completed when this returns, so stages' work and the release of
+        // kept frames on stageStream() come after it.
+        Slot slot = take(batch);
         try {
-            pre.submit(stream, images, null, in, placed);
-        } catch (RuntimeException e) {
-            released = true;
-            throw e;
+            slot.enqueue(batch, keepFrames);
+            return slot.await();
         } finally {
-            // The decoder's buffers go back as soon as the preprocessing kernel has read them.
-            if (released) stream.closeWhenDone(frames);
+            slot.kept = null;
+            free.add(slot);
         }
-        BatchDetections d;
+    }
+
+    @Override
+    public InFlight submit(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+        Slot slot = take(batch);
         try {
-            engine.infer(stream, new DeviceTensor[] {in}, out);
-            List<InputMapping> maps = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) maps.add(CpuDetector.mapping(placed[i]));
-            post.submit(stream, maps, decoderInputs);
-            resultBytes.addAndGet(post.resultBytes(n));
-            stream.synchronize();
-            d = post.results();
+            slot.enqueue(batch, keepFrames);
         } catch (RuntimeException e) {
-            if (keepFrames) stream.closeWhenDone(frames);
-            recover();
+            free.add(slot);
             throw e;
         }
-        List<FrameResult> results = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            results.add(new FrameResult(ids[i], seq[i], pts[i], w[i], h[i], CpuDetector.convert(d, i, spec)));
-        }
-        return results;
+        return new InFlight() {
+            private final AtomicBoolean done = new AtomicBoolean();
+
+            @Override
+            public List<FrameResult> await() {
+                if (done.get()) throw new IllegalStateException("the batch was closed");
+                return slot.await();
+            }
+
+            @Override
+            public CudaStream stream() {
+                return slot.stream;
+            }
+
+            @Override
+            public void close() {
+                if (done.compareAndSet(false, true)) {
+                    slot.kept = null;
+                    free.add(slot);
+                }
+            }
+        };
     }
 
     /**
-     * After a failed batch: wait for the stream and give the next batch a postprocessor with no
-     * batch in flight, so that one failure stays one lost batch.
+     * A free slot, waiting for one (the back-pressure of {@link #submit}). When it throws (closed,
+     * interrupted), the batch's frames were released.
      */
-    private void recover() {
-        try {
-            stream.synchronize();
-        } catch (RuntimeException e) {
-            LOG.warn("recovering after a failed batch: {}", e.getMessage());
+    private Slot take(List<Batcher.Entry<DeviceFrame>> batch) {
+        RuntimeException why;
+        if (closed.get()) {
+            why = new IllegalStateException("detector is closed");
+        } else {
+            try {
+                return free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                why = new IllegalStateException("interrupted while waiting for a free detector slot", e);
+            }
         }
-        lateMarkersBefore += post.lateMarkers();
-        try {
-            post.close();
-        } catch (RuntimeException ignored) {
-            // its memory goes back to the pool either way
-        }
-        post = newPostprocessor(dm, maxBatch, pool);
+        for (Batcher.Entry<DeviceFrame> e : batch) e.frame().close();
+        throw why;
     }
 
-    private long lateMarkersBefore;
-    private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
-
-    /** Batches submitted to {@link #detect} so far. */
+    /** Batches submitted so far. */
     public long batches() {
         return batches.get();
     }
 
-    /** Batches whose results were not yet complete right after the stream sync (waited for; see {@link GpuPostprocessor#lateMarkers}). */
+    /**
+     * Batches whose results were not yet complete when read after a stream sync (waited for; see
+     * {@link GpuPostprocessor#lateMarkers}). The detector now waits for each batch's completion
+     * marker itself instead of synchronising its stream, so this stays 0 unless that changes.
+     */
     public long lateMarkers() {
-        return lateMarkersBefore + post.lateMarkers();
+        long n = 0;
+        for (Slot s : slots) n += s.lateMarkers();
+        return n;
     }
 
     /**
@@ -253,30 +416,23 @@ public final class GpuDetector extends DeviceFrameDetector {
 
     @Override
     public String describe() {
+        InferenceEngine engine = slots[0].engine;
         String layout = engine instanceof CudnnEngine c ? (c.channelsLast() ? ", NHWC" : ", NCHW") + ", CUDA graphs "
                 + (c.usesGraph(maxBatch) ? "on" : "off") : "";
-        return "GPU path: " + spec.name() + " (" + dm.describe() + "), input " + pre.config().width() + "x" + pre.config().height() + " fp16, max batch "
-                + maxBatch + layout + ", on " + Cuda.describeDevice();
+        return "GPU path: " + spec.name() + " (" + dm.describe() + "), input " + slots[0].pre.config().width() + "x"
+                + slots[0].pre.config().height() + " fp16, max batch " + maxBatch + layout + ", " + slots.length
+                + (slots.length == 1 ? " batch" : " batches") + " in flight, on " + Cuda.describeDevice();
     }
 
-    @Override
     /**
-     * Waits for the stream, then releases everything, each part in its own try (the first failure
-     * is thrown with the others suppressed, after all were attempted). Idempotent.
+     * Waits for every slot's stream, then releases everything, each part in its own try (the first
+     * failure is thrown with the others suppressed, after all were attempted). Idempotent.
      */
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
-        List<AutoCloseable> parts = new ArrayList<>();
-        parts.add(stream::synchronize);
-        parts.add(post);
-        parts.add(engine);
-        parts.add(pre);
-        parts.add(inputBuf);
-        parts.addAll(java.util.Arrays.asList(outputBufs));
-        parts.add(stream);
+        List<AutoCloseable> parts = new ArrayList<>(java.util.Arrays.asList(slots));
         parts.add(pool);
         dev.vahost.nvmm.Closeables.closeAll(parts);
     }
-
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 }

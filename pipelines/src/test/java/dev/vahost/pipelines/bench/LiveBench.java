@@ -142,7 +142,7 @@ public final class LiveBench {
 
     static void print(Run r) {
         System.out.printf(Locale.ROOT, "%-40s N=%3d  %7.0f fps  per-stream %5.1f..%5.1f  dropped %d of %d (%.3f%%)  latency p50 %5.1f"
-                        + " p99 %6.1f ms (worst stream %6.1f)  batch %4.1f  detect %4.1f%% busy (%.2f ms/batch), batch thread %4.1f%%  CPU %4.1f cores"
+                        + " p99 %6.1f ms (worst stream %6.1f)  batch %4.1f  detect %4.1f%% busy (%.2f ms/batch), batch+results threads %4.1f%%  CPU %4.1f cores"
                         + "  %s%s%n",
                 r.mode(), r.n(), r.agg(), r.min(), r.max(), r.dropped(), r.decoded(), r.decoded() == 0 ? 0 : 100.0 * r.dropped() / r.decoded(),
                 r.p50(), r.p99(), r.worstP99(), r.meanBatch(), 100 * r.detectBusy(), r.detectMsPerBatch(), 100 * r.batchBusy(), r.cpu(), r.gpu(),
@@ -207,6 +207,10 @@ public final class LiveBench {
                     cpu, sampler.summary(), failed, m1[0] - m0[0], m1[1] - m0[1]);
         } finally {
             for (MessageSink m : sinks) m.close(10_000);
+        }
+        if (det instanceof GpuDetector g) {
+            System.out.printf(Locale.ROOT, "N=%d %s: %d batches over the run, up to %d in flight; results read before their completion"
+                    + " marker was reached: %d%n", n, result.mode(), g.batches(), g.maxInFlight(), g.lateMarkers());
         }
         if (extras) {
             System.out.printf(Locale.ROOT, "N=%d stages (host time per batch, whole run):%n%s", n, stages.summary());

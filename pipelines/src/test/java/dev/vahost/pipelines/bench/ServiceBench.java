@@ -33,7 +33,10 @@ import dev.vahost.pipelines.stage.Stages;
  *
  * <pre>java -cp ... dev.vahost.pipelines.bench.ServiceBench --streams 16,32,64,128 --seconds 15 [--clip c.h264] [--batch 32]
  *      [--model m.onnx --input-size 640x640 --score-threshold 0.25 ...] [--plugin JAR --stage TYPE[:NAME][=CONFIG] ...]
- *      [--reaper off]</pre>
+ *      [--reaper off] [--compare-in-flight 1,2]</pre>
+ *
+ * <p>{@code --compare-in-flight K1,K2,...} runs the full path once per value of {@code --batches-in-flight}
+ * (same process, same streams, after the same decode-only run): what pipelining the detector buys.
  *
  * <p>{@code --reaper off} stops the background thread that releases frames whose preprocessing has
  * completed (they are then released on the batch thread): a diagnosis of the late completion marker.
@@ -53,6 +56,7 @@ public final class ServiceBench {
         double seconds = 15, warm = 5;
         int batch = 32;
         Path clip = Path.of("target/bench-1080p.h264");
+        int[] inFlight = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--streams" -> counts = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -61,6 +65,7 @@ public final class ServiceBench {
                 case "--clip" -> clip = Path.of(args[i + 1]);
                 case "--batch" -> batch = Integer.parseInt(args[i + 1]);
                 // the detector, as the service's CLI takes it (default: the built-in test detector)
+                case "--compare-in-flight" -> inFlight = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--reaper" -> dev.vahost.nvmm.cuda.CudaStream.setBackgroundReaping(!"off".equals(args[i + 1]));
                 case "--sink" -> throw new IllegalArgumentException("--sink: ServiceBench runs no message sinks (LiveBench does)");
                 default -> passThrough(args, i, serviceArgs);
@@ -76,8 +81,30 @@ public final class ServiceBench {
                 Files.size(clip) * 8 / 20.0 / 1e6, batch);
         List<Row> rows = new ArrayList<>();
         boolean stages = serviceArgs.contains("--stage");
+        if (inFlight != null && serviceArgs.contains("--batches-in-flight")) {
+            throw new IllegalArgumentException("--compare-in-flight and --batches-in-flight: give one of them");
+        }
         for (int n : counts) {
             Row base = run(n, clip, batch, Mode.DECODE_ONLY, warm, seconds);
+            if (inFlight != null) {
+                print(base, null);
+                Row first = null;
+                for (int k : inFlight) {
+                    serviceArgs.addAll(List.of("--batches-in-flight", Integer.toString(k)));
+                    Row r = run(n, clip, batch, Mode.FULL, warm, seconds);
+                    serviceArgs.subList(serviceArgs.size() - 2, serviceArgs.size()).clear();
+                    r = new Row(r.mode() + " " + k + " in flight", r.n(), r.agg(), r.min(), r.max(), r.memMiB(), r.cpu(),
+                            r.hostBytesPerFrame(), r.frameBytesToHost(), r.dropped(), r.failed());
+                    print(r, base);
+                    if (first == null) {
+                        first = r;
+                    } else {
+                        System.out.printf(Locale.ROOT, "N=%d: %d batches in flight %.1f%% of %d in flight%n", n, k, 100 * r.agg() / first.agg(),
+                                inFlight[0]);
+                    }
+                }
+                continue;
+            }
             Row full = run(n, clip, batch, Mode.FULL, warm, seconds);
             Row staged = stages ? run(n, clip, batch, Mode.FULL_WITH_STAGES, warm, seconds) : null;
             print(base, null);
@@ -158,8 +185,8 @@ public final class ServiceBench {
             System.out.printf(Locale.ROOT, "N=%d published integer metadata, totals over the run: %s%n", n, metaTotals);
         }
         if (det instanceof GpuDetector g) {
-            System.out.printf(Locale.ROOT, "N=%d: %d of %d batches found their results' completion marker unreached right after the"
-                    + " stream sync (waited for it)%n", n, g.lateMarkers(), g.batches());
+            System.out.printf(Locale.ROOT, "N=%d: %d batches, %d in flight at most; results read before their completion marker was"
+                    + " reached: %d%n", n, g.batches(), g.maxInFlight(), g.lateMarkers());
         }
         return new Row(row.mode(), row.n(), row.agg(), row.min(), row.max(), row.memMiB(), row.cpu(), row.hostBytesPerFrame(),
                 frameBytes, row.dropped(), row.failed());
@@ -171,7 +198,7 @@ public final class ServiceBench {
 
     /** The service's options a benchmark hands on to {@link CliOptions} (the detector, stages, plugins, sinks). */
     static final java.util.Set<String> SERVICE_OPTIONS = java.util.Set.of("--model", "--input-size", "--score-threshold",
-            "--iou-threshold", "--max-detections", "--model-type", "--engine-graphs", "--detector-pool-mib", "--stage", "--plugin", "--sink");
+            "--iou-threshold", "--max-detections", "--model-type", "--engine-graphs", "--detector-pool-mib", "--batches-in-flight", "--stage", "--plugin", "--sink");
 
     /** Adds {@code args[i]} and its value to {@code serviceArgs}; an option that is neither the benchmark's nor the service's is refused. */
     static void passThrough(String[] args, int i, List<String> serviceArgs) {

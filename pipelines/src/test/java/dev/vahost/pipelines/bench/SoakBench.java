@@ -153,7 +153,8 @@ public final class SoakBench {
         System.out.printf(Locale.ROOT, "UNDECODABLE after close: frames unreleased %d, threads %d (before %d)%n", StreamPipeline.liveSamples(),
                 ProcessProbe.threads(), threads0);
         Thread.sleep(20_000); // idle pool threads go after 15 s (GLib's default)
-        System.out.printf(Locale.ROOT, "UNDECODABLE 20 s after close: threads %d (before %d)%n", ProcessProbe.threads(), threads0);
+        System.out.printf(Locale.ROOT, "UNDECODABLE 20 s after close: threads %d (before %d); most common: %s; fds by kind: %s%n",
+                ProcessProbe.threads(), threads0, ProcessProbe.threadNames(8), ProcessProbe.fdKinds(8));
     }
 
     // ---- phase 2: the soak ----
@@ -279,7 +280,8 @@ public final class SoakBench {
             // GLib's thread pools keep idle streaming threads for a while (15 s by default): look again later,
             // to tell threads that linger from threads that leak.
             Thread.sleep((long) (settleSeconds * 1000));
-            System.out.printf(Locale.ROOT, "SOAK %.0f s after close: threads %d, fds %d%n", settleSeconds, ProcessProbe.threads(), fds());
+            System.out.printf(Locale.ROOT, "SOAK %.0f s after close: threads %d, fds %d; most common threads: %s; fds by kind: %s%n", settleSeconds,
+                    ProcessProbe.threads(), fds(), ProcessProbe.threadNames(8), ProcessProbe.fdKinds(8));
         }
         return new Result(samples, last, group, kills.get(), failedBatches, threads0, threads1, StreamPipeline.liveSamples());
     }

@@ -80,7 +80,7 @@ class DeploymentTest {
                   ssd: {priors: p.pb, priors_format: xyxy, priors_normalized: true, variances: [1, 1], scores: sigmoid, background: -1}
                   yolox: {strides: [8, 16, 32, 64]}
                 batching: {size: 32, timeout_ms: 10, queue: 8, max_fps: 12.5, shutdown_grace_s: 1.5}
-                engine: {gpu: off, graphs: false, detector_pool_mib: 1024, gpu_id: 1}
+                engine: {gpu: off, graphs: false, detector_pool_mib: 1024, gpu_id: 1, batches_in_flight: 3}
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2, api_token: t0123456789abcdefgh}
                 duration_s: 30
                 plugins: [/opt/plugins/a.jar, /opt/plugins]
@@ -135,6 +135,7 @@ class DeploymentTest {
         assertFalse(o.engineGraphs());
         assertEquals(1024, o.detectorPoolMib());
         assertEquals(1, o.gpuId());
+        assertEquals(3, o.batchesInFlight());
         assertEquals("-", o.output());
         assertTrue(o.framesWithoutDetections());
         assertEquals(9100, o.metricsPort());

@@ -48,6 +48,19 @@ public final class Bitstream {
         return out;
     }
 
+    /** The first {@code max} NAL unit types of an Annex B stream, for error messages. */
+    static List<Integer> nalTypes(byte[] es, boolean h265, int max) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i + 3 < es.length && out.size() < max; i++) {
+            if (es[i] == 0 && es[i + 1] == 0 && es[i + 2] == 1) {
+                int h = es[i + 3] & 0xff;
+                out.add(h265 ? (h >> 1) & 0x3f : h & 0x1f);
+                i += 2;
+            }
+        }
+        return out;
+    }
+
     private static int trimZeros(byte[] b, int from, int to) {
         while (to > from && b[to - 1] == 0) to--; // the leading zero of a 4-byte start code
         return to;

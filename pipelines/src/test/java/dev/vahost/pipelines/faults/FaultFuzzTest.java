@@ -102,7 +102,9 @@ class FaultFuzzTest {
                     codec.equals("h264") ? TestMedia.h264Baseline(GOP) : TestMedia.h265Main(GOP), containers);
             byte[] es = Files.readAllBytes(dir.resolve(Container.ES.file("clip", codec)));
             List<Picture> pics = Bitstream.pictures(es, codec.equals("h265"));
-            assertEquals(FRAMES, pics.size(), codec + ": pictures in the elementary stream");
+            assertEquals(FRAMES, pics.size(), codec + ": pictures in the elementary stream (" + es.length + " bytes; encoder '"
+                    + (codec.equals("h264") ? TestMedia.h264Baseline(GOP) : TestMedia.h265Main(GOP)) + "'; first NAL types "
+                    + Bitstream.nalTypes(es, codec.equals("h265"), 24) + ")");
             assertTrue(pics.stream().filter(Picture::key).count() >= FRAMES / GOP, codec + ": keyframes " + pics);
             for (Container c : containers) {
                 if (c != Container.ES && !containers.contains(Container.ES)) throw new IllegalArgumentException("ES is always made");

@@ -23,6 +23,49 @@ public final class ProcessProbe {
         }
     }
 
+    /**
+     * The most common thread names of this process now, "name x count", most first (at most
+     * {@code top}): what is left after a close, by who made it (GStreamer's "nvh264dec" tasks,
+     * GLib pools "pool-N", the CUDA driver's, the JVM's).
+     */
+    public static String threadNames(int top) {
+        Map<String, Integer> byName = new HashMap<>();
+        for (String key : cpuTicksByThread().keySet()) {
+            String name = key.substring(key.indexOf(' ') + 1).replaceAll("[0-9]+$", "N");
+            byName.merge(name, 1, Integer::sum);
+        }
+        return summary(byName, top);
+    }
+
+    /**
+     * Open file descriptors of this process by what they point to ("/dev/nvidia0", "socket",
+     * "anon_inode:[eventfd]", "pipe", a file's directory), most first (at most {@code top}).
+     */
+    public static String fdKinds(int top) {
+        Map<String, Integer> byKind = new HashMap<>();
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) s::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    String kind = target.startsWith("socket:") ? "socket" : target.startsWith("pipe:") ? "pipe"
+                            : target.startsWith("/dev/") || target.startsWith("anon_inode:") ? target
+                            : Path.of(target).getParent() == null ? target : Path.of(target).getParent() + "/*";
+                    byKind.merge(kind, 1, Integer::sum);
+                } catch (IOException | RuntimeException ignored) {
+                    // closed meanwhile (the listing's own descriptor among them)
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/self/fd", e);
+        }
+        return summary(byKind, top);
+    }
+
+    private static String summary(Map<String, Integer> counts, int top) {
+        return counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
+                .map(e -> e.getKey() + " x" + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** CPU time (user + system) per thread id, in clock ticks, with the thread's name. */
     public static Map<String, long[]> cpuTicksByThread() {
         Map<String, long[]> out = new HashMap<>();

@@ -58,6 +58,7 @@ public final class TestMedia {
                 width, height, fps);
         String launch = "appsrc name=src format=time block=true max-bytes=" + 4 * scene.frameSize() + " caps=\"" + raw + "\" ! "
                 + chain + " ! filesink location=\"" + out.toAbsolutePath() + "\"";
+        String[] refused = {null};
         try (BufferedWriter gt = Files.newBufferedWriter(SyntheticClip.boxesPath(out), StandardCharsets.UTF_8)) {
             PipelineRunner.runToEos("media", launch, Duration.ofSeconds(120), "src", appsrc -> {
                 byte[] frame = new byte[scene.frameSize()];
@@ -70,7 +71,11 @@ public final class TestMedia {
                         long buf = SyntheticClip.newBuffer(frame, map);
                         new Pointer(buf).setLong(GstNative.BUFFER_PTS, pts);
                         new Pointer(buf).setLong(GstNative.BUFFER_DURATION, next - pts);
-                        if (GstAppNative.gst_app_src_push_buffer(appsrc, buf) != 0) break; // the runner reports the error
+                        int flow = GstAppNative.gst_app_src_push_buffer(appsrc, buf);
+                        if (flow != 0) { // an error on the bus is reported by the runner; a flow without one, here
+                            refused[0] = "appsrc refused frame " + i + " of " + frames + " (flow return " + flow + ")";
+                            break;
+                        }
                         gt.write(SyntheticClip.boxesJson(i, pts, boxes));
                         gt.newLine();
                     }
@@ -82,6 +87,7 @@ public final class TestMedia {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (refused[0] != null) throw new IllegalStateException("encoding " + out.getFileName() + " with '" + chain + "': " + refused[0]);
         return out;
     }
 

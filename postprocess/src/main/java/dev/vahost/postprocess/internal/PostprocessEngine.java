@@ -304,6 +304,13 @@ public final class PostprocessEngine implements AutoCloseable {
         return lateMarkers;
     }
 
+    /** Whether the last submitted batch's completion marker is reached (no wait). */
+    public boolean resultsReady() {
+        if (closed) throw new IllegalStateException("postprocessor is closed");
+        if (!inFlight) throw new IllegalStateException("no batch submitted since the last results()");
+        return backend.isDone();
+    }
+
     /** The detections of the last submitted batch; the stream must have been synchronised. */
     public BatchDetections results() {
         if (closed) throw new IllegalStateException("postprocessor is closed");
