@@ -208,9 +208,10 @@ public final class ServiceCommand {
 
     @Option(order = 404, names = "--batches-in-flight", paramLabel = "N",
             description = "GPU path: batches the detector works on at once, 1..8, each with its own CUDA stream, buffers and"
-                    + " engine instance; with 2 or more, host work on one batch (results, stages, listeners) overlaps the GPU"
-                    + " work of the next (default ${DEFAULT-VALUE})")
-    int batchesInFlight = 2;
+                    + " engine instance (memory from --detector-pool-mib; slots that do not fit are left out, with a warning);"
+                    + " with 2 or more, host work on one batch (results, stages, listeners) overlaps the GPU work of the next,"
+                    + " but the batches also compete with the decoders for the GPU (default ${DEFAULT-VALUE})")
+    int batchesInFlight = 1;
 
     @Option(order = 501, names = "--output", paramLabel = "-|FILE|none",
             description = "detections as JSON lines; '-' = stdout (PERF then goes to stderr) (default ${DEFAULT-VALUE})")

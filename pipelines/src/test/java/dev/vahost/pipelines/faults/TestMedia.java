@@ -27,16 +27,23 @@ import dev.vahost.gst.synth.SyntheticClip;
 public final class TestMedia {
     private TestMedia() {}
 
-    /** H.264 constrained baseline, no B-frames, a keyframe at least every {@code gop} frames, byte-stream. */
+    /**
+     * H.264 constrained baseline, no B-frames, a keyframe at least every {@code gop} frames, byte-stream.
+     * The caps after the parser hold the elementary stream to byte-stream: without them, a muxer on
+     * another branch of a tee (mp4mux wants avc) can make the parser write length-prefixed NAL units
+     * into the ".h264" file too, as GStreamer on the GPU machine did.
+     */
     public static String h264Baseline(int gop) {
         return "x264enc speed-preset=ultrafast bframes=0 key-int-max=" + gop
-                + " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au ! h264parse";
+                + " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au ! h264parse"
+                + " ! video/x-h264,stream-format=byte-stream,alignment=au";
     }
 
     /** H.265 Main, no B-frames, a keyframe at least every {@code gop} frames, byte-stream. */
     public static String h265Main(int gop) {
         return "x265enc speed-preset=ultrafast key-int-max=" + gop + " option-string=\"bframes=0\""
-                + " ! video/x-h265,stream-format=byte-stream,alignment=au ! h265parse";
+                + " ! video/x-h265,stream-format=byte-stream,alignment=au ! h265parse"
+                + " ! video/x-h265,stream-format=byte-stream,alignment=au";
     }
 
     /**
