@@ -28,17 +28,11 @@ mkdir -p "$OUT"
 PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 phases=" $* "
-console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 log="$OUT/coverage-gpu.txt"
 status=0
 source "$(dirname "$0")/steps.sh"
 source "$(dirname "$0")/media.sh"
 has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
-junit() { # NAME LIMIT selectors...
-  local name=$1 limit=$2; shift 2
-  step "$name" "$limit" "$JAVA" -Xmx24g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
-      --details=summary --details-theme=ascii --disable-banner "$@"
-}
 {
   echo "=== environment ($(date -u +%FT%TZ)): phases:$phases"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1

@@ -15,16 +15,11 @@ OUT=${OUT:-$PWD/target/pipelined-gpu-out}
 mkdir -p "$OUT"
 phases=" ${*:-tests unpaced paced} "
 has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
-console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
 log="$OUT/pipelined-gpu.txt"
 status=0
 source "$(dirname "$0")/steps.sh"
 source "$(dirname "$0")/media.sh"
-junit() { # NAME LIMIT selectors...
-  local name=$1 limit=$2; shift 2
-  step "$name" "$limit" "$JAVA" -Xmx24g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
-      --details=tree --details-theme=ascii --disable-banner "$@"
-}
+export JUNIT_DETAILS=tree
 {
   echo "=== environment ($(date -u +%FT%TZ)): phases:$phases"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1

@@ -12,3 +12,11 @@ step() {
   [ $rc -eq 0 ] || status=1
   return 0
 }
+# junit NAME TIMEOUT_S SELECTORS...: the @Tag("gpu") tests selected, through the bundle's JUnit console
+# launcher (failing when it finds none); JUNIT_DETAILS=tree lists every test (default: summary).
+junit() {
+  local name=$1 limit=$2; shift 2
+  local console; console=$(ls .device/app/junit-platform-console-standalone-*.jar 2>/dev/null | head -1)
+  step "$name" "$limit" "$JAVA" -Xmx24g -jar "$console" execute --class-path "$CP" --include-tag gpu --fail-if-no-tests \
+      --details="${JUNIT_DETAILS:-summary}" --details-theme=ascii --disable-banner "$@"
+}
