@@ -71,6 +71,7 @@ class ServiceEndToEndTest {
             }
             assertTrue(metrics.matches("(?s).*\nvahost_batches_total [1-9][0-9]*(\\.0)?\n.*"), metrics);
             assertTrue(metrics.matches("(?s).*\nvahost_batches_failed_total 0(\\.0)?\n.*"), metrics);
+            assertTrue(metrics.matches("(?s).*\nvahost_batches_in_flight 0(\\.0)?\n.*"), metrics);
             // The client's JVM and process metrics come with ours.
             assertTrue(metrics.matches("(?s).*\njvm_memory_used_bytes\\{area=\"heap\"} [0-9.E]+\n.*"), metrics);
             assertTrue(metrics.matches("(?s).*\njvm_threads_current [0-9.E]+\n.*"), metrics);

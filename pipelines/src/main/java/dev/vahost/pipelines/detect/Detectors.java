@@ -113,6 +113,10 @@ public final class Detectors {
     }
 
     static FrameDetector<?> cpuDetector(CliOptions o) {
+        if (o.batchesInFlight() > 1) {
+            org.slf4j.LoggerFactory.getLogger(Detectors.class).warn("--batches-in-flight {} applies to the GPU path; the CPU path"
+                    + " runs one batch at a time", o.batchesInFlight());
+        }
         if ("none".equals(o.model())) return DecodeOnlyDetector.cpu();
         return CpuDetector.create(ModelSpec.of(o), o.batchSize());
     }
@@ -124,6 +128,9 @@ public final class Detectors {
             m.add(MetricsServer.counter("vahost_batches_total", "Batches run through the detector", s.batches()));
             m.add(MetricsServer.counter("vahost_batches_failed_total",
                     "Batches whose detection failed (frames released without results)", s.failedBatches()));
+            m.add(MetricsServer.gauge("vahost_batches_in_flight",
+                    "Batches submitted to the detector whose results have not been handed on yet (--batches-in-flight > 1)",
+                    s.batchesInFlight()));
             for (MetricSnapshot st : s.stages().metrics().collect()) m.add(st);
             m.add(s.latency().histogram().collect());
             if (Cuda.isAvailable()) {

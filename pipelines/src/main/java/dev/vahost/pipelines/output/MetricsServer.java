@@ -165,6 +165,12 @@ public final class MetricsServer implements AutoCloseable {
                 .dataPoint(CounterDataPointSnapshot.builder().value(value).build()).build();
     }
 
+    /** One gauge without labels (for callers' metric families). */
+    public static GaugeSnapshot gauge(String name, String help, double value) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeDataPointSnapshot.builder().value(value).build()).build();
+    }
+
     /** The Prometheus text format (0.0.4) of the per-stream families alone. */
     public static String prometheus(List<StreamStatus> ss) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
