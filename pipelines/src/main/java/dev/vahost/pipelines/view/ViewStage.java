@@ -195,46 +195,60 @@ public final class ViewStage implements Stage {
         for (StageFrame f : batch.frames()) {
             StreamView sv = stream(f.streamId());
             List<AnalyticsFactory.Event> events = f.meta().get(AnalyticsFactory.EVENTS);
-            if (events != null && !events.isEmpty()) remember(sv, events);
             boolean due = sv.watched(now) && (!sv.scheduled || now - sv.nextDue >= 0);
             Path snapshot = null;
             if (snapshots != null && events != null && events.stream().anyMatch(e -> "zone_entered".equals(e.type()))) {
                 snapshot = snapshots.reserve(f.streamId(), f.frameNumber(), now, batch.wallClockMillis());
             }
-            if (!due && snapshot == null) continue; // the cost of an unwatched stream: the checks above
-            if (due) {
-                sv.nextDue = now + intervalNanos;
-                sv.scheduled = true;
-            }
-            HostImage copy;
-            try {
-                if (batch.gpu()) {
-                    copy = FrameCopies.ofDeviceFrame(f.deviceFrame(), batch.cudaStream(), !synced);
-                    synced = true;
-                    sv.bytesToHost.addAndGet(copy.width() * (long) copy.height() * 3 / 2);
-                } else {
-                    copy = FrameCopies.ofSystemFrame(f.videoFrame());
+            if (due || snapshot != null) { // else, the cost of an unwatched stream: the checks above
+                if (due) {
+                    sv.nextDue = now + intervalNanos;
+                    sv.scheduled = true;
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("stream {}: frame {} cannot be copied for the view: {}", f.streamId(), f.frameNumber(), e.toString());
-                continue;
+                boolean taken = draw(batch, f, sv, due, snapshot, !synced);
+                if (batch.gpu()) synced = true;
+                if (taken) {
+                    if (snapshot != null) {
+                        String path = snapshot.toString();
+                        List<AnalyticsFactory.Event> withPath = new ArrayList<>(events.size());
+                        for (AnalyticsFactory.Event e : events) withPath.add("zone_entered".equals(e.type()) ? e.withSnapshot(path) : e);
+                        f.meta().put(AnalyticsFactory.EVENTS, withPath);
+                        events = withPath;
+                    }
+                }
             }
-            sv.copied.incrementAndGet();
-            List<AnalyticsFactory.Figure> figures = f.meta().get(AnalyticsFactory.FIGURES);
-            Job job = new Job(sv, copy, List.copyOf(f.detections()), figures == null ? List.of() : figures, f.frameNumber(), f.ptsNanos(),
-                    due, snapshot);
-            try {
-                renderer.execute(() -> render(job));
-            } catch (RejectedExecutionException e) {
-                sv.dropped.incrementAndGet();
-                continue; // no picture, and so no snapshot path in the events
+            if (events != null && !events.isEmpty()) remember(sv, events);
+        }
+    }
+
+    /**
+     * Copies the frame and hands it to the render thread.
+     *
+     * @return whether the render thread took it (false: the copy failed or the thread was behind)
+     */
+    private boolean draw(StageBatch batch, StageFrame f, StreamView sv, boolean publish, Path snapshot, boolean sync) {
+        HostImage copy;
+        try {
+            if (batch.gpu()) {
+                copy = FrameCopies.ofDeviceFrame(f.deviceFrame(), batch.cudaStream(), sync);
+                sv.bytesToHost.addAndGet(copy.width() * (long) copy.height() * 3 / 2);
+            } else {
+                copy = FrameCopies.ofSystemFrame(f.videoFrame());
             }
-            if (snapshot != null) {
-                String path = snapshot.toString();
-                List<AnalyticsFactory.Event> withPath = new ArrayList<>(events.size());
-                for (AnalyticsFactory.Event e : events) withPath.add("zone_entered".equals(e.type()) ? e.withSnapshot(path) : e);
-                f.meta().put(AnalyticsFactory.EVENTS, withPath);
-            }
+        } catch (RuntimeException e) {
+            LOG.warn("stream {}: frame {} cannot be copied for the view: {}", f.streamId(), f.frameNumber(), e.toString());
+            return false;
+        }
+        sv.copied.incrementAndGet();
+        List<AnalyticsFactory.Figure> figures = f.meta().get(AnalyticsFactory.FIGURES);
+        Job job = new Job(sv, copy, List.copyOf(f.detections()), figures == null ? List.of() : figures, f.frameNumber(), f.ptsNanos(),
+                publish, snapshot);
+        try {
+            renderer.execute(() -> render(job));
+            return true;
+        } catch (RejectedExecutionException e) {
+            sv.dropped.incrementAndGet();
+            return false; // no picture, and so no snapshot path in the events
         }
     }
 

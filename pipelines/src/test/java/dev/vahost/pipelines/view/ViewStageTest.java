@@ -159,6 +159,10 @@ class ViewStageTest {
             }
         }
         assertEquals(3, paths.size());
+        // The camera page's list of recent events shows the same paths.
+        assertEquals(List.of(paths.get(0), "none", paths.get(1), paths.get(2)), v.recentEvents("s").stream()
+                .filter(e -> e.type().equals("zone_entered")).map(e -> e.snapshot() == null ? "none" : e.snapshot()).toList());
+        assertEquals(8, v.recentEvents("s").size());
         // At most 2 kept: the earlier run's file and frame 0's went first (oldest first); the text file stays.
         List<Path> left;
         try (Stream<Path> st = Files.list(dir)) {
