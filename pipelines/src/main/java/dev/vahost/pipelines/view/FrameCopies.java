@@ -38,6 +38,11 @@ final class FrameCopies {
                 ColorSpec.of(info));
     }
 
+    /** Bytes of a dense NV12 copy of a w x h frame (Y, then interleaved UV at half height, rounded up). */
+    static long nv12Bytes(int w, int h) {
+        return (long) w * h + 2L * ((w + 1) / 2) * ((h + 1) / 2);
+    }
+
     /**
      * GPU path (NOT yet run on a GPU): the NV12 planes of a frame in CUDA memory, copied device to host
      * with the counted copies of {@link Transfers} (they show in {@code vahost_transfer_bytes_to_host_total}),
@@ -57,6 +62,7 @@ final class FrameCopies {
         }
         if (synchronize) stream.synchronize();
         int w = img.width(), h = img.height(), chromaRows = (h + 1) / 2, uvBytes = 2 * ((w + 1) / 2);
+        // The bytes copied are nv12Bytes(w, h), what the caller counts.
         byte[] y = new byte[w * h], uv = new byte[uvBytes * chromaRows];
         Transfers.toHost2D(y, img.plane(0), img.pitch(0), w, h);
         Transfers.toHost2D(uv, img.plane(1), img.pitch(1), uvBytes, chromaRows);

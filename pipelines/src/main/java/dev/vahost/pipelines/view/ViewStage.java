@@ -231,7 +231,7 @@ public final class ViewStage implements Stage {
         try {
             if (batch.gpu()) {
                 copy = FrameCopies.ofDeviceFrame(f.deviceFrame(), batch.cudaStream(), sync);
-                sv.bytesToHost.addAndGet(copy.width() * (long) copy.height() * 3 / 2);
+                sv.bytesToHost.addAndGet(FrameCopies.nv12Bytes(copy.width(), copy.height()));
             } else {
                 copy = FrameCopies.ofSystemFrame(f.videoFrame());
             }
