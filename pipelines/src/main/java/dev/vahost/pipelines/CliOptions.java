@@ -22,7 +22,57 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
                          List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks,
-                         ClusterCli cluster, int gpuId, int batchesInFlight) {
+                         ClusterCli cluster, int gpuId, int batchesInFlight, ViewCli view) {
+
+    /**
+     * The web view and event snapshots ({@code --view}, {@code --view-fps}, {@code --snapshot-*}).
+     *
+     * @param enabled     whether /view is served (with --metrics-port); null: on the CPU path only (on the GPU
+     *                    path the view holds every stream's frames until the stages have run, and its copy of
+     *                    watched frames to the host has not run on a GPU yet: there it is asked for by name)
+     * @param snapshotDir where event snapshots go, or null (none)
+     */
+    public record ViewCli(Boolean enabled, double fps, Path snapshotDir, double snapshotRate, int snapshotKeep) {
+        /** Whether /view is served on this path (see {@code enabled}). */
+        public boolean servedOn(boolean gpuPath) {
+            return enabled != null ? enabled : !gpuPath;
+        }
+
+        /** The view stage's configuration section (snake_case keys, as {@code view.ViewFactory.Config} reads them). */
+        public com.fasterxml.jackson.databind.node.ObjectNode stageConfig() {
+            var c = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            c.put("fps", fps);
+            if (snapshotDir != null) {
+                c.put("snapshot_dir", snapshotDir.toString());
+                c.put("snapshot_rate", snapshotRate);
+                c.put("snapshot_keep", snapshotKeep);
+            }
+            return c;
+        }
+    }
+
+    /**
+     * The stages the service runs on the CPU or GPU path: those given, then the {@code view} stage when
+     * the web view is on there (with {@code --metrics-port}) or {@code --snapshot-dir} is given, unless
+     * the stages list one already.
+     */
+    public List<StageSpec> serviceStages(boolean gpuPath) {
+        if (stages.stream().anyMatch(s -> s.type().equals(dev.vahost.pipelines.view.ViewFactory.TYPE))) return stages;
+        boolean served = view.servedOn(gpuPath) && metricsPort >= 0;
+        if (!served && view.snapshotDir() == null) return stages;
+        List<StageSpec> all = new java.util.ArrayList<>(stages);
+        all.add(new StageSpec(dev.vahost.pipelines.view.ViewFactory.TYPE, "view", view.stageConfig()));
+        return List.copyOf(all);
+    }
+
+    /** These options with {@code stages} in place of the stages given. */
+    public CliOptions withStages(List<StageSpec> stages) {
+        return new CliOptions(sources, synthetic, syntheticSize, model, gpu, batchSize, batchTimeoutMs, inputWidth, inputHeight,
+                scoreThreshold, iouThreshold, maxDetections, output, framesWithoutDetections, metricsPort, perfIntervalS, live, loop,
+                reconnectIntervalS, reconnectAttempts, reconnectBackoffS, reconnectBackoffMaxS, shutdownGraceS, maxFps, queue,
+                durationS, clipCache, help, engineGraphs, detectorPoolMib, modelCli, plugins, List.copyOf(stages), listStages, apiToken,
+                sinks, cluster, gpuId, batchesInFlight, view);
+    }
 
     /**
      * Cluster mode ({@code --cluster} and the options that go with it); {@link #enabled} only with

@@ -22,6 +22,8 @@ import dev.vahost.pipelines.output.messages.Sinks;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.stage.Stages;
+import dev.vahost.pipelines.view.ViewPages;
+import dev.vahost.pipelines.view.ViewStage;
 
 /** The service's command line: {@code vahost --help}. */
 public final class Main {
@@ -120,11 +122,20 @@ public final class Main {
                 if (worker != null) for (var x : worker.metrics().collect()) m.add(x);
                 return new io.prometheus.metrics.model.snapshots.MetricSnapshots(m);
             };
+            ViewStage view = ViewStage.find(service.stages());
+            ViewPages pages = view != null && o.view().servedOn(service.detector().gpu()) ? new ViewPages(view, service::status) : null;
             MetricsServer metrics = o.metricsPort() >= 0 ? new MetricsServer(o.metricsPort(), service::status, allMetrics, api,
-                    () -> worker == null || worker.joined()) : null;
+                    () -> worker == null || worker.joined(), pages) : null;
             if (metrics != null) {
                 System.err.println("vahost: metrics at http://localhost:" + metrics.port() + "/metrics and /streams; stream control at "
                         + "/api/v1/stream/add|remove (" + (o.apiToken() == null ? "loopback clients only" : "with the access token") + ")");
+                if (pages != null) {
+                    System.err.printf(Locale.ROOT, "vahost: web view at http://localhost:%d/view (loopback clients only; %.3g pictures a second"
+                            + " of each camera someone looks at)%n", metrics.port(), view.fps());
+                }
+            }
+            if (view != null && view.snapshotDir() != null) {
+                System.err.println("vahost: snapshots of zone_entered events in " + view.snapshotDir());
             }
             ScheduledExecutorService perfTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "perf");

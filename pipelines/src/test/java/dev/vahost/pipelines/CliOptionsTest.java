@@ -39,7 +39,8 @@ class CliOptionsTest {
         return names;
     }
 
-    record Case(String option, String value, Function<CliOptions, Object> get, Object expected) {}
+    /** @param with options it needs beside it (given first) */
+    record Case(String option, String value, Function<CliOptions, Object> get, Object expected, String... with) {}
 
     /** One value for every option, and what the typed result must hold. */
     static final List<Case> EVERY_OPTION = List.of(
@@ -96,7 +97,12 @@ class CliOptionsTest {
             new Case("--cluster-partitions", "96", o -> o.cluster().partitions(), 96),
             new Case("--cluster-session-timeout-ms", "6000", o -> o.cluster().sessionTimeoutMs(), 6000),
             new Case("--capacity", "140", o -> o.cluster().capacity(), 140),
-            new Case("--gpu-id", "1", CliOptions::gpuId, 1));
+            new Case("--gpu-id", "1", CliOptions::gpuId, 1),
+            new Case("--view", "false", o -> o.view().enabled(), false),
+            new Case("--view-fps", "0.5", o -> o.view().fps(), 0.5),
+            new Case("--snapshot-dir", "/tmp/snaps", o -> o.view().snapshotDir(), Path.of("/tmp/snaps")),
+            new Case("--snapshot-rate", "0.2", o -> o.view().snapshotRate(), 0.2, "--snapshot-dir", "s"),
+            new Case("--snapshot-keep", "50", o -> o.view().snapshotKeep(), 50, "--snapshot-dir", "s"));
 
     @Test
     void defaults() {
@@ -138,9 +144,12 @@ class CliOptionsTest {
     void everyOptionParsesToItsTypedValue() {
         Set<String> covered = new HashSet<>();
         for (Case c : EVERY_OPTION) {
-            CliOptions spaced = CliOptions.parse(new String[] {c.option(), c.value()});
+            List<String> spacedArgs = new ArrayList<>(List.of(c.with())), joinedArgs = new ArrayList<>(List.of(c.with()));
+            spacedArgs.addAll(List.of(c.option(), c.value()));
+            joinedArgs.add(c.option() + "=" + c.value());
+            CliOptions spaced = CliOptions.parse(spacedArgs.toArray(String[]::new));
             assertEquals(c.expected(), c.get().apply(spaced), c.option() + " " + c.value());
-            CliOptions joined = CliOptions.parse(new String[] {c.option() + "=" + c.value()});
+            CliOptions joined = CliOptions.parse(joinedArgs.toArray(String[]::new));
             assertEquals(c.expected(), c.get().apply(joined), c.option() + "=" + c.value());
             covered.add(c.option());
         }
@@ -158,6 +167,8 @@ class CliOptionsTest {
         assertEquals(0, CliOptions.parse(new String[] {"--cluster", "k:9092"}).synthetic(), "cluster mode: cameras from the registry");
         assertFalse(CliOptions.parse(new String[] {"--worker-id", "w1"}).cluster().enabled(), "no --cluster: cluster mode off");
         assertTrue(CliOptions.parse(new String[] {"--demo"}).live(), "--demo (from ./vahost demo) changes nothing");
+        // --snapshot-rate/-keep refused alone (with a valid value) but fine with --snapshot-dir; the view stage is added last.
+        assertEquals(0.5, CliOptions.parse(new String[] {"--snapshot-dir", "/tmp/s", "--snapshot-rate", "0.5"}).view().snapshotRate());
     }
 
     @Test
@@ -178,7 +189,9 @@ class CliOptionsTest {
                 {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}, {"--sink", "amqp"},
                 {"--sink", "kafka={oops"}, {"--cluster", "kafka"}, {"--cluster", "k1:9092,,k2:9092"}, {"--cluster-topic", "bad topic"},
                 {"--cluster-group", "bad/group"}, {"--worker-id", "bad id"}, {"--cluster-partitions", "0"},
-                {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}, {"--gpu-id", "64"}, {"--gpu-id", "-2"}};
+                {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}, {"--gpu-id", "64"}, {"--gpu-id", "-2"},
+                {"--view", "maybe"}, {"--view-fps", "0"}, {"--view-fps", "-1"}, {"--view-fps", "31"}, {"--snapshot-rate", "0"},
+                {"--snapshot-keep", "0"}};
         Set<String> options = new HashSet<>();
         Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {
@@ -203,12 +216,17 @@ class CliOptionsTest {
         assertTrue(err("--normalize", "0,0,0/1,0,1").contains("every std must be > 0"));
         assertTrue(err("--ssd-variances", "0.1").contains("expected 2 comma-separated numbers"));
         assertTrue(err("--synthetic-size", "100x100").contains("64x64..3840x2160"));
+        assertEquals("Invalid value for option '--view-fps': '0' (expected a number within 0.1..30)", err("--view-fps", "0"));
+        assertEquals("Invalid value for option '--view-fps': '-2' (expected a number within 0.1..30)", err("--view-fps", "-2"));
+        assertEquals("Invalid value for option '--snapshot-keep': it applies to --snapshot-dir, which is not given",
+                err("--snapshot-keep", "5"));
         // Unknown options, missing values and stray words.
         assertTrue(err("--nope", "1").contains("'--nope'"), err("--nope", "1"));
         assertTrue(err("--source").contains("Missing required parameter for option '--source'"), err("--source"));
         assertTrue(err("stray").contains("'stray'"), err("stray"));
         // Free text, checked when the service starts (a file, a jar): --plugin's errors are in stage.StagesTest.
-        Set<String> free = Set.of("--source", "--model", "--priors", "--output", "--clip-cache", "--config", "--deployment", "--plugin");
+        Set<String> free = Set.of("--source", "--model", "--priors", "--output", "--clip-cache", "--config", "--deployment", "--plugin",
+                "--snapshot-dir");
         Set<String> missing = new TreeSet<>(declaredOptions());
         missing.removeAll(options);
         missing.removeAll(free);

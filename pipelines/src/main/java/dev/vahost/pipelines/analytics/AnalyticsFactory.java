@@ -38,6 +38,7 @@ import dev.vahost.pipelines.stage.StageFrame;
  * </ul>
  * Published per frame: {@code line_counts} {line: {in, out}} (cumulative, the stream's lines),
  * {@code zone_occupancy} {zone: n}, and {@code events} (a list; only in frames that have some).
+ * Internal (for the {@code view} stage's drawing): {@link #FIGURES}, the stream's zones and lines in pixels.
  * /metrics: {@code vahost_line_crossings_total{stream,stage,line,direction}},
  * {@code vahost_zone_entries_total{stream,stage,zone}}, {@code vahost_zone_occupancy{stream,stage,zone}}.
  */
@@ -50,9 +51,33 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
     public record ZoneConfig(String name, List<double[]> polygon, boolean normalized, List<Integer> classes, List<String> streams,
                              int overcrowd) {}
 
-    /** One event, as the JSON lines and message sinks carry it. */
+    /**
+     * One event, as the JSON lines and message sinks carry it.
+     *
+     * @param snapshot the annotated picture of the event's frame that the {@code view} stage wrote
+     *                 ({@code --snapshot-dir}), or null (then left out of the JSON)
+     */
     public record Event(String type, String stream, long frame, long pts, String name, String direction, Long track, Integer classId,
-                        String label, Double x, Double y, Double dwellSeconds, Integer occupancy) {}
+                        String label, Double x, Double y, Double dwellSeconds, Integer occupancy,
+                        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                        String snapshot) {
+        /** An event without a snapshot. */
+        public Event(String type, String stream, long frame, long pts, String name, String direction, Long track, Integer classId,
+                     String label, Double x, Double y, Double dwellSeconds, Integer occupancy) {
+            this(type, stream, frame, pts, name, direction, track, classId, label, x, y, dwellSeconds, occupancy, null);
+        }
+
+        /** This event pointing to the snapshot file {@code path}. */
+        public Event withSnapshot(String path) {
+            return new Event(type, stream, frame, pts, name, direction, track, classId, label, x, y, dwellSeconds, occupancy, path);
+        }
+    }
+
+    /**
+     * A zone (closed polygon) or a line (two points) in source pixels of the frame it came with: what the
+     * {@code view} stage draws.
+     */
+    public record Figure(String name, boolean closed, double[] xs, double[] ys) {}
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final MetaKey<List<Event>> EVENTS = (MetaKey) MetaKey.published("events", List.class);
@@ -60,6 +85,9 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
     static final MetaKey<Map<String, Map<String, Long>>> LINE_COUNTS = (MetaKey) MetaKey.published("line_counts", Map.class);
     @SuppressWarnings({"unchecked", "rawtypes"})
     static final MetaKey<Map<String, Integer>> OCCUPANCY = (MetaKey) MetaKey.published("zone_occupancy", Map.class);
+    /** Internal (not in the JSON): the zones and lines that apply to the frame's stream, for drawing. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final MetaKey<List<Figure>> FIGURES = (MetaKey) MetaKey.internal("analytics.figures", List.class);
 
     private static final Counter CROSSINGS = Counter.builder().name("vahost_line_crossings_total")
             .help("Tracked objects that crossed a line, by direction").labelNames("stream", "stage", "line", "direction").build();
@@ -140,6 +168,8 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
         final Map<String, long[]> counts = new LinkedHashMap<>(); // line -> {in, out}
         final Map<String, Map<Long, long[]>> inside = new HashMap<>(); // zone -> track -> {first frame, first pts, last frame}
         final Map<String, Boolean> crowded = new HashMap<>();
+        List<Figure> figures;          // for the frame size below
+        int figuresW, figuresH;
     }
 
     static final class AnalyticsStage implements Stage {
@@ -244,6 +274,17 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
                 long[] c = st.counts.getOrDefault(l.name(), new long[2]);
                 counts.put(l.name(), Map.of("in", c[0], "out", c[1]));
             }
+            List<Figure> figures = figures(st, id, w, h);
+            if (!figures.isEmpty()) {
+                List<Figure> before = f.meta().get(FIGURES);
+                if (before == null) {
+                    f.meta().put(FIGURES, figures);
+                } else {
+                    List<Figure> all = new ArrayList<>(before);
+                    all.addAll(figures);
+                    f.meta().put(FIGURES, List.copyOf(all));
+                }
+            }
             if (!counts.isEmpty()) f.meta().put(LINE_COUNTS, merged(f.meta().get(LINE_COUNTS), counts));
             if (!occupancy.isEmpty()) f.meta().put(OCCUPANCY, merged(f.meta().get(OCCUPANCY), occupancy));
             if (!events.isEmpty()) {
@@ -251,6 +292,29 @@ public final class AnalyticsFactory implements StageFactory<AnalyticsFactory.Con
                 all.addAll(events);
                 f.meta().put(EVENTS, all);
             }
+        }
+
+        /** The stream's zones and lines in pixels of a w x h frame (made again only when the size changes). */
+        private List<Figure> figures(StreamState st, String id, int w, int h) {
+            if (st.figures == null || st.figuresW != w || st.figuresH != h) {
+                List<Figure> out = new ArrayList<>();
+                for (Zone z : zones) if (applies(z.streams(), id)) out.add(figure(z.name(), true, z.polygon(), w, h));
+                for (Line l : lines) if (applies(l.streams(), id)) out.add(figure(l.name(), false, l.segment(), w, h));
+                st.figures = List.copyOf(out);
+                st.figuresW = w;
+                st.figuresH = h;
+            }
+            return st.figures;
+        }
+
+        private static Figure figure(String name, boolean closed, Polygon p, int w, int h) {
+            int n = p.xs().length;
+            double[] xs = new double[n], ys = new double[n];
+            for (int i = 0; i < n; i++) {
+                xs[i] = p.x(i, w);
+                ys[i] = p.y(i, h);
+            }
+            return new Figure(name, closed, xs, ys);
         }
 
         private static <V> Map<String, V> merged(Map<String, V> earlier, Map<String, V> mine) {

@@ -109,6 +109,11 @@ public final class Deployment {
         k.put("outputs.metrics_port", "--metrics-port");
         k.put("outputs.perf_interval_s", "--perf-interval-s");
         k.put("outputs.api_token", "--api-token");
+        k.put("view.enabled", "--view");
+        k.put("view.fps", "--view-fps");
+        k.put("view.snapshot_dir", "--snapshot-dir");
+        k.put("view.snapshot_rate", "--snapshot-rate");
+        k.put("view.snapshot_keep", "--snapshot-keep");
         k.put("cluster.bootstrap", "--cluster");
         k.put("cluster.topic", "--cluster-topic");
         k.put("cluster.group", "--cluster-group");

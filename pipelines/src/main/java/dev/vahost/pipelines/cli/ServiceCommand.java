@@ -243,6 +243,30 @@ public final class ServiceCommand {
                     + "('{\"bootstrap\": \"host:9092\", \"topic\": \"vahost\"}'; see pipelines/README.md); repeat for more")
     List<String> sinks = new ArrayList<>();
 
+    @Option(order = 508, names = "--view", paramLabel = "true|false", arity = "1", converter = Bool.class,
+            description = "the web view at /view on the --metrics-port (loopback clients only): every camera's annotated picture "
+                    + "(boxes, labels, zones) and stats; pictures are made only of streams someone looks at (default: on the CPU path;"
+                    + " on the GPU path only with --view true: there it holds every stream's frames until the stages have run, and its"
+                    + " copy of watched frames to the host has not run on a GPU yet)")
+    Boolean view; // null: on the CPU path only (CliOptions.ViewCli)
+
+    @Option(order = 509, names = "--view-fps", defaultValue = "2", paramLabel = "F",
+            description = "pictures a second of each watched camera, 0.1..30 (default ${DEFAULT-VALUE})")
+    double viewFps = 2;
+
+    @Option(order = 510, names = "--snapshot-dir", paramLabel = "DIR",
+            description = "write an annotated JPEG of each frame where an object enters a zone (analytics stage) here; the event's "
+                    + "JSON gets its path as \"snapshot\"")
+    Path snapshotDir;
+
+    @Option(order = 511, names = "--snapshot-rate", defaultValue = "1", paramLabel = "F",
+            description = "at most F snapshots a second per camera, 0.01..1000 (default ${DEFAULT-VALUE})")
+    double snapshotRate = 1;
+
+    @Option(order = 512, names = "--snapshot-keep", defaultValue = "1000", paramLabel = "N",
+            description = "at most N snapshot files in --snapshot-dir, the oldest deleted first, 1..10000000 (default ${DEFAULT-VALUE})")
+    int snapshotKeep = 1000;
+
     @Option(order = 701, names = "--cluster", paramLabel = "HOST:PORT[,...]",
             description = "cluster mode: the cameras come from a Kafka camera registry (a compacted topic) shared by the workers of"
                     + " one consumer group; this process runs the cameras of the partitions it is assigned; --source values and the"
@@ -424,6 +448,23 @@ public final class ServiceCommand {
                 clusterSessionTimeoutMs, capacity);
         List<StageSpec> stageSpecs = specs("--stage", stages, null);
         List<StageSpec> sinkSpecs = specs("--sink", sinks, java.util.Set.of("kafka", "mqtt"));
+        range("--view-fps", viewFps, 0.1, 30);
+        range("--snapshot-rate", snapshotRate, 0.01, 1000);
+        range("--snapshot-keep", snapshotKeep, 1, 10_000_000);
+        for (String opt : List.of("--snapshot-rate", "--snapshot-keep")) {
+            if (snapshotDir == null && parsed != null && parsed.hasMatchedOption(opt)) {
+                throw new BadOption(opt, "Invalid value for option '" + opt + "': it applies to --snapshot-dir, which is not given");
+            }
+        }
+        if (stageSpecs.stream().anyMatch(sp -> sp.type().equals(dev.vahost.pipelines.view.ViewFactory.TYPE))) {
+            for (String opt : List.of("--view-fps", "--snapshot-dir", "--snapshot-rate", "--snapshot-keep")) {
+                if (parsed != null && parsed.hasMatchedOption(opt)) {
+                    throw new BadOption(opt, "Invalid value for option '" + opt + "': a 'view' stage is listed among the stages; "
+                            + "configure it there (fps, snapshot_dir, snapshot_rate, snapshot_keep)");
+                }
+            }
+        }
+        CliOptions.ViewCli viewCli = new CliOptions.ViewCli(view, viewFps, snapshotDir, snapshotRate, snapshotKeep);
         int cameras = sources.isEmpty() && synthetic == 0 && cluster == null ? 4 : synthetic;
         // Cluster mode: the cameras come from the registry; --source values are written to it.
         Path cache = clipCache != null ? clipCache : Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips");
@@ -435,7 +476,7 @@ public final class ServiceCommand {
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
                 List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId,
-                batchesInFlight);
+                batchesInFlight, viewCli);
     }
 
     /** This host's name as a worker id: $HOSTNAME (a pod's name), else the resolver's, with other characters as '-'. */

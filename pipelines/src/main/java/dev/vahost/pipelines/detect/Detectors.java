@@ -68,8 +68,10 @@ public final class Detectors {
         return why == null;
     }
 
-    public static AnalyticsService<?> service(CliOptions o, JsonLinesWriter json) {
-        boolean gpu = useGpu(o);
+    /** The service: the GPU or CPU path, with the stages given and, where the options ask for it there, the web view's. */
+    public static AnalyticsService<?> service(CliOptions given, JsonLinesWriter json) {
+        boolean gpu = useGpu(given);
+        CliOptions o = given.withStages(given.serviceStages(gpu));
         AnalyticsService.Options opts = serviceOptions(o);
         AnalyticsService<?> s = gpu ? service(opts, gpuDetector(o), o) : service(opts, cpuDetector(o), o);
         if (json != null) s.addListener(json);

@@ -28,12 +28,14 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import dev.vahost.pipelines.StreamStatus;
+import dev.vahost.pipelines.view.ViewPages;
 
 /**
  * The service's HTTP endpoint (JDK HttpServer): {@code /metrics} from a Prometheus client registry
  * (the per-stream families from one snapshot of every stream, the caller's detector metrics, and the
  * client's JVM and process metrics), in the text format or OpenMetrics as the scraper asks, and
- * {@code /streams} as JSON (Jackson), on the same port.
+ * {@code /streams} as JSON (Jackson), on the same port; and, when given, the stream control API and the
+ * web view ({@code /view}).
  */
 public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
@@ -63,6 +65,14 @@ public final class MetricsServer implements AutoCloseable {
      */
     public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics, StreamControlApi api,
                          java.util.function.BooleanSupplier ready) {
+        this(port, streams, extraMetrics, api, ready, null);
+    }
+
+    /**
+     * With the web view ({@code /view} and below, {@link ViewPages}) on the same port when {@code view} is given.
+     */
+    public MetricsServer(int port, Supplier<List<StreamStatus>> streams, MultiCollector extraMetrics, StreamControlApi api,
+                         java.util.function.BooleanSupplier ready, ViewPages view) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("metrics port must be within 0..65535, got " + port);
         registry.register(streamMetrics(streams));
         registry.register(extraMetrics);
@@ -80,8 +90,9 @@ public final class MetricsServer implements AutoCloseable {
             reply(ex, r ? 200 : 503, "text/plain", utf8(r ? "ready\n" : "not ready\n"));
         });
         if (api != null) api.register(server);
+        if (view != null) view.register(server);
         server.createContext("/", ex -> reply(ex, 404, "text/plain", utf8("not found: try /metrics, /streams, /healthz, /readyz"
-                + (api != null ? " or /api/v1/streams" : "") + "\n")));
+                + (view != null ? ", /view" : "") + (api != null ? " or /api/v1/streams" : "") + "\n")));
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");
             t.setDaemon(true);

@@ -83,6 +83,7 @@ class DeploymentTest {
                 engine: {gpu: off, graphs: false, detector_pool_mib: 1024, gpu_id: 1, batches_in_flight: 3}
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2, api_token: t0123456789abcdefgh}
                 duration_s: 30
+                view: {enabled: false, fps: 5, snapshot_dir: /tmp/s, snapshot_rate: 0.5, snapshot_keep: 20}
                 plugins: [/opt/plugins/a.jar, /opt/plugins]
                 stages:
                   - {type: test-tag, name: t, config: {label: 'x: y', min_score: 0.5}}
@@ -94,6 +95,7 @@ class DeploymentTest {
                 """);
         CliOptions o = parse("--deployment", f.toString());
         assertEquals(new CliOptions.ClusterCli("k1:9092", "cams", "workers", "w7", 48, 6000, 140), o.cluster());
+        assertEquals(new CliOptions.ViewCli(false, 5, Path.of("/tmp/s"), 0.5, 20), o.view());
         assertEquals("kafka:k={\"bootstrap\":\"h:9092\",\"topic\":\"t\"}", o.sinks().get(0).argument());
         assertEquals(List.of(Path.of("/opt/plugins/a.jar"), Path.of("/opt/plugins")), o.plugins());
         assertEquals(List.of("t", "test-throw"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
