@@ -51,6 +51,10 @@ esac
 rm -rf $d/app/test-classes/pipelines/dev/vahost/pipelines/output/messages
 # JUnit's own jars: the console launcher (junit-platform-console-standalone) carries the same classes.
 ( cd $d/app/lib && rm -f junit-jupiter-*.jar junit-platform-*.jar opentest4j-*.jar apiguardian-api-*.jar )
+# The browser test's Selenium (and what it brings: ~20 MB) is of no use on the GPU machine (no chromium there).
+( cd $d/app/lib && rm -f selenium-*.jar byte-buddy-*.jar opentelemetry-*.jar guava-*.jar failureaccess-*.jar \
+    commons-exec-*.jar auto-service-annotations-*.jar jspecify-*.jar listenablefuture-*.jar )
+rm -rf $d/app/test-classes/pipelines/dev/vahost/pipelines/view/ViewBrowserTest*
 case " $* " in *" --with-sinks "*) ;; *) rm -f $d/app/lib/kafka-clients-*.jar $d/app/lib/zstd-jni-*.jar $d/app/lib/snappy-java-*.jar \
     $d/app/lib/lz4-java-*.jar ;; esac
 # The module jars' kernels rebuilt for the GPU machine's Hopper only (sm_90 SASS): the default
