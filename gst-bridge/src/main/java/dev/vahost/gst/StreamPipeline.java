@@ -326,34 +326,21 @@ public final class StreamPipeline implements AutoCloseable {
             stop();
             decoderGuard.close();
             GstRuntime.call(() -> {
-                releaseWrappers();
+                // The bus wrapper (with our listener on it) holds the bus, and with it the bus's sockets,
+                // until the collector runs, and the appsink wrapper keeps the pipeline's native objects too: let
+                // both go now. Other element wrappers are left to gst1-java-core:
+                // disposing them here as well (toggle references) crashed a later collection
+                // (SIGSEGV in gst_element_remove_pad on its reaper thread, in FaultFuzzTest).
+                try {
+                    bus.dispose();
+                    appsink.dispose();
+                } catch (RuntimeException e) {
+                    LOG.debug("stream {}: releasing the bus wrapper: {}", streamId, e.getMessage());
+                }
                 pipeline.dispose();
                 return null;
             });
             transition(StreamState.CLOSED);
-        }
-    }
-
-    /**
-     * gst1-java-core's wrappers (the bus, every element it ever handed to Java: the appsink, those the
-     * decoder guard looked at) each hold a reference to their native object until the JVM collects
-     * them. Without this, a closed stream's elements (an NVDEC decoder with its GL display and its
-     * thread, the bus with its sockets) lived on until the next garbage collection: after the service
-     * closed, 186 threads and 779 fds against 47 and 118 before it started. Called with the pipeline
-     * stopped, before it is disposed.
-     */
-    private void releaseWrappers() {
-        for (Element e : pipeline.getElementsRecursive()) {
-            try {
-                e.dispose();
-            } catch (RuntimeException ex) {
-                LOG.debug("stream {}: releasing the wrapper of {}: {}", streamId, e, ex.getMessage());
-            }
-        }
-        try {
-            bus.dispose();
-        } catch (RuntimeException ex) {
-            LOG.debug("stream {}: releasing the bus wrapper: {}", streamId, ex.getMessage());
         }
     }
 
