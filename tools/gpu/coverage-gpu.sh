@@ -15,7 +15,7 @@
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
-#   faults      issue 13 on NVDEC: SoakBench's undecodable phase (128 looped streams: AVC without codec data, headers
+#   faults      issue 13 on NVDEC: ResidueCheck (threads and fds left by 16 closed NVDEC streams), SoakBench's undecodable phase (128 looped streams: AVC without codec data, headers
 #               then junk), the late-marker reproducer (nvmm EventAfterSyncRepro), FaultFuzzGpuTest (H.264 fuzz on nvh264dec)
 #   plugins     the stage plugins (issue 19): PixelateGpuTest, DeviceFrameGpuTest (retain), ServiceGpuTest, then ServiceBench
 #               at 128 streams: decode-only, the full path, and the full path + pixelate + zone-count (same run)
@@ -108,13 +108,15 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   fi
   if has faults; then
     media_bframe
+    step "ResidueCheck: what 16 closed NVDEC streams leave behind" 120 "$JAVA" -cp "$CP" dev.vahost.pipelines.bench.ResidueCheck \
+        --gpu --streams 16
     step "SoakBench: 128 undecodable streams on NVDEC" 120 "$JAVA" -Xmx8g -cp "$CP" dev.vahost.pipelines.bench.SoakBench \
         --clip /tmp/bframe-1080p.h264 --minutes 0 --fault-streams 128
-    step "EventAfterSyncRepro" 150 "$JAVA" -cp "$CP" dev.vahost.nvmm.bench.EventAfterSyncRepro --iterations 20000
+    [ "${FAULTS_REPRO:-1}" = 0 ] || step "EventAfterSyncRepro" 150 "$JAVA" -cp "$CP" dev.vahost.nvmm.bench.EventAfterSyncRepro --iterations 20000
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

@@ -2,7 +2,6 @@ package dev.vahost.gst.internal;
 
 import com.sun.jna.Pointer;
 
-import org.freedesktop.gstreamer.GstObject;
 import org.freedesktop.gstreamer.message.Message;
 import org.freedesktop.gstreamer.glib.Natives;
 
@@ -43,8 +42,19 @@ public final class BusErrors {
             if (gerror[0] != 0) GLibNative.g_error_free(gerror[0]);
             if (debug[0] != 0) GLibNative.g_free(debug[0]);
         }
-        GstObject src = message.getSource();
-        return new PipelineError(streamId, src == null ? "?" : src.getName(), text, code, detail);
+        return new PipelineError(streamId, sourceName(message), text, code, detail);
+    }
+
+    /**
+     * The name of the element that posted {@code message}, read without {@code getSource()}: that
+     * makes a wrapper holding a reference to the element until it is collected (keeping a failed
+     * decoder, and on the GPU path its GL display thread, alive after the stream closed).
+     */
+    static String sourceName(Message message) {
+        long msg = Pointer.nativeValue(Natives.getRawPointer(message));
+        long src = new Pointer(msg).getLong(GstNative.MESSAGE_SRC);
+        String name = src == 0 ? null : DecoderGuard.objectName(src);
+        return name == null ? "?" : name;
     }
 
     /** The debug string is "file.c(line): function (): /Pipeline/Element:\nhuman text"; keep the text. */

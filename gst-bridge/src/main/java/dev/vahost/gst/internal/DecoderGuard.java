@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 
 import org.freedesktop.gstreamer.Bin;
@@ -20,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vahost.gst.PipelineError;
+import dev.vahost.gst.lowlevel.GLibNative;
+import dev.vahost.gst.lowlevel.GObjectNative;
 import dev.vahost.gst.lowlevel.GstNative;
 
 /**
@@ -43,6 +46,10 @@ public final class DecoderGuard implements AutoCloseable {
     private final Consumer<PipelineError> fail;
     private final List<Object[]> probes = new ArrayList<>(); // {Pad, Pad.PROBE}: kept reachable while installed
     private volatile boolean closed;
+    private long bin;
+    private long addedHandler;
+    @SuppressWarnings("unused") // kept reachable while connected: JNA frees a callback's trampoline when it is collected
+    private GObjectNative.DeepElementAdded addedCallback;
 
     private DecoderGuard(String streamId, Consumer<PipelineError> fail) {
         this.streamId = streamId;
@@ -75,26 +82,84 @@ public final class DecoderGuard implements AutoCloseable {
         return m.find() ? m.group(1) : absent;
     }
 
-    /** Guards the decoders in {@code bin} now and those added to it later. */
+    /** The decoders guarded: only these get a gst1-java-core wrapper. */
+    private static final List<String> GUARDED = List.of("libde265dec");
+
+    /**
+     * Guards the decoders in {@code bin} now and those added to it later. The scan and the
+     * element-added handler work on raw pointers: wrapping every element (as {@code getElementsRecursive}
+     * and gst1-java-core's signal callbacks do) would keep each one, and on the GPU path each NVDEC
+     * decoder's GL display thread, alive after the stream is closed, until the next garbage collection.
+     */
     public static DecoderGuard install(Bin bin, String streamId, Consumer<PipelineError> fail) {
         DecoderGuard g = new DecoderGuard(streamId, fail);
-        bin.connect((Bin.DEEP_ELEMENT_ADDED) (top, parent, element) -> {
+        long binPtr = Pointer.nativeValue(Natives.getRawPointer(bin));
+        GObjectNative.DeepElementAdded added = (top, parent, element, data) -> {
             try {
-                g.guard(element);
+                String factory = factoryName(Pointer.nativeValue(element));
+                if (GUARDED.contains(factory)) g.guard(Natives.objectFor(element, Element.class, true, true), factory);
             } catch (Throwable t) { // never throw into GStreamer
-                LOG.error("stream {}: cannot guard decoder {}", streamId, element.getName(), t);
+                LOG.error("stream {}: cannot guard a decoder", streamId, t);
             }
-        });
-        for (Element e : bin.getElementsRecursive()) {
-            g.guard(e);
+        };
+        g.bin = binPtr;
+        g.addedCallback = added;
+        g.addedHandler = GObjectNative.g_signal_connect_data(binPtr, "deep-element-added", added, 0, 0, 0);
+        for (String factory : GUARDED) {
+            for (long e : elementsOf(binPtr, factory)) {
+                g.guard(Natives.objectFor(new Pointer(e), Element.class, true, true), factory);
+            }
         }
         return g;
     }
 
-    private void guard(Element element) {
-        if (closed || element.getFactory() == null) return;
-        String factory = element.getFactory().getName();
-        if (!"libde265dec".equals(factory)) return;
+    /** The factory name of an element, or null when it was made without a factory. */
+    static String factoryName(long element) {
+        long f = GstNative.gst_element_get_factory(element);
+        if (f == 0) return null;
+        return objectName(f);
+    }
+
+    /** gst_object_get_name's copy as a Java string (null for none), the copy freed. */
+    public static String objectName(long object) {
+        long name = GstNative.gst_object_get_name(object);
+        if (name == 0) return null;
+        try {
+            return new Pointer(name).getString(0);
+        } finally {
+            GLibNative.g_free(name);
+        }
+    }
+
+    /** The elements made by {@code factory} in {@code bin} and its child bins (pointers valid while the bin holds them). */
+    public static List<Long> elementsOf(long bin, String factory) {
+        List<Long> found = new ArrayList<>();
+        long it = GstNative.gst_bin_iterate_all_by_element_factory_name(bin, factory);
+        if (it == 0) return found;
+        try (Memory value = new Memory(GObjectNative.SIZEOF_GVALUE)) {
+            value.clear();
+            long v = Pointer.nativeValue(value);
+            while (true) {
+                int r = GstNative.gst_iterator_next(it, v);
+                if (r == GstNative.GST_ITERATOR_OK) {
+                    found.add(GObjectNative.g_value_get_object(v));
+                    GObjectNative.g_value_reset(v);
+                } else if (r == GstNative.GST_ITERATOR_RESYNC) {
+                    found.clear();
+                    GstNative.gst_iterator_resync(it);
+                } else {
+                    break;
+                }
+            }
+            GObjectNative.g_value_unset(v);
+        } finally {
+            GstNative.gst_iterator_free(it);
+        }
+        return found;
+    }
+
+    private void guard(Element element, String factory) {
+        if (closed) return;
         Pad sink = element.getStaticPad("sink");
         if (sink == null) return;
         String name = element.getName();
@@ -144,6 +209,10 @@ public final class DecoderGuard implements AutoCloseable {
             closed = true;
             installed = new ArrayList<>(probes);
             probes.clear();
+        }
+        if (addedHandler != 0) {
+            GObjectNative.g_signal_handler_disconnect(bin, addedHandler);
+            addedHandler = 0;
         }
         for (Object[] pp : installed) {
             try {

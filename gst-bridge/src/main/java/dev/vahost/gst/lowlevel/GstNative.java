@@ -87,6 +87,12 @@ public final class GstNative {
 
     public static native void gst_object_unref(long object);
 
+    /** gpointer gst_object_ref(gpointer object). */
+    public static native long gst_object_ref(long object);
+
+    /** GObject's ref_count (guint, after the GTypeInstance's class pointer). */
+    public static final int OBJECT_REFCOUNT = 8;
+
     /** offsetof(GstEvent, type): after the 64-byte GstMiniObject. */
     public static final int EVENT_TYPE = 64;
     /**
@@ -101,4 +107,28 @@ public final class GstNative {
     /** offsetof(GError, code) and offsetof(GError, message) (glib/gerror.h). */
     public static final int GERROR_CODE = 4;
     public static final int GERROR_MESSAGE = 8;
+
+    /** GstIterator results (gstiterator.h). */
+    public static final int GST_ITERATOR_DONE = 0, GST_ITERATOR_OK = 1, GST_ITERATOR_RESYNC = 2;
+
+    /** GstIterator *gst_bin_iterate_all_by_element_factory_name(GstBin*, const gchar*): recurses into child bins (1.18). */
+    public static native long gst_bin_iterate_all_by_element_factory_name(long bin, String factoryName);
+
+    /** GstIteratorResult gst_iterator_next(GstIterator*, GValue*). */
+    public static native int gst_iterator_next(long it, long value);
+
+    /** void gst_iterator_resync(GstIterator*). */
+    public static native void gst_iterator_resync(long it);
+
+    /** void gst_iterator_free(GstIterator*). */
+    public static native void gst_iterator_free(long it);
+
+    /** GstElementFactory *gst_element_get_factory(GstElement*): no reference added; 0 for elements made without one. */
+    public static native long gst_element_get_factory(long element);
+
+    /** gchar *gst_object_get_name(GstObject*): a copy, freed with g_free. */
+    public static native long gst_object_get_name(long object);
+
+    /** GST_MESSAGE_SRC: offset of {@code src} in GstMessage (after the 64-byte GstMiniObject, type and timestamp). */
+    public static final int MESSAGE_SRC = 80;
 }
