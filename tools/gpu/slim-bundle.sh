@@ -30,6 +30,16 @@ for j in $d/app/lib/jcuda-natives-*.jar; do
   [ -f "$j" ] && zip -q -d "$j" 'lib/libJNvPTXCompiler*' 'lib/libJNvrtc*' 'lib/libJCudaRuntime*' >/dev/null 2>&1 || true
 done
 rm -rf $d/app/test-classes/inference/goldens $d/app/test-classes/inference/zoo
+# The Java runtime again, with java.desktop (javax.imageio: the view's JPEGs when nvJPEG is absent), made
+# uncompressed by jlink and then xz'd whole: 17 MB, the size bundle.sh's compressed runtime has without it.
+if [ ! -f $d/jre.desktop ]; then
+  tmp=$(mktemp -d)
+  jlink --add-modules java.base,java.logging,java.management,java.naming,java.net.http,jdk.httpserver,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,java.desktop \
+        --strip-debug --no-header-files --no-man-pages --compress=0 --output "$tmp/jre" >/dev/null
+  rm -f "$tmp/jre/lib/libsplashscreen.so" "$tmp/jre/lib/libjsound.so"
+  tar -C "$tmp" -cf - jre | xz -9e -T2 > $d/jre.tar.xz
+  rm -rf "$tmp"; touch $d/jre.desktop
+fi
 # (log4j-core stays behind: it needs java.beans, which the bundle's jlink'd runtime lacks; Kafka logs
 # through log4j-api's simple logger without it.)
 case " $* " in *" --kafka-apart "*)

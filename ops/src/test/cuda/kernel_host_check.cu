@@ -1,4 +1,4 @@
-// Runs the ops kernels' per-pixel code (pixel.cuh, letterbox.cu, cvt_color.cu, resize.cu) on the
+// Runs the ops kernels' per-pixel code (pixel.cuh, letterbox.cu, cvt_color.cu, resize.cu, overlay.cu) on the
 // host, for KernelHostEmulationTest: the Java test writes a case file (images in one blob, the
 // kernel's arguments, for letterbox the FrameParams table exactly as LetterboxResize encodes it with
 // blob offsets for device addresses), this program computes every output pixel as the kernel would
@@ -13,6 +13,7 @@
 
 #include "cvt_color.cu"
 #include "letterbox.cu"
+#include "overlay.cu"
 #include "resize.cu"
 
 namespace {
@@ -120,6 +121,31 @@ int main(int argc, char** argv) {
                 else if (nearest) resize_pixel<4, true>(src, srcPitch, srcW, srcH, sx, sy, out.data(), dstPitch, x, y);
                 else resize_pixel<4, false>(src, srcPitch, srcW, srcH, sx, sy, out.data(), dstPitch, x, y);
             }
+    } else if (kind == 4) {
+        // overlay: n frames (OverlayFrame; dst = offset into the output), the figures, the glyphs, the font
+        const int n = r.get<int>();
+        const long long outBytes = r.get<long long>();
+        std::vector<OverlayFrame> frames(n);
+        for (int i = 0; i < n; i++) frames[i] = r.get<OverlayFrame>();
+        const int figureInts = r.get<int>();
+        std::vector<int> figures(figureInts > 0 ? figureInts : 1);
+        for (int i = 0; i < figureInts; i++) figures[i] = r.get<int>();
+        const int glyphCount = r.get<int>();
+        std::vector<uint8_t> glyphs(glyphCount > 0 ? glyphCount : 1);
+        for (int i = 0; i < glyphCount; i++) glyphs[i] = r.get<uint8_t>();
+        const int fontBytes = r.get<int>();
+        std::vector<uint8_t> font(fontBytes);
+        for (int i = 0; i < fontBytes; i++) font[i] = r.get<uint8_t>();
+        out.assign((size_t)outBytes, 0xEE);
+        const unsigned long long outBase = reinterpret_cast<unsigned long long>(out.data());
+        for (OverlayFrame f : frames) {
+            f.plane0 = rebase(f.plane0);
+            f.plane1 = rebase(f.plane1);
+            f.plane2 = rebase(f.plane2);
+            f.dst += outBase;
+            for (int y = 0; y < f.height; y++)
+                for (int x = 0; x < f.width; x++) overlay_pixel(f, figures.data(), glyphs.data(), font.data(), x, y);
+        }
     } else {
         std::fprintf(stderr, "unknown case kind %d\n", kind);
         return 2;

@@ -3,6 +3,9 @@ package dev.vahost.pipelines.view;
 import java.util.List;
 import java.util.Locale;
 
+import dev.vahost.ops.overlay.BitmapFont;
+import dev.vahost.ops.overlay.Overlay;
+import dev.vahost.ops.overlay.OverlayCpu;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.analytics.AnalyticsFactory;
 
@@ -37,7 +40,7 @@ import dev.vahost.pipelines.analytics.AnalyticsFactory;
 public final class Osd {
     /** Box colours by class id modulo their number: saturated hues, unlike the scenes' own colours. */
     static final int[] PALETTE = {0x00FF00, 0xFF00FF, 0x00FFFF, 0xFFFF00, 0xFF8000, 0x0080FF, 0x8000FF, 0x80FF00};
-    public static final int ZONE = 0xFFFFFF, LINE = 0xFF0000, TEXT = 0x000000;
+    public static final int ZONE = 0xFFFFFF, LINE = 0xFF0000, TEXT = OverlayCpu.TEXT;
     /** Outline and figure thickness in pixels. */
     public static final int THICKNESS = 2;
 
@@ -59,81 +62,45 @@ public final class Osd {
         return name + String.format(Locale.ROOT, " %.2f", d.score()) + (d.trackId() >= 0 ? " #" + d.trackId() : "");
     }
 
-    /** Draws the figures, then the boxes, then the labels into {@code img}. */
+    /** Draws the figures, then the boxes, then the labels into {@code img} (on the CPU: {@link OverlayCpu}). */
     public static void draw(RgbImage img, List<FrameResult.Detection> detections, List<AnalyticsFactory.Figure> figures) {
-        int s = scale(img.height()), t = THICKNESS;
+        Overlay o = overlay(img.width(), img.height(), detections, figures, new Overlay());
+        OverlayCpu.draw(img.pixels(), img.width(), img.height(), o);
+    }
+
+    /**
+     * The figures to draw over a {@code width x height} picture, by the rules above, appended to
+     * {@code out}: what the CPU path draws with {@link OverlayCpu} and the GPU path with the overlay kernel.
+     */
+    public static Overlay overlay(int width, int height, List<FrameResult.Detection> detections, List<AnalyticsFactory.Figure> figures,
+            Overlay out) {
+        int s = scale(height), t = THICKNESS;
         for (AnalyticsFactory.Figure f : figures) {
             int colour = f.closed() ? ZONE : LINE;
             int n = f.xs().length;
             for (int i = 0; i < (f.closed() ? n : n - 1); i++) {
                 int j = (i + 1) % n;
-                line(img, (int) Math.round(f.xs()[i]), (int) Math.round(f.ys()[i]), (int) Math.round(f.xs()[j]),
+                out.segment((int) Math.round(f.xs()[i]), (int) Math.round(f.ys()[i]), (int) Math.round(f.xs()[j]),
                         (int) Math.round(f.ys()[j]), t, colour);
             }
-            label(img, f.name(), (int) Math.round(f.xs()[0]), (int) Math.round(f.ys()[0]), s, colour);
+            out.label((int) Math.round(f.xs()[0]), (int) Math.round(f.ys()[0]), s, f.name(), colour);
         }
-        for (FrameResult.Detection d : detections) box(img, d, t);
+        for (FrameResult.Detection d : detections) {
+            int[] r = rect(d);
+            int l = Math.max(0, r[0]), top = Math.max(0, r[1]), right = Math.min(width - 1, r[2]), b = Math.min(height - 1, r[3]);
+            if (l <= right && top <= b) out.outline(l, top, right, b, t, classColour(d.classId()));
+        }
         for (FrameResult.Detection d : detections) {
             int[] r = rect(d);
             int left = Math.max(0, r[0]), t0 = Math.max(0, r[1]), h = 9 * s;
-            if (left >= img.width() || t0 >= img.height() || r[2] < 0 || r[3] < 0) continue; // the box is outside the picture
-            label(img, labelText(d), left, t0 - h >= 0 ? t0 - h : t0, s, classColour(d.classId()));
+            if (left >= width || t0 >= height || r[2] < 0 || r[3] < 0) continue; // the box is outside the picture
+            out.label(left, t0 - h >= 0 ? t0 - h : t0, s, labelText(d), classColour(d.classId()));
         }
+        return out;
     }
 
     /** {L, T, R, B}: the box's pixel rectangle before clipping (R, B inclusive). */
     static int[] rect(FrameResult.Detection d) {
         return new int[] {Math.round(d.x1()), Math.round(d.y1()), Math.round(d.x2()) - 1, Math.round(d.y2()) - 1};
-    }
-
-    private static void box(RgbImage img, FrameResult.Detection d, int t) {
-        int[] r = rect(d);
-        int l = Math.max(0, r[0]), top = Math.max(0, r[1]), right = Math.min(img.width() - 1, r[2]), b = Math.min(img.height() - 1, r[3]);
-        if (l > right || top > b) return;
-        int c = classColour(d.classId());
-        img.fill(l, top, Math.min(l + t, right + 1), b + 1, c);
-        img.fill(Math.max(right - t + 1, l), top, right + 1, b + 1, c);
-        img.fill(l, top, right + 1, Math.min(top + t, b + 1), c);
-        img.fill(l, Math.max(b - t + 1, top), right + 1, b + 1, c);
-    }
-
-    /** A label: filled background, then the glyphs in {@link #TEXT}, top-left at (x, y). */
-    static void label(RgbImage img, String text, int x, int y, int s, int background) {
-        img.fill(x, y, x + (1 + BitmapFont.ADVANCE * text.length()) * s, y + 9 * s, background);
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            for (int col = 0; col < BitmapFont.WIDTH; col++) {
-                int bits = BitmapFont.column(c, col);
-                for (int row = 0; row < BitmapFont.HEIGHT; row++) {
-                    if ((bits >> row & 1) == 0) continue;
-                    int px = x + s * (1 + BitmapFont.ADVANCE * i + col), py = y + s * (1 + row);
-                    img.fill(px, py, px + s, py + s, TEXT);
-                }
-            }
-        }
-    }
-
-    /** Bresenham from (x0, y0) to (x1, y1), {@code t} pixels thick across the shorter axis. */
-    static void line(RgbImage img, int x0, int y0, int x1, int y1, int t, int colour) {
-        int dx = Math.abs(x1 - x0), dy = Math.abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-        boolean steep = dy > dx;
-        int err = dx - dy;
-        int x = x0, y = y0;
-        while (true) {
-            for (int k = 0; k < t; k++) {
-                if (steep) img.plot(x + k, y, colour);
-                else img.plot(x, y + k, colour);
-            }
-            if (x == x1 && y == y1) break;
-            int e2 = 2 * err;
-            if (e2 >= -dy) {
-                err -= dy;
-                x += sx;
-            }
-            if (e2 <= dx) {
-                err += dx;
-                y += sy;
-            }
-        }
     }
 }

@@ -78,6 +78,11 @@ public final class RgbImage {
         for (int y = y0; y < y1; y++) java.util.Arrays.fill(px, y * width + x0, Math.max(y * width + x0, y * width + x1), rgb);
     }
 
+    /** The pixels themselves (row-major 0xRRGGBB), shared. */
+    int[] pixels() {
+        return px;
+    }
+
     /** The picture for javax.imageio (shares the pixels). */
     public BufferedImage image() {
         return image;

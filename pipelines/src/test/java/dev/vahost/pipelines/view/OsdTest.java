@@ -10,6 +10,8 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
 
 import org.junit.jupiter.api.Test;
+
+import dev.vahost.ops.overlay.BitmapFont;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 

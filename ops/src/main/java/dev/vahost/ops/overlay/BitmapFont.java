@@ -1,4 +1,4 @@
-package dev.vahost.pipelines.view;
+package dev.vahost.ops.overlay;
 
 /**
  * The on-screen display's font: the classic 5x7 dot-matrix glyphs of printable ASCII (32..126),
@@ -132,8 +132,19 @@ public final class BitmapFont {
         return COLUMNS[glyph(c) * WIDTH + col];
     }
 
-    private static int glyph(char c) {
+    /** The glyph index of {@code c} (0..94: ' ' to '~'; anything else is drawn as '?'). */
+    public static int glyph(char c) {
         return c >= FIRST && c < 127 ? c - FIRST : '?' - FIRST;
+    }
+
+    /** Glyphs in the table. */
+    public static final int GLYPHS = 127 - FIRST;
+
+    /** The whole table as bytes, glyph by glyph, 5 column bytes each (bit r = row r): what the GPU kernel reads. */
+    public static byte[] table() {
+        byte[] t = new byte[COLUMNS.length];
+        for (int i = 0; i < t.length; i++) t[i] = (byte) COLUMNS[i];
+        return t;
     }
 
     /** Pixel width of {@code n} characters at scale 1 (no trailing blank column). */
