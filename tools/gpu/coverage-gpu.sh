@@ -12,6 +12,8 @@
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
+#   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
+#               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
@@ -94,6 +96,15 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
         --streams ${PLUGIN_STREAMS:-128} --seconds 15 --warmup 5 --batch 32 --clip /tmp/bench-1080p.h264 \
         --stage 'pixelate={"cell": 16}' --stage 'zone-count:left={"zones": [{"name": "left", "polygon": [[0, 0], [960, 0], [960, 1080], [0, 1080]]}]}'
   fi
+  if has view; then
+    media_bframe; media_model
+    JUNIT_DETAILS=tree junit "GPU tests: overlay kernel, nvJPEG, the view on NVDEC frames" 240 \
+        --select-class dev.vahost.ops.overlay.OverlayGpuTest --select-class dev.vahost.pipelines.view.ViewStageGpuTest
+    step "ServiceBench ${VIEW_STREAMS:-128} streams, the view with 4 watched" 420 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.pipelines.bench.ServiceBench \
+        --streams ${VIEW_STREAMS:-128} --seconds 20 --warmup 8 --batch 32 --clip /tmp/bframe-1080p.h264 \
+        --model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.5 \
+        --stage 'view:v={"watch": ["s0", "s1", "s2", "s3"], "fps": 5}'
+  fi
   if has media; then
     media_bframe; media_project; media_model
   fi
@@ -116,7 +127,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

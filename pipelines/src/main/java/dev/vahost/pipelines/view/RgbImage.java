@@ -44,6 +44,14 @@ public final class RgbImage {
         return out;
     }
 
+    /** A picture from packed RGB bytes (3 a pixel, rows one after another). */
+    public static RgbImage ofPacked(byte[] rgb, int width, int height) {
+        RgbImage out = new RgbImage(width, height);
+        if (rgb.length < 3 * width * height) throw new IllegalArgumentException("packed RGB of " + rgb.length + " bytes for " + width + "x" + height);
+        for (int i = 0; i < width * height; i++) out.px[i] = (rgb[3 * i] & 255) << 16 | (rgb[3 * i + 1] & 255) << 8 | rgb[3 * i + 2] & 255;
+        return out;
+    }
+
     public int width() {
         return width;
     }

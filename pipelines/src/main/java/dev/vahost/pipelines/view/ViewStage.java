@@ -25,6 +25,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 
 import dev.vahost.ops.HostImage;
+import dev.vahost.ops.overlay.Overlay;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.analytics.AnalyticsFactory;
 import dev.vahost.pipelines.stage.Stage;
@@ -52,9 +53,10 @@ import dev.vahost.pipelines.stage.StageRunner;
  * One render thread, with a queue of {@value #QUEUE} pictures; when it is full, a picture is
  * skipped and counted ({@code vahost_view_dropped_total}), never waited for.
  *
- * <p>GPU path: the frame is copied device to host ({@link FrameCopies#ofDeviceFrame}, counted) and
- * then drawn the same way. That branch has not run on a GPU yet; the planned GPU version draws with
- * an OSD kernel and encodes with nvJPEG, so that only JPEG bytes reach the host.
+ * <p>GPU path ({@link GpuPictures}): the wanted frames of a batch are converted to RGB and drawn by one
+ * overlay kernel launch on the batch's stream (the same pixels as {@link Osd}), into picture buffers
+ * of the view's (the bound on pictures in flight is the queue's plus two); the render thread makes
+ * each JPEG with nvJPEG, so only JPEG bytes reach the host (counted, {@code vahost_view_bytes_to_host_total}).
  */
 public final class ViewStage implements Stage {
     private static final Logger LOG = LoggerFactory.getLogger(ViewStage.class);
@@ -100,6 +102,7 @@ public final class ViewStage implements Stage {
     private final ThreadPoolExecutor renderer;
     private final AtomicLong jpegBytesServed = new AtomicLong(), picturesServed = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile GpuPictures gpu; // GPU path: made by the batch thread on its first batch
 
     ViewStage(String name, double fps, long watchNanos, Set<String> always, int quality, Snapshots snapshots) {
         this(name, fps, watchNanos, always, quality, snapshots, System::nanoTime);
@@ -188,10 +191,13 @@ public final class ViewStage implements Stage {
         return streams.computeIfAbsent(id, StreamView::new);
     }
 
+    /** A frame the view draws in this batch. */
+    private record Wanted(StageFrame frame, StreamView sv, boolean publish, Path snapshot, List<AnalyticsFactory.Event> events) {}
+
     @Override
     public void process(StageBatch batch) {
         long now = clock.getAsLong();
-        boolean synced = false;
+        List<Wanted> wanted = null;
         for (StageFrame f : batch.frames()) {
             StreamView sv = stream(f.streamId());
             List<AnalyticsFactory.Event> events = f.meta().get(AnalyticsFactory.EVENTS);
@@ -205,36 +211,40 @@ public final class ViewStage implements Stage {
                     sv.nextDue = now + intervalNanos;
                     sv.scheduled = true;
                 }
-                boolean taken = draw(batch, f, sv, due, snapshot, !synced);
-                if (batch.gpu()) synced = true;
-                if (taken) {
-                    if (snapshot != null) {
-                        String path = snapshot.toString();
-                        List<AnalyticsFactory.Event> withPath = new ArrayList<>(events.size());
-                        for (AnalyticsFactory.Event e : events) withPath.add("zone_entered".equals(e.type()) ? e.withSnapshot(path) : e);
-                        f.meta().put(AnalyticsFactory.EVENTS, withPath);
-                        events = withPath;
-                    }
-                }
+                if (wanted == null) wanted = new ArrayList<>();
+                wanted.add(new Wanted(f, sv, due, snapshot, events));
+            } else if (events != null && !events.isEmpty()) {
+                remember(sv, events);
             }
-            if (events != null && !events.isEmpty()) remember(sv, events);
+        }
+        if (wanted == null) return;
+        boolean[] taken = batch.gpu() ? drawOnGpu(batch, wanted) : new boolean[wanted.size()];
+        for (int i = 0; i < wanted.size(); i++) {
+            Wanted w = wanted.get(i);
+            if (!batch.gpu()) taken[i] = drawOnCpu(w);
+            List<AnalyticsFactory.Event> events = w.events();
+            if (taken[i] && w.snapshot() != null) {
+                String path = w.snapshot().toString();
+                List<AnalyticsFactory.Event> withPath = new ArrayList<>(events.size());
+                for (AnalyticsFactory.Event e : events) withPath.add("zone_entered".equals(e.type()) ? e.withSnapshot(path) : e);
+                w.frame().meta().put(AnalyticsFactory.EVENTS, withPath);
+                events = withPath;
+            }
+            if (events != null && !events.isEmpty()) remember(w.sv(), events);
         }
     }
 
     /**
-     * Copies the frame and hands it to the render thread.
+     * CPU path: copies the frame and hands it to the render thread.
      *
      * @return whether the render thread took it (false: the copy failed or the thread was behind)
      */
-    private boolean draw(StageBatch batch, StageFrame f, StreamView sv, boolean publish, Path snapshot, boolean sync) {
+    private boolean drawOnCpu(Wanted w) {
+        StageFrame f = w.frame();
+        StreamView sv = w.sv();
         HostImage copy;
         try {
-            if (batch.gpu()) {
-                copy = FrameCopies.ofDeviceFrame(f.deviceFrame(), batch.cudaStream(), sync);
-                sv.bytesToHost.addAndGet(FrameCopies.nv12Bytes(copy.width(), copy.height()));
-            } else {
-                copy = FrameCopies.ofSystemFrame(f.videoFrame());
-            }
+            copy = FrameCopies.ofSystemFrame(f.videoFrame());
         } catch (RuntimeException e) {
             LOG.warn("stream {}: frame {} cannot be copied for the view: {}", f.streamId(), f.frameNumber(), e.toString());
             return false;
@@ -242,7 +252,7 @@ public final class ViewStage implements Stage {
         sv.copied.incrementAndGet();
         List<AnalyticsFactory.Figure> figures = f.meta().get(AnalyticsFactory.FIGURES);
         Job job = new Job(sv, copy, List.copyOf(f.detections()), figures == null ? List.of() : figures, f.frameNumber(), f.ptsNanos(),
-                publish, snapshot);
+                w.publish(), w.snapshot());
         try {
             renderer.execute(() -> render(job));
             return true;
@@ -250,6 +260,51 @@ public final class ViewStage implements Stage {
             sv.dropped.incrementAndGet();
             return false; // no picture, and so no snapshot path in the events
         }
+    }
+
+    /**
+     * GPU path: one overlay launch on the batch's stream draws every wanted frame into an RGB buffer
+     * of the view's; the render thread makes each JPEG (nvJPEG) once the launch is done.
+     *
+     * @return per wanted frame, whether the render thread took it
+     */
+    private boolean[] drawOnGpu(StageBatch batch, List<Wanted> wanted) {
+        boolean[] taken = new boolean[wanted.size()];
+        List<GpuPictures.Pending> pending;
+        try {
+            if (gpu == null) gpu = GpuPictures.create(name, QUEUE + 2, quality);
+            List<dev.vahost.nvmm.DeviceImage> images = new ArrayList<>(wanted.size());
+            List<Overlay> overlays = new ArrayList<>(wanted.size());
+            for (Wanted w : wanted) {
+                dev.vahost.nvmm.DeviceImage img = w.frame().deviceFrame().image();
+                List<AnalyticsFactory.Figure> figures = w.frame().meta().get(AnalyticsFactory.FIGURES);
+                images.add(img);
+                overlays.add(Osd.overlay(img.width(), img.height(), w.frame().detections(), figures == null ? List.of() : figures,
+                        new Overlay()));
+            }
+            pending = gpu.draw(batch.cudaStream(), images, overlays);
+        } catch (RuntimeException e) {
+            LOG.warn("view stage {}: frames cannot be drawn on the GPU: {}", name, e.toString());
+            return taken;
+        }
+        for (int i = 0; i < wanted.size(); i++) {
+            Wanted w = wanted.get(i);
+            GpuPictures.Pending p = pending.get(i);
+            if (p == null) { // every picture buffer in use: the render thread is behind
+                w.sv().dropped.incrementAndGet();
+                continue;
+            }
+            w.sv().copied.incrementAndGet();
+            StageFrame f = w.frame();
+            try {
+                renderer.execute(() -> renderGpu(w.sv(), p, f.frameNumber(), f.ptsNanos(), w.publish(), w.snapshot()));
+                taken[i] = true;
+            } catch (RejectedExecutionException e) {
+                gpu.release(p);
+                w.sv().dropped.incrementAndGet();
+            }
+        }
+        return taken;
     }
 
     private static void remember(StreamView sv, List<AnalyticsFactory.Event> events) {
@@ -261,7 +316,7 @@ public final class ViewStage implements Stage {
         }
     }
 
-    /** On the render thread: RGB, OSD, JPEG; then the latest picture and/or the snapshot file. */
+    /** On the render thread (CPU path): RGB, OSD, JPEG; then the latest picture and/or the snapshot file. */
     private void render(Job j) {
         byte[] jpeg;
         try {
@@ -273,17 +328,36 @@ public final class ViewStage implements Stage {
             if (j.snapshot() != null) j.sv().snapshotFailures.incrementAndGet();
             return;
         }
-        if (j.publish()) {
-            j.sv().latest = new Picture(j.sv().id, j.frameNumber(), j.pts(), System.currentTimeMillis(), j.frame().width(), j.frame().height(), jpeg);
-            j.sv().pictures.incrementAndGet();
+        finish(j.sv(), j.frameNumber(), j.pts(), j.frame().width(), j.frame().height(), j.publish(), j.snapshot(), jpeg);
+    }
+
+    /** On the render thread (GPU path): the JPEG of a picture drawn on the GPU; then as {@link #render}. */
+    private void renderGpu(StreamView sv, GpuPictures.Pending p, long frameNumber, long pts, boolean publish, Path snapshot) {
+        byte[] jpeg;
+        long[] toHost = new long[1];
+        try {
+            jpeg = gpu.encode(p, toHost);
+            sv.bytesToHost.addAndGet(toHost[0]);
+        } catch (RuntimeException e) {
+            LOG.warn("stream {}: frame {} cannot be encoded for the view: {}", sv.id, frameNumber, e.toString());
+            if (snapshot != null) sv.snapshotFailures.incrementAndGet();
+            return;
         }
-        if (j.snapshot() != null) {
+        finish(sv, frameNumber, pts, p.width(), p.height(), publish, snapshot, jpeg);
+    }
+
+    private void finish(StreamView sv, long frameNumber, long pts, int width, int height, boolean publish, Path snapshot, byte[] jpeg) {
+        if (publish) {
+            sv.latest = new Picture(sv.id, frameNumber, pts, System.currentTimeMillis(), width, height, jpeg);
+            sv.pictures.incrementAndGet();
+        }
+        if (snapshot != null) {
             try {
-                snapshots.write(j.snapshot(), jpeg);
-                j.sv().snapshots.incrementAndGet();
+                snapshots.write(snapshot, jpeg);
+                sv.snapshots.incrementAndGet();
             } catch (RuntimeException e) {
-                j.sv().snapshotFailures.incrementAndGet();
-                LOG.warn("stream {}: {}", j.sv().id, e.getMessage());
+                sv.snapshotFailures.incrementAndGet();
+                LOG.warn("stream {}: {}", sv.id, e.getMessage());
             }
         }
     }
@@ -309,13 +383,13 @@ public final class ViewStage implements Stage {
     public MultiCollector metrics() {
         return () -> {
             CounterSnapshot.Builder copied = counter("vahost_view_frames_copied_total",
-                    "Frames copied for the web view or a snapshot (watched streams only, at the view rate; plus event frames)");
+                    "Frames taken for the web view or a snapshot (watched streams only, at the view rate; plus event frames): copied on the CPU path, drawn on the GPU on the GPU path");
             CounterSnapshot.Builder pictures = counter("vahost_view_pictures_total", "Annotated JPEGs made for the web view");
             CounterSnapshot.Builder dropped = counter("vahost_view_dropped_total",
                     "Pictures skipped because the render thread was behind (its queue full)");
             CounterSnapshot.Builder snaps = counter("vahost_view_snapshots_total", "Event snapshots written to the snapshot directory");
             CounterSnapshot.Builder toHost = counter("vahost_view_bytes_to_host_total",
-                    "Frame bytes copied device to host for the view (GPU path; 0 on the CPU path)");
+                    "Bytes the view copied device to host (GPU path: the JPEGs nvJPEG made, or the drawn RGB pictures where nvJPEG is missing; 0 on the CPU path)");
             GaugeSnapshot.Builder watched = GaugeSnapshot.builder().name("vahost_view_watched").help("1 while the stream is watched");
             long now = clock.getAsLong();
             for (StreamView sv : streams.values()) {
@@ -352,5 +426,6 @@ public final class ViewStage implements Stage {
             LOG.warn("view stage {}: the render thread did not finish within 10 s; stopping it", name);
             renderer.shutdownNow();
         }
+        if (gpu != null) gpu.close();
     }
 }

@@ -182,6 +182,15 @@ public final class ServiceBench {
         long frameBytes = Transfers.bytesToHost() - hostAll0 - (det instanceof GpuDetector g ? g.resultBytesToHost() : 0);
         if (!stages.isEmpty()) {
             System.out.printf(Locale.ROOT, "N=%d stages (host time per batch; whole run):%n%s", n, stages.summary());
+            dev.vahost.pipelines.view.ViewStage view = dev.vahost.pipelines.view.ViewStage.find(stages);
+            if (view != null) {
+                for (int i = 0; i < n; i++) {
+                    dev.vahost.pipelines.view.ViewStage.Counts c = view.counts("s" + i);
+                    if (c.framesCopied() == 0 && c.dropped() == 0) continue;
+                    System.out.printf(Locale.ROOT, "N=%d view s%d: %d frames drawn, %d pictures, %d skipped, %d bytes to the host (%.0f per picture)%n", n, i,
+                            c.framesCopied(), c.pictures(), c.dropped(), c.bytesToHost(), c.pictures() == 0 ? 0.0 : c.bytesToHost() / (double) c.pictures());
+                }
+            }
             System.out.printf(Locale.ROOT, "N=%d published integer metadata, totals over the run: %s%n", n, metaTotals);
         }
         if (det instanceof GpuDetector g) {
