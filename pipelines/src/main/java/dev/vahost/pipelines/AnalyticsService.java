@@ -114,7 +114,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private int nextIndex;
 
     /** A batch the batch thread submitted, for the results thread. */
-    private record Submitted<F>(List<Batcher.Entry<F>> batch, FrameDetector.InFlight inFlight, boolean keep) {}
+    private record Submitted<F>(List<Batcher.Entry<F>> batch, FrameDetector.InFlight inFlight, boolean[] keep) {}
 
     public AnalyticsService(Options options, FrameDetector<F> detector) {
         this(options, detector, StageRunner.none());
@@ -288,10 +288,10 @@ public final class AnalyticsService<F> implements AutoCloseable {
     /** One batch at a time, on the batch thread. */
     private void handle(List<Batcher.Entry<F>> batch) {
         List<FrameResult> results;
-        boolean keep = stages.needsFrames();
+        boolean[] keep = keep(batch);
         long t0 = System.nanoTime();
         try {
-            results = keep ? detector.detect(batch, true) : detector.detect(batch);
+            results = keep != null ? detector.detect(batch, keep) : detector.detect(batch);
             detectNanos.addAndGet(System.nanoTime() - t0);
             framesBatched.addAndGet(batch.size());
         } catch (RuntimeException e) {
@@ -308,9 +308,20 @@ public final class AnalyticsService<F> implements AutoCloseable {
                 batch.stream().map(Batcher.Entry::streamId).distinct().toList(), e);
     }
 
+    /**
+     * Which frames of the batch to keep until the stages have run: those of streams a stage needs
+     * pixels of ({@link StageRunner#needsFrames(String)}); null when no stage reads pixels.
+     */
+    private boolean[] keep(List<Batcher.Entry<F>> batch) {
+        if (!stages.needsFrames()) return null;
+        boolean[] keep = new boolean[batch.size()];
+        for (int i = 0; i < keep.length; i++) keep[i] = stages.needsFrames(batch.get(i).streamId());
+        return keep;
+    }
+
     /** Pipelined: the batch thread submits (blocking while the detector's slots are all busy). */
     private void submit(List<Batcher.Entry<F>> batch) {
-        boolean keep = stages.needsFrames();
+        boolean[] keep = keep(batch);
         long t0 = System.nanoTime();
         FrameDetector.InFlight f;
         try {
@@ -382,7 +393,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     /** Stages, latency, FPS and listeners for a batch's results; kept frames go back after the stages' work on {@code stream}. */
-    private void deliver(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep, dev.vahost.nvmm.cuda.CudaStream stream) {
+    private void deliver(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean[] keep, dev.vahost.nvmm.cuda.CudaStream stream) {
         batches.incrementAndGet();
         if (!stages.isEmpty()) results = runStages(batch, results, keep, stream);
         long delivered = System.nanoTime();
@@ -404,20 +415,21 @@ public final class AnalyticsService<F> implements AutoCloseable {
     }
 
     /** The stages on one batch; kept frames go back afterwards (in stream order on the GPU path), whatever happens. */
-    private List<FrameResult> runStages(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean keep,
+    private List<FrameResult> runStages(List<Batcher.Entry<F>> batch, List<FrameResult> results, boolean[] keep,
                                         dev.vahost.nvmm.cuda.CudaStream stream) {
-        List<F> frames = keep ? new ArrayList<>(batch.size()) : null;
-        List<Object> views = keep ? new ArrayList<>(batch.size()) : null;
-        if (keep) {
-            for (Batcher.Entry<F> e : batch) {
-                frames.add(e.frame());
-                views.add(detector.stageView(e.frame()));
+        List<F> frames = keep != null ? new ArrayList<>(batch.size()) : null;
+        List<Object> views = keep != null ? new ArrayList<>(batch.size()) : null;
+        if (keep != null) {
+            for (int i = 0; i < batch.size(); i++) {
+                F f = batch.get(i).frame();
+                if (keep[i]) frames.add(f);
+                views.add(keep[i] ? detector.stageView(f) : null); // not kept: already back with its decoder
             }
         }
         try {
             return stages.run(results, views, detector.gpu() ? stream : null);
         } finally {
-            if (keep) detector.releaseKept(frames, detector.gpu() ? stream : null);
+            if (frames != null && !frames.isEmpty()) detector.releaseKept(frames, detector.gpu() ? stream : null);
         }
     }
 

@@ -44,18 +44,32 @@ public interface FrameDetector<F> extends AutoCloseable {
     }
 
     /**
-     * Runs the batch. With {@code keepFrames} the frames are still valid when it returns and the
-     * caller releases them with {@link #releaseKept}; when it throws, it has released them either way.
+     * Runs the batch. Entry i's frame is still valid when it returns if {@code keep[i]} ({@code keep}
+     * null: no frame is kept), and the caller releases it with {@link #releaseKept}; the other frames
+     * go back as soon as the detector has read them (before the stages run: only the streams a stage
+     * needs pixels of hold their decoder's buffers longer). When it throws, it has released them all.
      *
-     * @throws UnsupportedOperationException with {@code keepFrames} when {@link #canKeepFrames()} is false
+     * @throws UnsupportedOperationException when a frame is to be kept and {@link #canKeepFrames()} is false
      */
-    default List<FrameResult> detect(List<Batcher.Entry<F>> batch, boolean keepFrames) {
-        if (keepFrames) throw new UnsupportedOperationException(describe() + " cannot keep frames for stages");
+    default List<FrameResult> detect(List<Batcher.Entry<F>> batch, boolean[] keep) {
+        if (anyKept(keep)) throw new UnsupportedOperationException(describe() + " cannot keep frames for stages");
         return detect(batch);
     }
 
+    /** Whether {@code keep} (as {@link #detect(List, boolean[])} takes it) keeps any frame. */
+    static boolean anyKept(boolean[] keep) {
+        if (keep == null) return false;
+        for (boolean k : keep) if (k) return true;
+        return false;
+    }
+
+    /** Whether entry {@code i}'s frame is kept. */
+    static boolean kept(boolean[] keep, int i) {
+        return keep != null && keep[i];
+    }
+
     /**
-     * Releases frames kept by {@link #detect(List, boolean)} once the GPU work enqueued so far on
+     * Releases frames kept by {@link #detect(List, boolean[])} once the GPU work enqueued so far on
      * {@link #stageStream()} has completed (at once on the CPU path).
      */
     default void releaseKept(List<F> frames) {
@@ -99,12 +113,12 @@ public interface FrameDetector<F> extends AutoCloseable {
     }
 
     /**
-     * Starts a batch (same ownership as {@link #detect(List, boolean)}; when it throws, the frames
+     * Starts a batch (same ownership as {@link #detect(List, boolean[])}; when it throws, the frames
      * were released). Blocks while {@link #maxInFlight} batches are in flight (not yet closed): that
      * is the back-pressure on the batcher. This default runs the batch at once.
      */
-    default InFlight submit(List<Batcher.Entry<F>> batch, boolean keepFrames) {
-        List<FrameResult> results = keepFrames ? detect(batch, true) : detect(batch);
+    default InFlight submit(List<Batcher.Entry<F>> batch, boolean[] keep) {
+        List<FrameResult> results = anyKept(keep) ? detect(batch, keep) : detect(batch);
         CudaStream stream = stageStream();
         return new InFlight() {
             @Override

@@ -64,7 +64,7 @@ class PipelinedServiceTest {
         }
 
         @Override
-        public InFlight submit(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
+        public InFlight submit(List<Batcher.Entry<VideoFrame>> batch, boolean[] keep) {
             free.acquireUninterruptibly();
             long number = submitted.incrementAndGet();
             int now = inFlight.incrementAndGet();

@@ -100,6 +100,35 @@ class ServiceStagesTest {
         assertEquals(results.size(), detectionLines, "one JSON line per result (--all-frames)");
     }
 
+    /**
+     * A stage that reads the pixels of some streams only (as the web view does of the watched ones):
+     * the other streams' frames go back to their decoder before the stages run, and the stage sees
+     * them without pixels.
+     */
+    @Test
+    void onlyTheStreamsAStageNeedsKeepTheirFramesThroughTheStages() throws Exception {
+        CliOptions o = CliOptions.parse(new String[] {"--gpu", "off", "--model", "builtin", "--source", "a=synthetic:320x240@30",
+                "--source", "b=synthetic:320x240@30", "--batch-size", "4", "--all-frames", "--clip-cache", clipCache().toString(),
+                "--stage", "test-pixels={\"streams\": [\"a\"]}"});
+        TestStages.PixelsFactory.SEEN.clear();
+        TestStages.PixelsFactory.WITHOUT_PIXELS.clear();
+        List<FrameResult> results = new CopyOnWriteArrayList<>();
+        try (AnalyticsService<?> s = Detectors.service(o, null)) {
+            s.addListener(results::add);
+            for (SourceSpec spec : Detectors.sources(o)) s.addSource(spec);
+            await("10 frames per camera through the stages", Duration.ofSeconds(120),
+                    () -> s.status().stream().allMatch(x -> x.framesProcessed() >= 10));
+        }
+        long a = results.stream().filter(r -> r.streamId().equals("a")).count(), b = results.size() - a;
+        assertTrue(TestStages.PixelsFactory.SEEN.stream().allMatch(VideoFrame::isClosed), "frames kept for stages are released");
+        assertTrue(TestStages.PixelsFactory.SEEN.size() >= 10, "the stage read a's pixels: " + TestStages.PixelsFactory.SEEN.size());
+        assertEquals(a, TestStages.PixelsFactory.SEEN.size(), "every frame of a had its pixels");
+        assertNull(TestStages.PixelsFactory.WITHOUT_PIXELS.get("a"), "no frame of a came without pixels");
+        assertEquals(b, TestStages.PixelsFactory.WITHOUT_PIXELS.get("b").get(), "no frame of b was kept: " + b + " results of b");
+        assertTrue(results.stream().filter(r -> r.streamId().equals("b")).noneMatch(r -> r.meta().containsKey("luma_row0")));
+        assertEquals(0, StreamPipeline.liveSamples());
+    }
+
     @Test
     void aStageThatNeedsFramesIsRefusedByADetectorThatCannotKeepThem() {
         FrameDetector<VideoFrame> plain = new FrameDetector<>() {

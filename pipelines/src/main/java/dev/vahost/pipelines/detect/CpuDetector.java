@@ -16,6 +16,7 @@ import dev.vahost.ops.HostImage;
 import dev.vahost.ops.Letterbox;
 import dev.vahost.ops.PreprocessConfig;
 import dev.vahost.ops.cpu.LetterboxResizeCpu;
+import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.postprocess.BatchDetections;
@@ -88,7 +89,7 @@ public final class CpuDetector extends SystemFrameDetector {
     }
 
     @Override
-    public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
+    public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean[] keep) {
         int n = batch.size();
         boolean ok = false;
         try {
@@ -111,7 +112,7 @@ public final class CpuDetector extends SystemFrameDetector {
             ok = true;
             return results;
         } finally {
-            if (!ok || !keepFrames) for (Batcher.Entry<VideoFrame> e : batch) e.frame().close();
+            for (int i = 0; i < n; i++) if (!ok || !FrameDetector.kept(keep, i)) batch.get(i).frame().close();
         }
     }
 

@@ -21,12 +21,13 @@ public final class DecodeOnlyDetector {
     public static FrameDetector<VideoFrame> cpu() {
         return new SystemFrameDetector() {
             @Override
-            public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames) {
+            public List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean[] keep) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
-                for (Batcher.Entry<VideoFrame> e : batch) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Batcher.Entry<VideoFrame> e = batch.get(i);
                     VideoFrame f = e.frame();
                     out.add(new FrameResult(e.streamId(), f.sequence(), f.ptsNanos(), f.info().width(), f.info().height(), List.of()));
-                    if (!keepFrames) f.close();
+                    if (!FrameDetector.kept(keep, i)) f.close();
                 }
                 return out;
             }
@@ -50,12 +51,13 @@ public final class DecodeOnlyDetector {
             private CudaStream stream; // only the batch thread makes it; close after the last batch
 
             @Override
-            public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+            public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean[] keep) {
                 List<FrameResult> out = new ArrayList<>(batch.size());
-                for (Batcher.Entry<DeviceFrame> e : batch) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Batcher.Entry<DeviceFrame> e = batch.get(i);
                     DeviceFrame f = e.frame();
                     out.add(new FrameResult(e.streamId(), f.sequence(), f.ptsNanos(), f.image().width(), f.image().height(), List.of()));
-                    if (!keepFrames) f.close();
+                    if (!FrameDetector.kept(keep, i)) f.close();
                 }
                 return out;
             }

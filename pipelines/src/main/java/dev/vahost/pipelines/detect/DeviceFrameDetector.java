@@ -23,7 +23,7 @@ abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
     /** Both paths keep frames for stages on request: see {@link #detect(List, boolean)}. */
     @Override
     public final List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch) {
-        return detect(batch, false);
+        return detect(batch, null);
     }
 
     @Override
@@ -32,7 +32,7 @@ abstract class DeviceFrameDetector implements FrameDetector<DeviceFrame> {
     }
 
     @Override
-    public abstract List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames);
+    public abstract List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean[] keep);
 
     @Override
     public final long ptsNanos(DeviceFrame f) {

@@ -21,6 +21,7 @@ import dev.vahost.nvmm.cuda.DeviceBuffer;
 import dev.vahost.nvmm.cuda.DevicePool;
 import dev.vahost.ops.Letterbox;
 import dev.vahost.ops.LetterboxResize;
+import dev.vahost.pipelines.FrameDetector;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.batch.Batcher;
 import dev.vahost.postprocess.BatchDetections;
@@ -185,7 +186,7 @@ public final class GpuDetector extends DeviceFrameDetector {
         }
 
         /** Enqueues the batch on this slot's stream; when it throws, the frames were released. */
-        void enqueue(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+        void enqueue(List<Batcher.Entry<DeviceFrame>> batch, boolean[] keep) {
             int n = batch.size();
             List<DeviceImage> images = new ArrayList<>(n);
             List<DeviceFrame> frames = new ArrayList<>(n);
@@ -205,7 +206,15 @@ public final class GpuDetector extends DeviceFrameDetector {
                 w[i] = im.width();
                 h[i] = im.height();
             }
-            kept = keepFrames ? frames : null;
+            // Frames no stage needs go back once preprocessing has read them; the kept ones after the stages.
+            List<DeviceFrame> early = frames;
+            if (FrameDetector.anyKept(keep)) {
+                kept = new ArrayList<>(n);
+                early = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) (keep[i] ? kept : early).add(frames.get(i));
+            } else {
+                kept = null;
+            }
             batches.incrementAndGet();
             DeviceTensor in = input.narrow(0, n);
             DeviceTensor[] out = new DeviceTensor[outputs.length];
@@ -213,16 +222,16 @@ public final class GpuDetector extends DeviceFrameDetector {
             int[] order = dm.outputOrder();
             DeviceTensor[] decoderInputs = new DeviceTensor[order.length];
             for (int i = 0; i < order.length; i++) decoderInputs[i] = out[order[i]];
-            boolean released = !keepFrames;
+            List<DeviceFrame> release = early;
             try {
                 pre.submit(stream, images, null, in, placed);
             } catch (RuntimeException e) {
-                released = true;
+                release = frames;
                 kept = null;
                 throw e;
             } finally {
                 // The decoder's buffers go back as soon as the preprocessing kernel has read them.
-                if (released) stream.closeWhenDone(frames);
+                if (!release.isEmpty()) stream.closeWhenDone(release);
             }
             try {
                 engine.infer(stream, new DeviceTensor[] {in}, out);
@@ -334,17 +343,17 @@ public final class GpuDetector extends DeviceFrameDetector {
     }
 
     /**
-     * Runs one batch and waits for it. With {@code keepFrames} the frames stay mapped after the batch
-     * (for stages) and go back with {@link #releaseKept}; otherwise they go back as soon as the
-     * preprocessing kernel has read them.
+     * Runs one batch and waits for it. Frames marked in {@code keep} stay mapped after the batch (for
+     * stages) and go back with {@link #releaseKept}; the others go back as soon as the preprocessing
+     * kernel has read them.
      */
     @Override
-    public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+    public List<FrameResult> detect(List<Batcher.Entry<DeviceFrame>> batch, boolean[] keep) {
         // Any slot: the batch has completed when this returns, so stages' work and the release of
         // kept frames on stageStream() come after it.
         Slot slot = take(batch);
         try {
-            slot.enqueue(batch, keepFrames);
+            slot.enqueue(batch, keep);
             return slot.await();
         } finally {
             slot.kept = null;
@@ -353,10 +362,10 @@ public final class GpuDetector extends DeviceFrameDetector {
     }
 
     @Override
-    public InFlight submit(List<Batcher.Entry<DeviceFrame>> batch, boolean keepFrames) {
+    public InFlight submit(List<Batcher.Entry<DeviceFrame>> batch, boolean[] keep) {
         Slot slot = take(batch);
         try {
-            slot.enqueue(batch, keepFrames);
+            slot.enqueue(batch, keep);
         } catch (RuntimeException e) {
             free.add(slot);
             throw e;

@@ -22,7 +22,7 @@ abstract class SystemFrameDetector implements FrameDetector<VideoFrame> {
     /** Both paths keep frames for stages on request: see {@link #detect(List, boolean)}. */
     @Override
     public final List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch) {
-        return detect(batch, false);
+        return detect(batch, null);
     }
 
     @Override
@@ -31,7 +31,7 @@ abstract class SystemFrameDetector implements FrameDetector<VideoFrame> {
     }
 
     @Override
-    public abstract List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean keepFrames);
+    public abstract List<FrameResult> detect(List<Batcher.Entry<VideoFrame>> batch, boolean[] keep);
 
     @Override
     public final long ptsNanos(VideoFrame f) {

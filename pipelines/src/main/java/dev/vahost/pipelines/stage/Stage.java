@@ -27,6 +27,18 @@ public interface Stage extends AutoCloseable {
     }
 
     /**
+     * Whether this stage will read or write pixels of {@code streamId}'s frame in the coming batch;
+     * asked per frame on the batch thread right after detection, only of stages whose
+     * {@link #needsFrames()} is true. Frames that no stage needs go back to their decoder before the
+     * stages run ({@link StageFrame#hasFrame()} is then false). Default: {@link #needsFrames()}. A
+     * stage that looks at a few streams (the web view at its watched ones) says so here, and the other
+     * streams' frames cost nothing.
+     */
+    default boolean needsFrames(String streamId) {
+        return needsFrames();
+    }
+
+    /**
      * A stream ended for good or was removed: drop what is kept for it (a tracker's tracks). Never
      * called while {@link #process} runs; a stream of that name that comes back starts afresh.
      */

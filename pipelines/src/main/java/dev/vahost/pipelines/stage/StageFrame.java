@@ -87,8 +87,14 @@ public final class StageFrame {
         throw unavailable("videoFrame()", "the CPU path");
     }
 
+    /** Whether this frame's pixels are here ({@link #deviceFrame()} or {@link #videoFrame()} works). */
+    public boolean hasFrame() {
+        return frame != null;
+    }
+
     private IllegalStateException unavailable(String what, String path) {
-        String why = frame == null ? "frames are kept for stages only when a stage's needsFrames() returns true"
+        String why = frame == null ? "frames are kept for stages only when a stage's needsFrames() returns true, and only of the"
+                + " streams a stage's needsFrames(streamId) asked for (see hasFrame())"
                 : "it exists on " + path + " only; this service runs the " + (frame instanceof DeviceFrame ? "GPU" : "CPU") + " path";
         return new IllegalStateException("stream " + streamId + " frame " + frameNumber + ": " + what + " is unavailable: " + why);
     }

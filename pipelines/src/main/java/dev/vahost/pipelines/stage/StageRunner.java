@@ -39,6 +39,7 @@ public final class StageRunner implements AutoCloseable {
 
     private final List<Named> stages;
     private final boolean needsFrames;
+    private final List<Stage> pixelStages; // those whose needsFrames() is true
     private final Histogram seconds = Histogram.builder().name("vahost_stage_seconds")
             .help("Host time of one stage's call per batch (GPU work it enqueues runs after)").labelNames("stage", "type")
             .classicOnly().classicUpperBounds(1e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 0.01, 0.025, 0.05, 0.1, 0.25, 1)
@@ -52,6 +53,7 @@ public final class StageRunner implements AutoCloseable {
     StageRunner(List<Named> stages) {
         this.stages = List.copyOf(stages);
         this.needsFrames = stages.stream().anyMatch(n -> n.stage().needsFrames());
+        this.pixelStages = stages.stream().map(Named::stage).filter(Stage::needsFrames).toList();
         int n = stages.size();
         batches = new long[n];
         failed = new long[n];
@@ -80,6 +82,14 @@ public final class StageRunner implements AutoCloseable {
     /** Whether any stage reads or writes pixels (the service then keeps the frames until the stages have run). */
     public boolean needsFrames() {
         return needsFrames;
+    }
+
+    /** Whether a stage needs the pixels of {@code streamId}'s frame in the coming batch ({@link Stage#needsFrames(String)}). */
+    public boolean needsFrames(String streamId) {
+        for (Stage s : pixelStages) {
+            if (s.needsFrames(streamId)) return true;
+        }
+        return false;
     }
 
     public List<Named> stages() {

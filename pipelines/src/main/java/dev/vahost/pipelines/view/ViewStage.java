@@ -136,6 +136,15 @@ public final class ViewStage implements Stage {
         return true;
     }
 
+    /**
+     * The frames of watched streams; of every stream when snapshots are on (any frame may carry a
+     * zone event). The others go back to their decoder before the stages run.
+     */
+    @Override
+    public boolean needsFrames(String streamId) {
+        return snapshots != null || watched(streamId);
+    }
+
     /** Pictures a second of a watched stream. */
     public double fps() {
         return fps;
@@ -205,6 +214,10 @@ public final class ViewStage implements Stage {
             Path snapshot = null;
             if (snapshots != null && events != null && events.stream().anyMatch(e -> "zone_entered".equals(e.type()))) {
                 snapshot = snapshots.reserve(f.streamId(), f.frameNumber(), now, batch.wallClockMillis());
+            }
+            if (!f.hasFrame()) { // watched only since the service chose which frames to keep: the next frame then
+                due = false;
+                snapshot = null; // (cannot happen: with snapshots on, every stream's frames are kept)
             }
             if (due || snapshot != null) { // else, the cost of an unwatched stream: the checks above
                 if (due) {

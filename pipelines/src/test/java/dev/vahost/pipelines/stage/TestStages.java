@@ -86,10 +86,13 @@ public final class TestStages {
 
     /** test-pixels: needs the frames; reads the first luma row of each (CPU path) into test_luma. */
     public static final class PixelsFactory implements StageFactory<PixelsFactory.Config> {
-        public record Config() {}
+        /** streams: the streams whose pixels it reads (needsFrames(streamId)); null: all. */
+        public record Config(List<String> streams) {}
 
         /** Every frame a test-pixels stage has seen, to check they were released afterwards. */
         public static final List<VideoFrame> SEEN = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Frames the stage was handed without pixels (not kept: not among its streams), by stream. */
+        public static final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> WITHOUT_PIXELS = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         public String type() {
@@ -108,6 +111,10 @@ public final class TestStages {
                 @Override
                 public void process(StageBatch batch) {
                     for (StageFrame f : batch.frames()) {
+                        if (!f.hasFrame()) {
+                            WITHOUT_PIXELS.computeIfAbsent(f.streamId(), k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                            continue;
+                        }
                         VideoFrame v = f.videoFrame();
                         SEEN.add(v);
                         ByteBuffer data = v.map();
@@ -121,6 +128,11 @@ public final class TestStages {
                 @Override
                 public boolean needsFrames() {
                     return true;
+                }
+
+                @Override
+                public boolean needsFrames(String streamId) {
+                    return c.streams() == null || c.streams().contains(streamId);
                 }
             };
         }
