@@ -27,15 +27,15 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
     /**
      * The web view and event snapshots ({@code --view}, {@code --view-fps}, {@code --snapshot-*}).
      *
-     * @param enabled     whether /view is served (with --metrics-port); null: on the CPU path only (on the GPU
-     *                    path the view holds every stream's frames until the stages have run, and its copy of
-     *                    watched frames to the host has not run on a GPU yet: there it is asked for by name)
+     * @param enabled     whether /view is served (with --metrics-port); null: yes, on either path (only watched
+     *                    streams cost anything: their frames are kept through the stages and drawn, on the GPU
+     *                    path by the overlay kernel and nvJPEG)
      * @param snapshotDir where event snapshots go, or null (none)
      */
     public record ViewCli(Boolean enabled, double fps, Path snapshotDir, double snapshotRate, int snapshotKeep) {
         /** Whether /view is served on this path (see {@code enabled}). */
         public boolean servedOn(boolean gpuPath) {
-            return enabled != null ? enabled : !gpuPath;
+            return enabled == null || enabled;
         }
 
         /** The view stage's configuration section (snake_case keys, as {@code view.ViewFactory.Config} reads them). */

@@ -245,10 +245,9 @@ public final class ServiceCommand {
 
     @Option(order = 508, names = "--view", paramLabel = "true|false", arity = "1", converter = Bool.class,
             description = "the web view at /view on the --metrics-port (loopback clients only): every camera's annotated picture "
-                    + "(boxes, labels, zones) and stats; pictures are made only of streams someone looks at (default: on the CPU path;"
-                    + " on the GPU path only with --view true: there it holds every stream's frames until the stages have run, and its"
-                    + " copy of watched frames to the host has not run on a GPU yet)")
-    Boolean view; // null: on the CPU path only (CliOptions.ViewCli)
+                    + "(boxes, labels, zones) and stats; pictures are made only of streams someone looks at, on the GPU path by"
+                    + " a CUDA kernel and nvJPEG (default: true)")
+    Boolean view; // null: on (CliOptions.ViewCli)
 
     @Option(order = 509, names = "--view-fps", defaultValue = "2", paramLabel = "F",
             description = "pictures a second of each watched camera, 0.1..30 (default ${DEFAULT-VALUE})")

@@ -27,10 +27,10 @@ class ViewOptionsTest {
     }
 
     @Test
-    void onTheGpuPathOnlyWhenAskedForByName() {
-        assertEquals(List.of(), CliOptions.parse(new String[] {"--metrics-port", "0"}).serviceStages(true));
-        assertEquals(List.of("view:view={\"fps\":2.0}"), CliOptions.parse(new String[] {"--metrics-port", "0", "--view", "true"})
+    void onTheGpuPathAsOnTheCpuPath() {
+        assertEquals(List.of("view:view={\"fps\":2.0}"), CliOptions.parse(new String[] {"--metrics-port", "0"})
                 .serviceStages(true).stream().map(StageSpec::argument).toList());
+        assertEquals(List.of(), CliOptions.parse(new String[] {"--metrics-port", "0", "--view", "false"}).serviceStages(true));
         assertEquals(1, CliOptions.parse(new String[] {"--snapshot-dir", "s"}).serviceStages(true).size(), "snapshots asked for by name");
     }
 
