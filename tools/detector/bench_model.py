@@ -194,32 +194,40 @@ def fuse_conv_bn(model):
     return model
 
 
-def torch_bench(model_fp32, imgsz, batches, seconds, log=print):
-    """PyTorch eager fp16 images/s at each batch size, on several memory layouts; returns {variant: {batch: ips}}."""
+def torch_bench(model_fp32, imgsz, batches, seconds, log=print, compile_modes=()):
+    """PyTorch fp16 images/s at each batch size: eager on several memory layouts, then each torch.compile mode
+    given (BN fused, channels_last; "reduce-overhead" is inductor with CUDA graphs, what a PyTorch user reaches for
+    next); returns {variant: {batch: ips}}."""
     import copy
     torch.backends.cudnn.benchmark = True
     dev = torch.device("cuda")
     log(f"[bench] PyTorch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}, {torch.cuda.get_device_name(0)}, "
         f"cudnn.benchmark=True, fp16, input already on the GPU")
     variants = {}
-    for name, channels_last, fused in (("eager-fp16-nchw", False, False), ("eager-fp16-channels_last", True, False),
-                                       ("eager-fp16-nchw-bnfused", False, True),
-                                       ("eager-fp16-channels_last-bnfused", True, True)):
+    runs = [("eager-fp16-nchw", False, False, None), ("eager-fp16-channels_last", True, False, None),
+            ("eager-fp16-nchw-bnfused", False, True, None), ("eager-fp16-channels_last-bnfused", True, True, None)]
+    runs += [(f"compile-{mode}-fp16-channels_last-bnfused", True, True, mode) for mode in compile_modes]
+    for name, channels_last, fused, mode in runs:
         m = copy.deepcopy(model_fp32)
         if fused:
             m = fuse_conv_bn(m)
         m = m.half().to(dev).eval()
         if channels_last:
             m = m.to(memory_format=torch.channels_last)
+        if mode is not None:
+            m = torch.compile(m, mode=mode, dynamic=False)
         res = {}
         for bs in batches:
             x = torch.rand(bs, 3, imgsz, imgsz, device=dev).half()
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
+                c0 = time.perf_counter()
                 for _ in range(5):
                     m(x)
                 torch.cuda.synchronize()
+                if mode is not None:
+                    log(f"[bench] {name} batch={bs}: compile and warm-up {time.perf_counter() - c0:.1f} s")
                 t = time.perf_counter()
                 for _ in range(5):
                     m(x)
@@ -256,6 +264,7 @@ def main():
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--batches", default="1,8,32")
     ap.add_argument("--seconds", type=float, default=1.5, help="timed seconds per batch size and variant")
+    ap.add_argument("--compile", default="", help="torch.compile modes to add, comma-separated (e.g. reduce-overhead,max-autotune-no-cudagraphs)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     model = build(args.nc, args.imgsz, args.seed)
@@ -283,7 +292,7 @@ def main():
             print("[bench_model] no CUDA device: PyTorch benchmark not run", flush=True)
             sys.exit(3)
         torch_bench(model, args.imgsz, [int(b) for b in args.batches.split(",")], args.seconds,
-                    log=lambda s: print(s, flush=True))
+                    log=lambda s: print(s, flush=True), compile_modes=[c for c in args.compile.split(",") if c])
 
 
 if __name__ == "__main__":

@@ -32,13 +32,16 @@ done
 rm -rf $d/app/test-classes/inference/goldens $d/app/test-classes/inference/zoo
 # The Java runtime again, with java.desktop (javax.imageio: the view's JPEGs when nvJPEG is absent), made
 # uncompressed by jlink and then xz'd whole: 17 MB, the size bundle.sh's compressed runtime has without it.
-if [ ! -f $d/jre.desktop ]; then
+if [ ! -f $d/jre.desktop2 ]; then
   tmp=$(mktemp -d)
   jlink --add-modules java.base,java.logging,java.management,java.naming,java.net.http,jdk.httpserver,jdk.unsupported,jdk.crypto.ec,jdk.zipfs,java.desktop \
         --strip-debug --no-header-files --no-man-pages --compress=0 --output "$tmp/jre" >/dev/null
   rm -f "$tmp/jre/lib/libsplashscreen.so" "$tmp/jre/lib/libjsound.so"
+  # Debian's JDK links the system libjpeg and lcms2, which the GPU machine lacks; the JDK's libraries find
+  # them beside themselves (RPATH $ORIGIN).
+  cp -L /usr/lib/x86_64-linux-gnu/libjpeg.so.62 /usr/lib/x86_64-linux-gnu/liblcms2.so.2 "$tmp/jre/lib/"
   tar -C "$tmp" -cf - jre | xz -9e -T2 > $d/jre.tar.xz
-  rm -rf "$tmp"; touch $d/jre.desktop
+  rm -rf "$tmp"; touch $d/jre.desktop2
 fi
 # (log4j-core stays behind: it needs java.beans, which the bundle's jlink'd runtime lacks; Kafka logs
 # through log4j-api's simple logger without it.)
