@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import javax.imageio.ImageIO;
 
@@ -26,7 +24,6 @@ import dev.vahost.nvmm.GpuTests;
 import dev.vahost.nvmm.PixelFormat;
 import dev.vahost.nvmm.cuda.CudaStream;
 import dev.vahost.nvmm.cuda.Transfers;
-import dev.vahost.nvmm.gst.GstCudaContextSharing;
 import dev.vahost.ops.HostImage;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.stage.StageRunner;
@@ -45,21 +42,8 @@ class ViewStageGpuTest {
         GpuTests.require("ops/overlay");
     }
 
-    /** Frame {@code n} of an NVDEC decode of {@code clip}, kept after the pipeline is gone. */
     static DeviceFrame frame(Path clip, String stream, long n) throws Exception {
-        AtomicReference<DeviceFrame> kept = new AtomicReference<>();
-        try (StreamPipeline p = StreamPipeline.fromLaunch(stream, "filesrc location=" + clip
-                + " ! h264parse ! nvh264dec ! video/x-raw(memory:CUDAMemory),format=NV12 ! appsink name=sink")) {
-            GstCudaContextSharing.share(p);
-            p.start(f -> {
-                try (DeviceFrame df = DeviceFrame.fromCuda(f)) {
-                    if (df.sequence() == n) kept.set(df.retain());
-                }
-            });
-            assertTrue(p.awaitEnd(30, TimeUnit.SECONDS));
-        }
-        assertNotNull(kept.get(), "frame " + n + " of " + clip);
-        return kept.get();
+        return dev.vahost.nvmm.NvdecFrames.frame(clip, stream, n);
     }
 
     static HostImage download(DeviceImage im) {

@@ -3,8 +3,6 @@ package dev.vahost.examples.pixelate;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -17,7 +15,6 @@ import dev.vahost.nvmm.DeviceImage;
 import dev.vahost.nvmm.GpuTests;
 import dev.vahost.nvmm.cuda.CudaStream;
 import dev.vahost.nvmm.cuda.Transfers;
-import dev.vahost.nvmm.gst.GstCudaContextSharing;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.stage.StageRunner;
 import dev.vahost.pipelines.stage.StageSpec;
@@ -40,21 +37,9 @@ class PixelateGpuTest {
                 "the plugin's kernel was not built");
     }
 
-    /** Frame {@code n} of an NVDEC decode of {@code clip}, kept (retained) after the pipeline is gone. */
+    /** Frame {@code n} of an NVDEC decode of {@code clip}, kept after the pipeline is gone. */
     static DeviceFrame frame(Path clip, long n) throws Exception {
-        AtomicReference<DeviceFrame> kept = new AtomicReference<>();
-        try (StreamPipeline p = StreamPipeline.fromLaunch("cam" + clip.getFileName().hashCode(), "filesrc location=" + clip
-                + " ! h264parse ! nvh264dec ! video/x-raw(memory:CUDAMemory),format=NV12 ! appsink name=sink")) {
-            GstCudaContextSharing.share(p);
-            p.start(f -> {
-                try (DeviceFrame df = DeviceFrame.fromCuda(f)) {
-                    if (df.sequence() == n) kept.set(df.retain());
-                }
-            });
-            assertTrue(p.awaitEnd(30, TimeUnit.SECONDS));
-        }
-        assertNotNull(kept.get(), "frame " + n + " of " + clip);
-        return kept.get();
+        return dev.vahost.nvmm.NvdecFrames.frame(clip, "cam" + clip.getFileName().hashCode(), n);
     }
 
     record Planes(byte[] y, byte[] uv) {}
