@@ -14,6 +14,8 @@
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
 #   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
 #               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
+#   engine      issue 16's baseline: bench640 in PyTorch fp16 eager and torch.compile(mode="reduce-overhead"), then the
+#               Java engine (channels-last, CUDA graphs off/on) with its per-kind profile at batch 32, same run
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
@@ -105,6 +107,14 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
         --model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.5 \
         --stage 'view:v={"watch": ["s0", "s1", "s2", "s3"], "fps": 5}'
   fi
+  if has engine; then
+    rm -rf /tmp/eng; mkdir -p /tmp/eng
+    step "bench640.onnx + PyTorch fp16 eager and torch.compile(reduce-overhead), same run" 380 $PY tools/detector/bench_model.py \
+        --out /tmp/eng --imgsz 640 --export --golden --bench --batches 1,8,32 --seconds 1.0 --compile reduce-overhead
+    [ -f /tmp/eng/bench640.onnx ] && step "Java benchmark (CudnnEngine fp16, channels-last) with its per-kind profile" 200 "$JAVA" -Xmx8g \
+        -cp "$CP" dev.vahost.inference.bench.InferenceBench --model /tmp/eng/bench640.onnx --golden-dir /tmp/eng --batches 1,8,32 \
+        --seconds 1.0 --precision f16 --layouts nhwc
+  fi
   if has media; then
     media_bframe; media_project; media_model
   fi
@@ -127,7 +137,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"
