@@ -21,6 +21,8 @@ import dev.vahost.pipelines.output.messages.MessageSink;
 import dev.vahost.pipelines.output.messages.Sinks;
 import dev.vahost.pipelines.perf.PerfReporter;
 import dev.vahost.pipelines.source.SourceSpec;
+import dev.vahost.pipelines.view.RtspOutFactory;
+import dev.vahost.pipelines.view.RtspOutStage;
 import dev.vahost.pipelines.stage.Stages;
 import dev.vahost.pipelines.view.ViewPages;
 import dev.vahost.pipelines.view.ViewStage;
@@ -80,6 +82,15 @@ public final class Main {
      */
     public static int run(CliOptions o, CountDownLatch stop) {
         List<SourceSpec> specs = Detectors.sources(o);
+        if (!o.cluster().enabled()) {
+            // The stream RTSP out serves must be one of the sources (checked before its server starts).
+            List<String> names = specs.stream().map(SourceSpec::name).toList();
+            for (var st : o.stages()) {
+                if (st.type().equals(RtspOutFactory.TYPE) && st.config().hasNonNull("stream")) {
+                    RtspOutFactory.checkKnown("--rtsp-out", st.config().get("stream").asText(), names);
+                }
+            }
+        }
         CountDownLatch done = stop != null ? stop : new CountDownLatch(1);
         installSignals(done);
         List<MessageSink> sinks = new java.util.ArrayList<>();
@@ -133,6 +144,12 @@ public final class Main {
                     System.err.printf(Locale.ROOT, "vahost: web view at http://localhost:%d/view (loopback clients only; %.3g pictures a second"
                             + " of each camera someone looks at)%n", metrics.port(), view.fps());
                 }
+            }
+            RtspOutStage rtsp = RtspOutStage.find(service.stages());
+            if (rtsp != null) {
+                String host = "0.0.0.0".equals(rtsp.address()) ? "HOST" : rtsp.address();
+                System.err.println("vahost: stream " + rtsp.streamId() + ": annotated video at " + rtsp.url(host) + " (encoder "
+                        + "x264enc on the CPU: NVENC is not used" + (service.detector().gpu() ? "; frames copied device to host" : "") + ")");
             }
             if (view != null && view.snapshotDir() != null) {
                 System.err.println("vahost: snapshots of zone_entered events in " + view.snapshotDir());

@@ -114,6 +114,8 @@ public final class Deployment {
         k.put("view.snapshot_dir", "--snapshot-dir");
         k.put("view.snapshot_rate", "--snapshot-rate");
         k.put("view.snapshot_keep", "--snapshot-keep");
+        k.put("rtsp_out.stream", "--rtsp-out");
+        k.put("rtsp_out.port", "--rtsp-port");
         k.put("cluster.bootstrap", "--cluster");
         k.put("cluster.topic", "--cluster-topic");
         k.put("cluster.group", "--cluster-group");

@@ -266,6 +266,16 @@ public final class ServiceCommand {
             description = "at most N snapshot files in --snapshot-dir, the oldest deleted first, 1..10000000 (default ${DEFAULT-VALUE})")
     int snapshotKeep = 1000;
 
+    @Option(order = 513, names = "--rtsp-out", paramLabel = "ID",
+            description = "serve stream ID's annotated video (boxes, labels, zones) over RTSP at rtsp://127.0.0.1:PORT/ID, encoded with "
+                    + "x264enc on the CPU; only that stream's frames are copied, and only while a client plays it (GPU path: not yet "
+                    + "run on a GPU)")
+    String rtspOut;
+
+    @Option(order = 514, names = "--rtsp-port", defaultValue = "8554", paramLabel = "PORT",
+            description = "the RTSP server's port for --rtsp-out, 0..65535, 0 = any free port (default ${DEFAULT-VALUE})")
+    int rtspPort = 8554;
+
     @Option(order = 701, names = "--cluster", paramLabel = "HOST:PORT[,...]",
             description = "cluster mode: the cameras come from a Kafka camera registry (a compacted topic) shared by the workers of"
                     + " one consumer group; this process runs the cameras of the partitions it is assigned; --source values and the"
@@ -462,6 +472,27 @@ public final class ServiceCommand {
                             + "configure it there (fps, snapshot_dir, snapshot_rate, snapshot_keep)");
                 }
             }
+        }
+        range("--rtsp-port", rtspPort, 0, 65535);
+        boolean rtspListed = stageSpecs.stream().anyMatch(sp -> sp.type().equals(dev.vahost.pipelines.view.RtspOutFactory.TYPE));
+        for (String opt : List.of("--rtsp-out", "--rtsp-port")) {
+            if (rtspListed && parsed != null && parsed.hasMatchedOption(opt)) {
+                throw new BadOption(opt, "Invalid value for option '" + opt + "': an 'rtsp-out' stage is listed among the stages; "
+                        + "configure it there (stream, port, address)");
+            }
+        }
+        if (rtspOut == null && parsed != null && parsed.hasMatchedOption("--rtsp-port")) {
+            throw new BadOption("--rtsp-port", "Invalid value for option '--rtsp-port': it applies to --rtsp-out, which is not given");
+        }
+        if (rtspOut != null) {
+            if (!rtspOut.matches("[A-Za-z0-9._-]{1,128}")) {
+                throw bad("--rtsp-out", rtspOut, "expected a stream id: 1-128 letters, digits, '.', '_' or '-'");
+            }
+            var rc = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            rc.put("stream", rtspOut);
+            rc.put("port", rtspPort);
+            stageSpecs = new ArrayList<>(stageSpecs);
+            stageSpecs.add(new StageSpec(dev.vahost.pipelines.view.RtspOutFactory.TYPE, dev.vahost.pipelines.view.RtspOutFactory.TYPE, rc));
         }
         CliOptions.ViewCli viewCli = new CliOptions.ViewCli(view, viewFps, snapshotDir, snapshotRate, snapshotKeep);
         int cameras = sources.isEmpty() && synthetic == 0 && cluster == null ? 4 : synthetic;
