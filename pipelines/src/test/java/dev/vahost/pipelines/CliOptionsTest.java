@@ -102,7 +102,14 @@ class CliOptionsTest {
             new Case("--view-fps", "0.5", o -> o.view().fps(), 0.5),
             new Case("--snapshot-dir", "/tmp/snaps", o -> o.view().snapshotDir(), Path.of("/tmp/snaps")),
             new Case("--snapshot-rate", "0.2", o -> o.view().snapshotRate(), 0.2, "--snapshot-dir", "s"),
-            new Case("--snapshot-keep", "50", o -> o.view().snapshotKeep(), 50, "--snapshot-dir", "s"));
+            new Case("--snapshot-keep", "50", o -> o.view().snapshotKeep(), 50, "--snapshot-dir", "s"),
+            new Case("--rtsp-out", "door", o -> rtspOut(o).get("stream").asText(), "door"),
+            new Case("--rtsp-port", "8555", o -> rtspOut(o).get("port").asInt(), 8555, "--rtsp-out", "door"));
+
+    /** The config of the rtsp-out stage that --rtsp-out adds. */
+    static com.fasterxml.jackson.databind.JsonNode rtspOut(CliOptions o) {
+        return o.stages().stream().filter(s -> s.type().equals("rtsp-out")).findFirst().orElseThrow().config();
+    }
 
     @Test
     void defaults() {
@@ -191,7 +198,7 @@ class CliOptionsTest {
                 {"--cluster-group", "bad/group"}, {"--worker-id", "bad id"}, {"--cluster-partitions", "0"},
                 {"--cluster-session-timeout-ms", "500"}, {"--capacity", "-1"}, {"--gpu-id", "64"}, {"--gpu-id", "-2"},
                 {"--view", "maybe"}, {"--view-fps", "0"}, {"--view-fps", "-1"}, {"--view-fps", "31"}, {"--snapshot-rate", "0"},
-                {"--snapshot-keep", "0"}};
+                {"--snapshot-keep", "0"}, {"--rtsp-out", "a/b"}, {"--rtsp-port", "70000"}};
         Set<String> options = new HashSet<>();
         Set<String> flags = Set.of("--all-frames", "--priors-normalized", "--list-stages"); // their value is optional: only --flag=VALUE gives one
         for (String[] b : bad) {

@@ -84,6 +84,7 @@ class DeploymentTest {
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2, api_token: t0123456789abcdefgh}
                 duration_s: 30
                 view: {enabled: false, fps: 5, snapshot_dir: /tmp/s, snapshot_rate: 0.5, snapshot_keep: 20}
+                rtsp_out: {stream: cam0, port: 8555}
                 plugins: [/opt/plugins/a.jar, /opt/plugins]
                 stages:
                   - {type: test-tag, name: t, config: {label: 'x: y', min_score: 0.5}}
@@ -98,7 +99,9 @@ class DeploymentTest {
         assertEquals(new CliOptions.ViewCli(false, 5, Path.of("/tmp/s"), 0.5, 20), o.view());
         assertEquals("kafka:k={\"bootstrap\":\"h:9092\",\"topic\":\"t\"}", o.sinks().get(0).argument());
         assertEquals(List.of(Path.of("/opt/plugins/a.jar"), Path.of("/opt/plugins")), o.plugins());
-        assertEquals(List.of("t", "test-throw"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
+        assertEquals(List.of("t", "test-throw", "rtsp-out"), o.stages().stream().map(dev.vahost.pipelines.stage.StageSpec::name).toList());
+        assertEquals("cam0", o.stages().get(2).config().get("stream").asText());
+        assertEquals(8555, o.stages().get(2).config().get("port").asInt());
         assertEquals("x: y", o.stages().get(0).config().get("label").asText());
         assertEquals(0.5, o.stages().get(0).config().get("min_score").asDouble());
         assertEquals(List.of("synthetic"), o.sources());
