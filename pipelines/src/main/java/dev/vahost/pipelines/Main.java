@@ -149,7 +149,8 @@ public final class Main {
             if (rtsp != null) {
                 String host = "0.0.0.0".equals(rtsp.address()) ? "HOST" : rtsp.address();
                 System.err.println("vahost: stream " + rtsp.streamId() + ": annotated video at " + rtsp.url(host) + " (encoder "
-                        + "x264enc on the CPU: NVENC is not used" + (service.detector().gpu() ? "; frames copied device to host" : "") + ")");
+                        + rtsp.encoder() + ("x264enc".equals(rtsp.encoder()) ? " on the CPU: no NVENC here" : "")
+                        + (service.detector().gpu() ? "; frames copied device to host" : "") + ")");
             }
             if (view != null && view.snapshotDir() != null) {
                 System.err.println("vahost: snapshots of zone_entered events in " + view.snapshotDir());

@@ -268,8 +268,8 @@ public final class ServiceCommand {
 
     @Option(order = 513, names = "--rtsp-out", paramLabel = "ID",
             description = "serve stream ID's annotated video (boxes, labels, zones) over RTSP at rtsp://127.0.0.1:PORT/ID, encoded with "
-                    + "x264enc on the CPU; only that stream's frames are copied, and only while a client plays it (GPU path: not yet "
-                    + "run on a GPU)")
+                    + "x264enc on the CPU (nvh264enc where installed); the frames the detector processed, so at its rate for ID; only "
+                    + "that stream's frames are copied, and only while a client plays it (GPU path: not yet run on a GPU)")
     String rtspOut;
 
     @Option(order = 514, names = "--rtsp-port", defaultValue = "8554", paramLabel = "PORT",

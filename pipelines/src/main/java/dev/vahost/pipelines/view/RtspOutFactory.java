@@ -35,7 +35,7 @@ public final class RtspOutFactory implements StageFactory<RtspOutFactory.Config>
 
     @Override
     public String describe() {
-        return "one stream's annotated video (boxes, labels, zones) over RTSP, x264enc on the CPU";
+        return "one stream's annotated video (boxes, labels, zones) over RTSP, x264enc on the CPU (nvh264enc where installed)";
     }
 
     /** Whether {@code id} can name a mount (it goes into the URL as it is). */

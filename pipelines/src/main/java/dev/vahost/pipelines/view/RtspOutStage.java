@@ -28,8 +28,8 @@ import dev.vahost.pipelines.stage.StageRunner;
 
 /**
  * The {@code rtsp-out} stage: one chosen stream's frames with their boxes, labels and zones drawn
- * ({@link Osd}), encoded with x264enc and served over RTSP by an in-process server ({@link RtspServer})
- * at {@code rtsp://HOST:PORT/STREAM}.
+ * ({@link Osd}), encoded to H.264 (x264enc; nvh264enc where it is registered: {@link RtspServer#chooseEncoder})
+ * and served over RTSP by an in-process server ({@link RtspServer}) at {@code rtsp://HOST:PORT/STREAM}.
  * <ul>
  * <li><b>Only the chosen stream pays</b>, and only while a client plays it: then each of its frames
  *     is copied ({@link FrameCopies}) on the batch thread and handed to a render thread of its own
@@ -109,6 +109,11 @@ public final class RtspOutStage implements Stage {
     /** The address the server listens on. */
     public String address() {
         return server.address();
+    }
+
+    /** The H.264 encoder element: nvh264enc where it is registered, else x264enc (the H200 has no NVENC). */
+    public String encoder() {
+        return server.encoder();
     }
 
     /** Pictures that went to the encoder. */
@@ -211,6 +216,9 @@ public final class RtspOutStage implements Stage {
                     CounterSnapshot.builder().name("vahost_rtsp_out_bytes_to_host_total")
                             .help("Frame bytes copied device to host for RTSP out (GPU path; 0 on the CPU path)")
                             .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(bytesToHost.get()).build()).build(),
+                    GaugeSnapshot.builder().name("vahost_rtsp_out_encoder_info").help("1, labelled with the H.264 encoder element of the RTSP out stream")
+                            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("stream", streamId, "encoder", encoder())).value(1)
+                                    .build()).build(),
                     GaugeSnapshot.builder().name("vahost_rtsp_out_playing").help("1 while an RTSP client plays the stream")
                             .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(l).value(server.playing() ? 1 : 0).build()).build());
         };

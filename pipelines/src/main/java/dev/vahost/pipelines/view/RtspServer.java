@@ -33,8 +33,10 @@ import dev.vahost.gst.synth.SyntheticClip;
  */
 final class RtspServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RtspServer.class);
-    /** The encoder on the CPU path (NVENC is absent on the H200 and not wired in). */
-    static final String ENCODER = "x264enc";
+    /** H.264 on the CPU (gstreamer1.0-plugins-ugly): the encoder wherever nvh264enc is not registered. */
+    static final String X264 = "x264enc";
+    /** NVENC through GStreamer's nvcodec: registered only where a GPU has NVENC (not the H100/H200, which have none). */
+    static final String NVENC = "nvh264enc";
     /**
      * Pictures waiting in the appsrc beyond which the encoder counts as behind. A batch's burst of the
      * stream's frames (up to {@code --queue}, default 4) is pushed within a few ms and encoded one by
@@ -183,7 +185,7 @@ final class RtspServer implements AutoCloseable {
     private static final int GST_RTSP_FILTER_REMOVE = 0, GST_FLOW_OK = 0;
     private static final FilterFunc REMOVE_ALL = (owner, item, data) -> GST_RTSP_FILTER_REMOVE;
 
-    private final String streamId, mount, address;
+    private final String streamId, mount, address, encoder;
     private final int port;
     private long server, context, loop, factory, handler;
     private final int sourceId;
@@ -209,10 +211,9 @@ final class RtspServer implements AutoCloseable {
      */
     RtspServer(String streamId, String address, int port) {
         GstRuntime.init();
-        for (String e : new String[] {"appsrc", "videoconvert", ENCODER, "rtph264pay"}) {
-            long f = Gst.gst_element_factory_find(e);
-            if (f == 0) throw new IllegalStateException("stream " + streamId + ": RTSP out needs the GStreamer element " + e + ", which is not installed");
-            Gst.gst_object_unref(f);
+        this.encoder = chooseEncoder();
+        for (String e : new String[] {"appsrc", "videoconvert", encoder, "rtph264pay"}) {
+            if (!installed(e)) throw new IllegalStateException("stream " + streamId + ": RTSP out needs the GStreamer element " + e + ", which is not installed");
         }
         this.streamId = streamId;
         this.mount = "/" + streamId;
@@ -250,6 +251,36 @@ final class RtspServer implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The H.264 encoder element ({@link #chooseEncoder}). */
+    String encoder() {
+        return encoder;
+    }
+
+    /** {@value #NVENC} where it is registered, else {@value #X264}. */
+    static String chooseEncoder() {
+        GstRuntime.init();
+        return installed(NVENC) ? NVENC : X264;
+    }
+
+    private static boolean installed(String element) {
+        long f = Gst.gst_element_factory_find(element);
+        if (f == 0) return false;
+        Gst.gst_object_unref(f);
+        return true;
+    }
+
+    /** The launch fragment from raw video to H.264 with {@code encoder}, a key frame (an entry point for clients) every {@code keyInt} pictures. */
+    static String encode(String encoder, int keyInt) {
+        return switch (encoder) {
+            // I420, else x264 picks 4:4:4, which baseline decoders refuse; zerolatency: no lookahead, no B-frames.
+            case X264 -> "videoconvert ! video/x-raw,format=I420 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=" + keyInt;
+            // NOT RUN ANYWHERE YET: no machine this project has used has NVENC. From system memory (nvh264enc uploads);
+            // zerolatency: no reordering delay.
+            case NVENC -> "videoconvert ! video/x-raw,format=NV12 ! nvh264enc preset=low-latency-hq zerolatency=true gop-size=" + keyInt;
+            default -> throw new IllegalArgumentException("encoder: expected " + X264 + " or " + NVENC + ", got " + encoder);
+        };
     }
 
     String url(String host) {
@@ -329,16 +360,14 @@ final class RtspServer implements AutoCloseable {
             if (closed.get() || launchCaps != null) return;
             launchCaps = caps(width, height);
             String caps = launchCaps + ",framerate=" + fpsN + "/" + fpsD;
-            // A live appsrc, timestamped by push() (see timestamp()); I420, else x264 picks 4:4:4, which baseline decoders
-            // refuse; zerolatency: no lookahead, no B-frames; a key frame every second. The queue after the
+            // A live appsrc, timestamped by push() (see timestamp()); a key frame every second. The queue after the
             // encoder: the server's sink waits for each picture's time (up to MAX_LEAD_NANOS for a burst spread at its
             // camera interval); without it that wait held the encoder, and the appsrc, whose fill level says when the
             // encoder is behind.
             Lib.gst_rtsp_media_factory_set_launch(factory, "( appsrc name=src is-live=true format=time do-timestamp=false caps=" + caps
-                    + " ! videoconvert ! video/x-raw,format=I420 ! " + ENCODER + " tune=zerolatency speed-preset=ultrafast key-int-max="
-                    + (fpsN > 0 && fpsD > 0 ? Math.max(1, Math.round((float) fpsN / fpsD)) : 30)
+                    + " ! " + encode(encoder, fpsN > 0 && fpsD > 0 ? Math.max(1, Math.round((float) fpsN / fpsD)) : 30)
                     + " ! queue ! rtph264pay name=pay0 pt=96 config-interval=1 )");
-            LOG.info("stream {}: RTSP out encodes {} with {} (CPU)", streamId, caps, ENCODER);
+            LOG.info("stream {}: RTSP out encodes {} with {}", streamId, caps, encoder);
         }
     }
 
