@@ -19,10 +19,15 @@ public final class SyntheticCameras {
 
     private SyntheticCameras() {}
 
+    /** The scene's seed of camera number {@code index} (the order the sources were added in, from 0). */
+    public static long seed(int index) {
+        return 1000 + index;
+    }
+
     /** The clip of camera number {@code index} (its seed) for {@code spec}, made if missing. */
     public static synchronized Path clip(SourceSpec spec, int index, Path cache) {
         int frames = spec.fps() * LOOP_SECONDS;
-        long seed = 1000 + index;
+        long seed = seed(index);
         int kbps = (int) Math.max(500, Math.min(12_000, (long) spec.width() * spec.height() * spec.fps() / 8000));
         Path p = cache.resolve(String.format(Locale.ROOT, "cam-%dx%d@%d-%d-s%d.h264", spec.width(), spec.height(), spec.fps(),
                 frames, seed));

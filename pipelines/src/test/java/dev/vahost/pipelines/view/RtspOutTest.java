@@ -27,7 +27,6 @@ import dev.vahost.gst.Await;
 import dev.vahost.gst.GstRuntime;
 import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.synth.SyntheticClip;
-import dev.vahost.ops.HostImage;
 import dev.vahost.pipelines.CliOptions;
 import dev.vahost.pipelines.Main;
 import dev.vahost.pipelines.source.SourceSpec;
@@ -38,17 +37,56 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * RTSP out on the CPU path, end to end: the service started from its command line with two synthetic
  * cameras and {@code --rtsp-out a}, and a GStreamer client in this JVM ({@code rtspsrc ! rtph264depay
- * ! h264parse ! openh264dec ! appsink}) playing {@code rtsp://127.0.0.1:PORT/a} for 10 s. Checked: frames
- * keep arriving with no ERROR on the client's bus; the decoded pictures show the boxes' outlines in
- * their class's colour on the synthetic objects (ground truth of the camera); the stream not chosen
- * is never copied; after the service stops, the server's threads and sockets are gone.
+ * ! h264parse ! openh264dec ! appsink}) playing {@code rtsp://127.0.0.1:PORT/a} for 10 s from its first
+ * decoded frame. Checked: frames keep arriving (liveness only) with no ERROR on the client's bus; the
+ * client decodes at least 90 % of the frames the stage pushed in those 10 s (all but frames in flight
+ * at the window's ends); the decoded pictures show each ground-truth box of the camera frame they
+ * show outlined within {@value OutlineOracle#TOLERANCE} px ({@link OutlineOracle}) on at least 80 % of
+ * them, and the same pictures against the truth moved 8 px fail (the oracle's negative control); the
+ * stream not chosen is never served; after the service stops, the server's threads and sockets are gone.
  * The RTSP server library is required: without it the service fails to start and so does this test.
  *
- * <p>Not covered: the GPU path, several clients at once, clients on other hosts, picture-size changes.
+ * <p>How many frames the stage gets is NOT asserted: it is what the detector processes of camera a,
+ * which on a small CPU machine is a fraction of its 15 fps (the batcher drops the rest, counted in
+ * /streams; see {@link RtspOutStage}). The output line gives the camera's, the detector's, the stage's
+ * and the client's counts side by side.
+ *
+ * <p>Not covered: the GPU path, several clients at once, clients on other hosts, picture-size changes,
+ * the labels' text, boxes drawn where no object is.
  */
 class RtspOutTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String[] CAMS = {"a=synthetic:320x240@15", "b=synthetic:320x240@15"};
+    /** Pictures kept for the box oracle (every second decoded frame), and how many it needs at least. */
+    static final int PICTURES = 30, MIN_PICTURES = 10;
+    static final boolean DEBUG = Boolean.getBoolean("vahost.rtspOutTest.debug");
+
+    /** Counters of stream {@code id} at one moment: the camera's (/streams), the rtsp-out stage's (/metrics), the client's. */
+    record Counts(long decoded, long processed, long batcherDropped, long pushed, long stageDropped, long client) {
+        static Counts read(HttpClient http, int port, String id, long client) throws IOException, InterruptedException {
+            JsonNode s = null;
+            for (JsonNode n : JSON.readTree(get(http, port, "/streams")).get("streams")) if (n.get("id").textValue().equals(id)) s = n;
+            assertNotNull(s, "stream " + id + " in /streams");
+            String m = get(http, port, "/metrics");
+            return new Counts(s.get("frames_decoded").longValue(), s.get("frames_processed").longValue(), s.get("dropped").longValue(),
+                    metric(m, "vahost_rtsp_out_frames_total", id), metric(m, "vahost_rtsp_out_dropped_total", id), client);
+        }
+
+        Counts minus(Counts o) {
+            return new Counts(decoded - o.decoded, processed - o.processed, batcherDropped - o.batcherDropped, pushed - o.pushed,
+                    stageDropped - o.stageDropped, client - o.client);
+        }
+
+        static long metric(String text, String name, String id) {
+            String prefix = name + "{stream=\"" + id + "\"} ";
+            return text.lines().filter(l -> l.startsWith(prefix)).mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length())))
+                    .findFirst().orElseThrow(() -> new AssertionError(prefix + "not in /metrics"));
+        }
+    }
+
+    static String get(HttpClient http, int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
 
     static Path clipCache() {
         return Path.of(System.getProperty("vahost.testClips", "target/test-clips"));
@@ -123,7 +161,8 @@ class RtspOutTest {
         int tasksBefore = tasks(), socketsBefore = Objects.sockets();
         List<String> namesBefore = taskNames();
         int metricsPort = freePort(), rtspPort = freePort();
-        List<String> args = new ArrayList<>(List.of("--gpu", "off", "--metrics-port", Integer.toString(metricsPort), "--batch-size", "4",
+        // The default batch (16) and queue (4): when the detector is behind, a batch brings up to 4 frames of a at once.
+        List<String> args = new ArrayList<>(List.of("--gpu", "off", "--metrics-port", Integer.toString(metricsPort),
                 "--output", "none", "--perf-interval-s", "5", "--clip-cache", clipCache().toString(), "--view", "false",
                 "--rtsp-out", "a", "--rtsp-port", Integer.toString(rtspPort)));
         for (String c : CAMS) args.addAll(List.of("--source", c));
@@ -157,17 +196,17 @@ class RtspOutTest {
                 }
             });
             String url = "rtsp://127.0.0.1:" + rtspPort + "/a";
-            client = StreamPipeline.fromLaunch("client", "rtspsrc location=" + url + " protocols=tcp latency=200 ! rtph264depay ! h264parse"
+            // latency=500: rtspsrc's jitter buffer (default 2000 ms) holds packets this long; one that comes later is dropped
+            // as late, and on a loaded 2-core machine 200 ms was close.
+            client = StreamPipeline.fromLaunch("client", "rtspsrc location=" + url + " protocols=tcp latency=500 ! rtph264depay ! h264parse"
                     + " ! openh264dec ! videoconvert ! video/x-raw,format=I420 ! appsink name=sink");
+            long clientStart = System.nanoTime();
             client.start(f -> {
                 try (f) {
                     long now = System.nanoTime(), n = frames.incrementAndGet();
                     if (lastAt.get() != 0) maxGap.accumulateAndGet(now - lastAt.get(), Math::max);
                     lastAt.set(now);
-                    if (n % 15 == 5 && pictures.size() < 8) {
-                        HostImage copy = FrameCopies.ofSystemFrame(f);
-                        pictures.add(RgbImage.of(copy));
-                    }
+                    if (n % 2 == 0 && pictures.size() < PICTURES) pictures.add(RgbImage.of(FrameCopies.ofSystemFrame(f)));
                 }
             });
             StreamPipeline c = client;
@@ -175,27 +214,48 @@ class RtspOutTest {
                 assertNull(c.lastError(), "the client's bus");
                 return frames.get() > 0;
             });
-            long first = frames.get();
+            double firstAfter = (System.nanoTime() - clientStart) / 1e9;
+            Counts start = Counts.read(http, metricsPort, "a", frames.get());
             maxGap.set(0);
             Thread.sleep(10_000);
-            long played = frames.get() - first;
-            System.out.printf(Locale.ROOT, "[rtsp-out] client: %d frames in 10 s (stream at 15 fps), longest gap %.2f s, error %s%n", played,
-                    maxGap.get() / 1e9, client.lastError());
+            Counts w = Counts.read(http, metricsPort, "a", frames.get()).minus(start);
+            System.out.printf(Locale.ROOT, "[rtsp-out] first frame %.2f s after the client started (rtspsrc latency 500 ms)%n", firstAfter);
+            System.out.printf(Locale.ROOT, "[rtsp-out] in the 10 s after it: camera a decoded %d frames, the detector processed %d (the batcher"
+                    + " dropped %d; stages see processed frames only), the stage pushed %d to the encoder (dropped %d), the client decoded %d:"
+                    + " %.0f %% of the camera's frames, %.0f %% of those pushed; longest gap %.2f s; client error %s%n", w.decoded(), w.processed(),
+                    w.batcherDropped(), w.pushed(), w.stageDropped(), w.client(), 100.0 * w.client() / Math.max(1, w.decoded()),
+                    100.0 * w.client() / Math.max(1, w.pushed()), maxGap.get() / 1e9, client.lastError());
             assertNull(client.lastError(), "an ERROR on the client's bus");
-            assertTrue(played >= 30, "frames keep arriving: " + played + " in 10 s");
+            // Liveness only: how many frames the stage gets is the detector's speed on this machine (see RtspOutStage).
+            assertTrue(w.client() >= 10, "frames keep arriving: " + w.client() + " in 10 s");
             assertTrue(maxGap.get() < 5_000_000_000L, "no stall of 5 s: longest gap " + maxGap.get() / 1e9 + " s");
-            Await.until("8 pictures kept", Duration.ofSeconds(60), () -> pictures.size() >= 8);
+            // What the stage pushes, the client gets: all but frames in flight at the window's two ends.
+            assertTrue(w.client() >= w.pushed() - Math.max(3, w.pushed() / 10),
+                    "the client decoded " + w.client() + " of the " + w.pushed() + " frames pushed in the window");
 
-            // The boxes: each picture's outlines lie on the objects of one frame of the camera's ground truth.
+            // The boxes: each picture's outlines lie on the ground-truth edges of the camera frame it shows.
+            Await.until(MIN_PICTURES + " pictures kept", Duration.ofSeconds(60), () -> pictures.size() >= MIN_PICTURES);
             SourceSpec spec = SourceSpec.parse(CAMS[0], "x");
-            List<String> truth = Files.readAllLines(SyntheticClip.boxesPath(SyntheticCameras.clip(spec, 0, clipCache())));
-            int matched = 0;
-            for (RgbImage p : pictures) {
-                assertEquals(320, p.width());
-                if (outlinedFrame(p, truth) >= 0) matched++;
+            OutlineOracle oracle = new OutlineOracle(spec.width(), spec.height(), SyntheticCameras.seed(0),
+                    SyntheticClip.boxesPath(SyntheticCameras.clip(spec, 0, clipCache())));
+            List<RgbImage> kept = List.copyOf(pictures);
+            int passed = 0, shiftedPassed = 0;
+            for (int i = 0; i < kept.size(); i++) {
+                RgbImage p = kept.get(i);
+                OutlineOracle.Match frame = oracle.identify(p);
+                OutlineOracle.Verdict v = oracle.check(p, frame, 0, 0);
+                if (v.passed()) passed++;
+                // The negative control: the same pictures against the truth moved 8 px right, and 8 px down.
+                OutlineOracle.Verdict right = oracle.check(p, frame, 8, 0), down = oracle.check(p, frame, 0, 8);
+                if (right.passed() || down.passed()) shiftedPassed++;
+                System.out.println("[rtsp-out] picture " + i + ": " + (v.passed() ? "passed, " : "FAILED, ") + v);
+                if (DEBUG) System.out.println("[rtsp-out]   moved right: " + right + "\n[rtsp-out]   moved down: " + down);
             }
-            System.out.println("[rtsp-out] pictures whose boxes are outlined on the objects of a ground-truth frame: " + matched + " of " + pictures.size());
-            assertTrue(matched >= 5, matched + " of " + pictures.size() + " pictures show the true boxes outlined");
+            System.out.printf(Locale.ROOT, "[rtsp-out] box oracle (outline within %d px of the true edges): %d of %d pictures passed; against"
+                    + " the truth moved 8 px (right or down): %d passed%n", OutlineOracle.TOLERANCE, passed, kept.size(), shiftedPassed);
+            assertTrue(passed >= 0.8 * kept.size(), passed + " of " + kept.size() + " pictures show the true boxes outlined");
+            assertTrue(shiftedPassed <= kept.size() / 10, "the oracle cannot tell boxes 8 px off: " + shiftedPassed + " of " + kept.size()
+                    + " pictures passed against the moved truth");
 
             String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
@@ -236,84 +296,6 @@ class RtspOutTest {
         List<String> out = new ArrayList<>(a);
         for (String n : b) out.remove(n);
         return out;
-    }
-
-    /**
-     * The ground-truth frame whose boxes {@code p} shows outlined, or -1. A box is outlined when its
-     * left, right and bottom true edges (the top has the label; an edge where another box's label may
-     * lie is left out, and at least two must be judged) have the class's colour within {@value #SLACK} px
-     * on at least 8 of 11 points each, while the vertical line through its centre
-     * (the object's own colours) does not: a vivid object of the same colour is not taken for an
-     * outline. Colour is judged by hue dominance, not distance, as 4:2:0 H.264 smears a 2-px outline's
-     * chroma with its neighbours: green G - max(R, B) >= 50, magenta min(R, B) - G >= 50, cyan
-     * min(G, B) - R >= 50. A frame matches when at least two of its boxes of at least 30 px each way, and 70 % of
-     * them, are outlined (a box at the picture's border or under several labels may miss an edge).
-     */
-    static int outlinedFrame(RgbImage p, List<String> truth) throws IOException {
-        for (String line : truth) {
-            JsonNode gt = JSON.readTree(line);
-            int judged = 0, ok = 0;
-            List<int[]> labels = new ArrayList<>(); // {first column, first row, last row} where a label may lie (as ViewBrowserTest)
-            for (JsonNode bx : gt.get("boxes")) {
-                int l = bx.get(1).intValue(), t = bx.get(2).intValue(), room = t - 9 - SLACK;
-                labels.add(room >= 0 ? new int[] {l - SLACK, room, t - 1 + SLACK} : new int[] {l - SLACK, 0, t + 8 + SLACK});
-            }
-            for (JsonNode bx : gt.get("boxes")) {
-                int cls = bx.get(0).intValue(), x1 = bx.get(1).intValue(), y1 = bx.get(2).intValue(), x2 = bx.get(3).intValue() - 1,
-                        y2 = bx.get(4).intValue() - 1;
-                if (x2 - x1 < 30 || y2 - y1 < 30 || cls > 2) continue;
-                judged++;
-                // An edge a label may cover is not judged; at least two of the three must be, and pass.
-                int edgesJudged = 0, edgesOk = 0;
-                for (int[] e : new int[][] {{x1, y1, y2, 1}, {x2, y1, y2, 1}, {y2, x1, x2, 0}}) {
-                    if (labelOver(labels, e[0], e[1], e[2], e[3] == 1)) continue;
-                    edgesJudged++;
-                    if (edge(p, e[0], e[1], e[2], e[3] == 1, cls)) edgesOk++;
-                }
-                boolean edges = edgesJudged >= 2 && edgesOk == edgesJudged;
-                if (DEBUG && edgesOk >= 2) System.out.println("[rtsp-out] frame " + gt.get("frame") + " box " + bx + ": edges " + edgesOk + "/" + edgesJudged
-                        + " centre hits " + hits(p, (x1 + x2) / 2, y1, y2, true, cls, 0));
-                boolean centre = hits(p, (x1 + x2) / 2, y1, y2, true, cls, 0) >= 4;
-                if (edges && !centre) ok++;
-            }
-            if (ok >= 2 && ok >= 0.7 * judged) return gt.get("frame").intValue();
-        }
-        return -1;
-    }
-
-    static final int SLACK = 6;
-    static final boolean DEBUG = false;
-
-    static boolean labelOver(List<int[]> labels, int at, int a, int b, boolean vertical) {
-        for (int k = 0; k <= 10; k++) {
-            int along = a + (int) Math.round((b - a) * (0.2 + 0.06 * k));
-            int x = vertical ? at : along, y = vertical ? along : at;
-            if (labels.stream().anyMatch(l -> x >= l[0] && y >= l[1] && y <= l[2])) return true;
-        }
-        return false;
-    }
-
-    static boolean edge(RgbImage p, int at, int a, int b, boolean vertical, int cls) {
-        for (int o = -SLACK; o <= SLACK; o++) if (hits(p, at, a, b, vertical, cls, o) >= 8) return true;
-        return false;
-    }
-
-    /** Of 11 points along the middle of the edge, offset {@code o} across it, those of the class's colour. */
-    static int hits(RgbImage p, int at, int a, int b, boolean vertical, int cls, int o) {
-        int n = 0;
-        for (int k = 0; k <= 10; k++) {
-            int along = a + (int) Math.round((b - a) * (0.2 + 0.06 * k));
-            int x = vertical ? at + o : along, y = vertical ? along : at + o;
-            if (x < 0 || y < 0 || x >= p.width() || y >= p.height()) continue;
-            int v = p.get(x, y), r = v >> 16 & 255, g = v >> 8 & 255, bl = v & 255;
-            boolean is = switch (cls) {
-                case 0 -> g - Math.max(r, bl) >= 50;
-                case 1 -> Math.min(r, bl) - g >= 50;
-                default -> Math.min(g, bl) - r >= 50;
-            };
-            if (is) n++;
-        }
-        return n;
     }
 
     @Test
