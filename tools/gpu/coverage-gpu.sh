@@ -10,12 +10,16 @@
 #   unit        @Tag("gpu") tests of nvmm, ops, inference (operator cases, goldens, test detector, graphs) and
 #               postprocess, one JUnit run per module (each fails when it finds no test)
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
-#   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase
+#   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase (ZOO_FUSION=off,auto: each model
+#               unfused, then fused where faster)
+# ZOO_MODELS=a,b limits the zoo phase to those architectures (tools/zoo/archs.py names).
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
 #   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
 #               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
-#   engine      issue 16's baseline: bench640 in PyTorch fp16 eager and torch.compile(mode="reduce-overhead"), then the
-#               Java engine (channels-last, CUDA graphs off/on) with its per-kind profile at batch 32, same run
+#   fusion      the fused convolutions (conv + bias + activation as one cuDNN backend graph): the backend API's enum
+#               values from the machine's headers (inference-cuda-facts.py), FusedConvGpuTest, OpCasesGpuTest
+#   engine      issue 16: bench640 in PyTorch fp16 eager and torch.compile(mode="reduce-overhead"), then the Java
+#               engine (channels-last, unfused then fused; CUDA graphs off/on) with its per-kind profile at batch 32, same run
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
@@ -49,7 +53,8 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   if has zoo; then
     rm -rf /tmp/zoo-full
     step "full zoo: TorchScript exports, goldens, PyTorch fp16 outputs, PyTorch eager benchmark" 420 \
-        $PY tools/zoo/zoo.py --out /tmp/zoo-full --exporters torchscript --bench --bench-batches 1,8,32 --bench-seconds 0.5
+        $PY tools/zoo/zoo.py --out /tmp/zoo-full --exporters torchscript --bench --bench-batches 1,8,32 --bench-seconds 0.5 \
+        ${ZOO_MODELS:+--models $ZOO_MODELS}
     grep -h "^PYTORCH_BENCH" "$log" > /tmp/pytorch-bench.txt || true
     du -sh /tmp/zoo-full
   fi
@@ -65,6 +70,11 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
         --exclude-classname '.*ZooGpuTest'
     junit "GPU tests: postprocess decoders" 120 --select-package dev.vahost.postprocess
   fi
+  if has fusion; then
+    step "cuDNN backend API facts (enum values the JNA bindings use)" 60 sh -c "$PY tools/gpu/inference-cuda-facts.py > $OUT/cuda-facts.txt; grep -E '^ENUM (cudnnBackend|cudnnPointwiseMode)' $OUT/cuda-facts.txt | cut -c1-1500; grep -E '^FUNC.*cudnnBackend' $OUT/cuda-facts.txt"
+    junit "GPU tests: fused convolutions vs unfused and the CPU executor" 300 --select-class dev.vahost.inference.gpu.FusedConvGpuTest
+    junit "GPU tests: operator cases (fusion AUTO)" 300 --select-class dev.vahost.inference.gpu.OpCasesGpuTest
+  fi
   if has zoo-tests; then
     for z in /tmp/zoo-full /tmp/zoo-dynamo; do
       [ -f $z/zoo.json ] && VAHOST_ZOO=$z junit "GPU tests: $z vs onnxruntime" 420 --select-class dev.vahost.inference.gpu.ZooGpuTest
@@ -74,7 +84,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   fi
   if has zoobench; then
     step "ZooBench (engine fp16, CUDA graphs)" 420 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.inference.bench.ZooBench \
-        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches 1,8,32 --seconds 0.5
+        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches 1,8,32 --seconds 0.5 --fusion ${ZOO_FUSION:-auto}
   fi
   if has service; then
     junit "GPU tests: the service" 240 --select-class dev.vahost.pipelines.ServiceGpuTest
@@ -113,7 +123,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
         --out /tmp/eng --imgsz 640 --export --golden --bench --batches 1,8,32 --seconds 1.0 --compile reduce-overhead
     [ -f /tmp/eng/bench640.onnx ] && step "Java benchmark (CudnnEngine fp16, channels-last) with its per-kind profile" 200 "$JAVA" -Xmx8g \
         -cp "$CP" dev.vahost.inference.bench.InferenceBench --model /tmp/eng/bench640.onnx --golden-dir /tmp/eng --batches 1,8,32 \
-        --seconds 1.0 --precision f16 --layouts nhwc
+        --seconds 1.0 --precision f16 --layouts nhwc-unfused,nhwc
   fi
   if has media; then
     media_bframe; media_project; media_model

@@ -22,7 +22,8 @@ FUNCS = [
     "cudnnGetConvolutionForwardAlgorithm_v7", "cudnnFindConvolutionForwardAlgorithmEx",
     "cudnnGetConvolutionForwardWorkspaceSize", "cudnnConvolutionForward", "cudnnConvolutionBiasActivationForward",
     "cudnnCreateActivationDescriptor", "cudnnSetActivationDescriptor", "cudnnDestroyActivationDescriptor",
-    "cudnnActivationForward", "cudnnAddTensor", "cudnnCreatePoolingDescriptor", "cudnnSetPooling2dDescriptor",
+    "cudnnActivationForward", "cudnnBackendCreateDescriptor", "cudnnBackendDestroyDescriptor",
+    "cudnnBackendSetAttribute", "cudnnBackendGetAttribute", "cudnnBackendFinalize", "cudnnBackendExecute", "cudnnAddTensor", "cudnnCreatePoolingDescriptor", "cudnnSetPooling2dDescriptor",
     "cudnnPoolingForward", "cudnnDestroyPoolingDescriptor", "cudnnSoftmaxForward", "cudnnGetConvolutionForwardAlgorithmMaxCount",
     # cublas_api.h
     "cublasCreate_v2", "cublasDestroy_v2", "cublasSetStream_v2", "cublasGetVersion_v2", "cublasSetMathMode",
@@ -32,6 +33,9 @@ ENUMS = [
     "cudnnStatus_t", "cudnnDataType_t", "cudnnTensorFormat_t", "cudnnMathType_t", "cudnnConvolutionMode_t",
     "cudnnConvolutionFwdAlgo_t", "cudnnActivationMode_t", "cudnnNanPropagation_t", "cudnnPoolingMode_t",
     "cudnnSoftmaxAlgorithm_t", "cudnnSoftmaxMode_t", "cudnnDeterminism_t",
+    # backend (graph) API: the fused convolutions
+    "cudnnBackendDescriptorType_t", "cudnnBackendAttributeType_t", "cudnnBackendAttributeName_t",
+    "cudnnPointwiseMode_t", "cudnnBackendHeurMode_t",
     "cublasStatus_t", "cublasOperation_t", "cublasMath_t", "cublasComputeType_t", "cublasGemmAlgo_t", "cudaDataType_t",
 ]
 STRUCTS = ["cudnnConvolutionFwdAlgoPerfStruct", "cudnnConvolutionFwdAlgoPerf_t"]

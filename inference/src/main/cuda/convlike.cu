@@ -44,3 +44,17 @@ __device__ void window2d_nhwc(const T* x, T* y, I batch, int c, int h, int w, in
 #define WINDOW_NHWC_ARGS i64 batch, int c, int h, int w, int oh, int ow, int dy, int dx
 extern "C" __global__ void window2d_nhwc_f32(const float* x, float* y, WINDOW_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), window2d_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, dy, dx)); }
 extern "C" __global__ void window2d_nhwc_f16(const __half* x, __half* y, WINDOW_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), window2d_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, dy, dx)); }
+
+// NHWC fp16 rows of c < 8 channels widened to 8, the rest zero: cuDNN's tensor-core convolutions want
+// channels in multiples of 8, and a network's first convolution (3 channels) runs several times
+// faster on the widened copy (with its weights widened by zeros the same way). One thread per row,
+// one 16-byte store.
+extern "C" __global__ void widen_channels8_nhwc_f16(const __half* x, __half* y, i64 rows, int c) {
+    INDEXED(rows, {
+        GRID_STRIDE(r, rows) {
+            union { uint4 u; unsigned short s[8]; } v;
+            for (int j = 0; j < 8; ++j) v.s[j] = j < c ? __half_as_ushort(x[(i64)r * c + j]) : (unsigned short)0;
+            reinterpret_cast<uint4*>(y)[r] = v.u;
+        }
+    });
+}

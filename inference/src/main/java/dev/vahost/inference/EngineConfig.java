@@ -14,9 +14,10 @@ import dev.vahost.nvmm.DType;
  * {@code internal.Layouts}); the default for F16, where cuDNN's tensor-core convolutions are
  * NHWC-native. Inputs and outputs keep the model's NCHW shapes either way.
  * {@code pointwise}: how channels-last 1x1 convolutions run (see {@link Pointwise}).
+ * {@code fusion}: whether a convolution's bias and activation run inside it (see {@link Fusion}).
  */
 public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
-                           boolean graphs, boolean channelsLast, Pointwise pointwise) {
+                           boolean graphs, boolean channelsLast, Pointwise pointwise, Fusion fusion) {
     /**
      * Channels-last 1x1, stride-1, unpadded, ungrouped convolutions are the GEMM
      * Y[NHW, K] = X[NHW, C]·Wᵀ. AUTO times cuDNN's chosen algorithm against cuBLAS at plan time and
@@ -24,8 +25,21 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
      */
     public enum Pointwise { AUTO, GEMM, CUDNN }
 
+    /**
+     * fp16 channels-last convolutions with a bias and/or an activation cuDNN's pointwise operations
+     * express (ReLU, SiLU, sigmoid, tanh) can run as one cuDNN backend graph (convolution, bias add,
+     * activation: runtime-fused kernels, the intermediate never leaves the chip). AUTO builds the fused
+     * graph in the plans tuned at load ({@code maxBatch} and {@code tuneBatches}, when {@code tune}) and
+     * keeps it where it measured faster than the convolution plus its bias/activation kernel (building
+     * compiles kernels: about 0.1 s per configuration tried, two tried per convolution, so batch sizes
+     * prepared later stay unfused); OFF never fuses; ON fuses wherever cuDNN has an engine for it, in
+     * every plan (tests: the fused path against the unfused one).
+     */
+    public enum Fusion { AUTO, OFF, ON }
+
     public EngineConfig {
         if (pointwise == null) throw new IllegalArgumentException("pointwise must not be null");
+        if (fusion == null) throw new IllegalArgumentException("fusion must not be null");
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         if (precision != DType.F16 && precision != DType.F32) {
             throw new IllegalArgumentException("precision must be F16 or F32, got " + precision);
@@ -48,6 +62,12 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
         this(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, Pointwise.AUTO);
     }
 
+    /** As the canonical constructor, fusion {@link Fusion#AUTO}. */
+    public EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches, boolean graphs,
+                        boolean channelsLast, Pointwise pointwise) {
+        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, Fusion.AUTO);
+    }
+
     /**
      * The most cuDNN may use for one convolution's workspace while algorithms are chosen: 2 GiB (only
      * what the chosen algorithms need is kept afterwards). At 256 MiB, large-batch, high-resolution
@@ -58,31 +78,35 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
 
     /** fp16, {@link #DEFAULT_WORKSPACE}, algorithms timed at load for {@code maxBatch}, CUDA graphs, channels-last. */
     public static EngineConfig fp16(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F16, DEFAULT_WORKSPACE, true, new int[0], true, true, Pointwise.AUTO);
+        return new EngineConfig(maxBatch, DType.F16, DEFAULT_WORKSPACE, true, new int[0], true, true, Pointwise.AUTO, Fusion.AUTO);
     }
 
     /** fp32 (FMA math, no TF32), NCHW. */
     public static EngineConfig fp32(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F32, DEFAULT_WORKSPACE, true, new int[0], true, false, Pointwise.AUTO);
+        return new EngineConfig(maxBatch, DType.F32, DEFAULT_WORKSPACE, true, new int[0], true, false, Pointwise.AUTO, Fusion.AUTO);
     }
 
     public EngineConfig withTuneBatches(int... batches) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast, pointwise);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast, pointwise, fusion);
     }
 
     public EngineConfig withTune(boolean t) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast, pointwise);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast, pointwise, fusion);
     }
 
     public EngineConfig withGraphs(boolean g) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast, pointwise);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast, pointwise, fusion);
     }
 
     public EngineConfig withChannelsLast(boolean c) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c, pointwise);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c, pointwise, fusion);
     }
 
     public EngineConfig withPointwise(Pointwise p) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, p);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, p, fusion);
+    }
+
+    public EngineConfig withFusion(Fusion f) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, f);
     }
 }

@@ -108,6 +108,11 @@ public interface GpuLowering {
      */
     long[] workspace(long bytes);
 
-    /** A tuned convolution of {@code c} writing {@code y} (cuDNN, or cuBLAS for channels-last 1x1). */
-    Launch convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long y);
+    /**
+     * Appends the tuned convolution of {@code c} reading {@code x} and writing {@code y} (cuDNN, or cuBLAS for channels-last
+     * 1x1) followed by {@code epilogue} (its bias and activation in place on {@code y}; null when it
+     * has none), or, where the engine's fusion setting allows and it measured faster, one fused cuDNN
+     * graph doing both.
+     */
+    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long y, Launch epilogue);
 }

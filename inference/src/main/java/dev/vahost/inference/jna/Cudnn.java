@@ -73,6 +73,55 @@ public final class Cudnn {
         public static native int cudnnCreate(long[] handle);
         public static native int cudnnDestroy(long handle);
         public static native int cudnnSetStream(long handle, long stream);
+        // Backend (graph) API: descriptors are opaque pointers; attribute values pass as arrays in native memory.
+        public static native int cudnnBackendCreateDescriptor(int descriptorType, long[] descriptor);
+        public static native int cudnnBackendDestroyDescriptor(long descriptor);
+        public static native int cudnnBackendSetAttribute(long descriptor, int name, int type, long count, Pointer values);
+        public static native int cudnnBackendGetAttribute(long descriptor, int name, int type, long requested, long[] count,
+                                                          Pointer values);
+        public static native int cudnnBackendFinalize(long descriptor);
+        public static native int cudnnBackendExecute(long handle, long executionPlan, long variantPack);
+    }
+
+    /**
+     * Enum values of the backend API ({@code cudnn_graph.h}, cuDNN 9): descriptor types, attribute
+     * names and types, pointwise modes, heuristics modes. Checked on the GPU machine by
+     * tools/gpu/inference-cuda-facts.py.
+     */
+    public static final class Backend {
+        private Backend() {}
+        // cudnnBackendDescriptorType_t
+        public static final int POINTWISE_DESCRIPTOR = 0, CONVOLUTION_DESCRIPTOR = 1, ENGINECFG_DESCRIPTOR = 3,
+                ENGINEHEUR_DESCRIPTOR = 4, EXECUTION_PLAN_DESCRIPTOR = 5, OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR = 10,
+                OPERATION_POINTWISE_DESCRIPTOR = 13, OPERATIONGRAPH_DESCRIPTOR = 15, VARIANT_PACK_DESCRIPTOR = 16,
+                TENSOR_DESCRIPTOR = 17;
+        // cudnnBackendAttributeType_t
+        public static final int TYPE_HANDLE = 0, TYPE_DATA_TYPE = 1, TYPE_BOOLEAN = 2, TYPE_INT64 = 3, TYPE_FLOAT = 4,
+                TYPE_DOUBLE = 5, TYPE_VOID_PTR = 6, TYPE_CONVOLUTION_MODE = 7, TYPE_HEUR_MODE = 8, TYPE_POINTWISE_MODE = 14,
+                TYPE_BACKEND_DESCRIPTOR = 15;
+        // cudnnBackendAttributeName_t
+        public static final int ATTR_POINTWISE_MODE = 0, ATTR_POINTWISE_MATH_PREC = 1, ATTR_POINTWISE_RELU_LOWER_CLIP = 3,
+                ATTR_POINTWISE_RELU_UPPER_CLIP = 4, ATTR_POINTWISE_RELU_LOWER_CLIP_SLOPE = 5, ATTR_POINTWISE_ELU_ALPHA = 6,
+                ATTR_CONVOLUTION_COMP_TYPE = 100, ATTR_CONVOLUTION_CONV_MODE = 101, ATTR_CONVOLUTION_DILATIONS = 102,
+                ATTR_CONVOLUTION_FILTER_STRIDES = 103, ATTR_CONVOLUTION_POST_PADDINGS = 104,
+                ATTR_CONVOLUTION_PRE_PADDINGS = 105, ATTR_CONVOLUTION_SPATIAL_DIMS = 106,
+                ATTR_ENGINEHEUR_MODE = 200, ATTR_ENGINEHEUR_OPERATION_GRAPH = 201, ATTR_ENGINEHEUR_RESULTS = 202,
+                ATTR_EXECUTION_PLAN_HANDLE = 400, ATTR_EXECUTION_PLAN_ENGINE_CONFIG = 401,
+                ATTR_EXECUTION_PLAN_WORKSPACE_SIZE = 402,
+                ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA = 700, ATTR_OPERATION_CONVOLUTION_FORWARD_BETA = 701,
+                ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC = 702, ATTR_OPERATION_CONVOLUTION_FORWARD_W = 703,
+                ATTR_OPERATION_CONVOLUTION_FORWARD_X = 704, ATTR_OPERATION_CONVOLUTION_FORWARD_Y = 705,
+                ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR = 750, ATTR_OPERATION_POINTWISE_XDESC = 751,
+                ATTR_OPERATION_POINTWISE_BDESC = 752, ATTR_OPERATION_POINTWISE_YDESC = 753,
+                ATTR_OPERATIONGRAPH_HANDLE = 800, ATTR_OPERATIONGRAPH_OPS = 801,
+                ATTR_TENSOR_BYTE_ALIGNMENT = 900, ATTR_TENSOR_DATA_TYPE = 901, ATTR_TENSOR_DIMENSIONS = 902,
+                ATTR_TENSOR_STRIDES = 903, ATTR_TENSOR_UNIQUE_ID = 906, ATTR_TENSOR_IS_VIRTUAL = 907,
+                ATTR_VARIANT_PACK_UNIQUE_IDS = 1000, ATTR_VARIANT_PACK_DATA_POINTERS = 1001, ATTR_VARIANT_PACK_WORKSPACE = 1003;
+        // cudnnPointwiseMode_t
+        public static final int POINTWISE_ADD = 0, POINTWISE_RELU_FWD = 100, POINTWISE_TANH_FWD = 101,
+                POINTWISE_SIGMOID_FWD = 102, POINTWISE_ELU_FWD = 103, POINTWISE_GELU_FWD = 104, POINTWISE_SWISH_FWD = 106;
+        // cudnnBackendHeurMode_t
+        public static final int HEUR_MODE_INSTANT = 0, HEUR_MODE_B = 1, HEUR_MODE_FALLBACK = 2, HEUR_MODE_A = 3;
     }
 
     /** cudnn_ops.h */

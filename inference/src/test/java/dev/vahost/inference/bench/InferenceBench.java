@@ -33,7 +33,8 @@ import dev.vahost.nvmm.cuda.Transfers;
  * around back-to-back infers after warm-up, algorithms tuned at load for every batch measured.
  * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc-cudnn,nhwc}: NCHW
  * everywhere, or channels-last where the graph allows with 1x1 convolutions by cuDNN only, or by the
- * faster of cuDNN and a cuBLAS GEMM timed at load). Each batch size is measured twice on the same engine (same
+ * faster of cuDNN and a cuBLAS GEMM timed at load, {@code nhwc-unfused} the same with no convolution fused with its
+ * bias and activation; only {@code nhwc} fuses, where that measured faster). Each batch size is measured twice on the same engine (same
  * algorithms, same buffers): launch by launch ({@code graphs=off}) and by CUDA graph replay
  * ({@code graphs=on}). Per line: images/s and GPU ms per batch from the events (the stream's
  * throughput), the host's wall time per infer call back to back (which includes waiting for a full
@@ -45,7 +46,7 @@ import dev.vahost.nvmm.cuda.Transfers;
  * bench640_output.pb). Prints "JAVA_BENCH ..." lines.
  *
  *   java -cp CP dev.vahost.inference.bench.InferenceBench --model bench640.onnx [--golden-dir DIR]
- *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc-cudnn,nhwc]
+ *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc-cudnn,nhwc-unfused,nhwc]
  */
 public final class InferenceBench {
     public static void main(String[] args) throws Exception {
@@ -66,8 +67,8 @@ public final class InferenceBench {
         }
         if (modelPath == null) throw new IllegalArgumentException("--model is required");
         for (String l : layouts) {
-            if (!List.of("nchw", "nhwc", "nhwc-cudnn").contains(l)) {
-                throw new IllegalArgumentException("--layouts: nchw, nhwc or nhwc-cudnn, got " + l);
+            if (!List.of("nchw", "nhwc", "nhwc-cudnn", "nhwc-unfused").contains(l)) {
+                throw new IllegalArgumentException("--layouts: nchw, nhwc, nhwc-cudnn or nhwc-unfused, got " + l);
             }
         }
         long t0 = System.nanoTime();
@@ -88,9 +89,11 @@ public final class InferenceBench {
             for (int i = 0; i < h.length; i++) h[i] = Half.fromFloat(r.nextFloat());
             Transfers.toDevice(in.address(), h);
             for (String layout : layouts) {
-                // nhwc-cudnn: 1x1 convolutions by cuDNN only (nhwc: the faster of cuDNN and cuBLAS, timed at load)
+                // nhwc-cudnn: 1x1 convolutions by cuDNN only (nhwc: the faster of cuDNN and cuBLAS, timed at load);
+                // nhwc-unfused: no convolution fused with its bias/activation (nhwc: fused where that measured faster)
                 EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"),
-                        layout.equals("nhwc-cudnn") ? EngineConfig.Pointwise.CUDNN : EngineConfig.Pointwise.AUTO);
+                        layout.equals("nhwc-cudnn") ? EngineConfig.Pointwise.CUDNN : EngineConfig.Pointwise.AUTO,
+                        layout.equals("nhwc") ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF);
                 t0 = System.nanoTime();
                 try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
                     String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? layout : "nchw");

@@ -28,18 +28,22 @@ import dev.vahost.nvmm.cuda.DevicePool;
  * batch measured, CUDA graphs) and images/s at each batch (input F16 already on the GPU, outputs F32
  * on the GPU, CUDA events around back-to-back infers after warm-up), beside PyTorch eager fp16
  * channels_last on the same GPU in the same run (the PYTORCH_BENCH lines of tools/zoo/zoo.py --bench,
- * given with --pytorch FILE). Prints ZOO_BENCH lines and a table.
+ * given with --pytorch FILE). With --fusion off,auto each model is loaded twice: convolutions never fused
+ * with their bias/activation, then fused where that measured faster (EngineConfig.Fusion). Prints ZOO_BENCH
+ * lines and a table.
  *
  *   java -cp CP dev.vahost.inference.bench.ZooBench --zoo DIR [--pytorch FILE] [--batches 1,8,32]
- *        [--seconds 1] [--exporter torchscript]
+ *        [--seconds 1] [--exporter torchscript] [--fusion off,auto]
  */
 public final class ZooBench {
     public static void main(String[] args) throws Exception {
         String zooDir = null, pytorch = null, exporter = "torchscript";
         int[] batches = {1, 8, 32};
         double seconds = 1.0;
+        List<EngineConfig.Fusion> fusions = List.of(EngineConfig.Fusion.AUTO);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--fusion" -> fusions = Arrays.stream(args[++i].split(",")).map(f -> EngineConfig.Fusion.valueOf(f.toUpperCase())).toList();
                 case "--zoo" -> zooDir = args[++i];
                 case "--pytorch" -> pytorch = args[++i];
                 case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
@@ -58,62 +62,66 @@ public final class ZooBench {
         System.out.println("ZOO_BENCH_INFO device=" + Cuda.describeDevice());
         for (Zoo.Model m : zoo.models) {
             if (!m.loadable() || !m.exporter().equals(exporter) || m.variant().equals("static")) continue;
-            try (DevicePool pool = DevicePool.create("zoo-bench", 40L << 30)) {
-                long t0 = System.nanoTime();
-                OnnxModel model = zoo.load(m);
-                long importMs = (System.nanoTime() - t0) / 1_000_000;
-                t0 = System.nanoTime();
-                double[] ips = new double[batches.length];
-                long buildMs;
-                try (CudnnEngine engine = CudnnEngine.load(model, EngineConfig.fp16(max).withTuneBatches(batches), pool);
-                     CudaStream s = CudaStream.create()) {
-                    engine.prepare(batches);
-                    buildMs = (System.nanoTime() - t0) / 1_000_000;
-                    long perIn = Tensor.numel(model.inputShape(1));
-                    DeviceBuffer in = pool.allocate(2L * perIn * max, "bench input");
-                    int outs = model.outputNames().size();
-                    DeviceBuffer[] ob = new DeviceBuffer[outs];
-                    for (int o = 0; o < outs; o++) ob[o] = pool.allocate(4L * Tensor.numel(model.outputShape(o, max)), "bench output");
-                    in.fill(s, (byte) 0x3c); // fp16 ~1.0 everywhere: finite activations
-                    for (int bi = 0; bi < batches.length; bi++) {
-                        int b = batches[bi];
-                        DeviceTensor[] ins = {DeviceTensor.of(in, DType.F16, model.inputShape(b))};
-                        DeviceTensor[] os = new DeviceTensor[outs];
-                        for (int o = 0; o < outs; o++) os[o] = DeviceTensor.of(ob[o], DType.F32, model.outputShape(o, b));
-                        for (int w = 0; w < 5; w++) engine.infer(s, ins, os);
-                        s.synchronize();
-                        int iters = 0;
-                        double ms;
-                        try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
-                            long wall = System.nanoTime();
-                            e0.record(s);
-                            do {
-                                for (int k = 0; k < 10; k++) engine.infer(s, ins, os);
-                                iters += 10;
-                                s.synchronize();
-                            } while ((System.nanoTime() - wall) / 1e9 < seconds);
-                            e1.record(s);
-                            e1.synchronize();
-                            ms = e1.elapsedSince(e0);
+            for (EngineConfig.Fusion fusion : fusions) {
+                String label = m.name() + (m.variant().equals("batch") ? "" : "-" + m.variant())
+                        + (fusion == EngineConfig.Fusion.AUTO ? "" : " (fusion " + fusion.name().toLowerCase() + ")");
+                try (DevicePool pool = DevicePool.create("zoo-bench", 40L << 30)) {
+                    long t0 = System.nanoTime();
+                    OnnxModel model = zoo.load(m);
+                    long importMs = (System.nanoTime() - t0) / 1_000_000;
+                    t0 = System.nanoTime();
+                    double[] ips = new double[batches.length];
+                    long buildMs;
+                    try (CudnnEngine engine = CudnnEngine.load(model, EngineConfig.fp16(max).withTuneBatches(batches).withFusion(fusion), pool);
+                         CudaStream s = CudaStream.create()) {
+                        engine.prepare(batches);
+                        buildMs = (System.nanoTime() - t0) / 1_000_000;
+                        long perIn = Tensor.numel(model.inputShape(1));
+                        DeviceBuffer in = pool.allocate(2L * perIn * max, "bench input");
+                        int outs = model.outputNames().size();
+                        DeviceBuffer[] ob = new DeviceBuffer[outs];
+                        for (int o = 0; o < outs; o++) ob[o] = pool.allocate(4L * Tensor.numel(model.outputShape(o, max)), "bench output");
+                        in.fill(s, (byte) 0x3c); // fp16 ~1.0 everywhere: finite activations
+                        for (int bi = 0; bi < batches.length; bi++) {
+                            int b = batches[bi];
+                            DeviceTensor[] ins = {DeviceTensor.of(in, DType.F16, model.inputShape(b))};
+                            DeviceTensor[] os = new DeviceTensor[outs];
+                            for (int o = 0; o < outs; o++) os[o] = DeviceTensor.of(ob[o], DType.F32, model.outputShape(o, b));
+                            for (int w = 0; w < 5; w++) engine.infer(s, ins, os);
+                            s.synchronize();
+                            int iters = 0;
+                            double ms;
+                            try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
+                                long wall = System.nanoTime();
+                                e0.record(s);
+                                do {
+                                    for (int k = 0; k < 10; k++) engine.infer(s, ins, os);
+                                    iters += 10;
+                                    s.synchronize();
+                                } while ((System.nanoTime() - wall) / 1e9 < seconds);
+                                e1.record(s);
+                                e1.synchronize();
+                                ms = e1.elapsedSince(e0);
+                            }
+                            ips[bi] = iters * (double) b / (ms / 1000.0);
+                            System.out.printf("ZOO_BENCH model=%s exporter=%s fusion=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
+                                    m.name(), m.exporter(), fusion, importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
                         }
-                        ips[bi] = iters * (double) b / (ms / 1000.0);
-                        System.out.printf("ZOO_BENCH model=%s exporter=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
-                                m.name(), m.exporter(), importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
+                        Double t = torch.getOrDefault(m.name(), Map.of()).get(max);
+                        if (t != null && ips[batches.length - 1] < t) profile(engine, s, max, label);
+                        in.close();
+                        for (DeviceBuffer x : ob) x.close();
                     }
-                    Double t = torch.getOrDefault(m.name(), Map.of()).get(max);
-                    if (t != null && ips[batches.length - 1] < t) profile(engine, s, max, m.name());
-                    in.close();
-                    for (DeviceBuffer x : ob) x.close();
+                    table.append(String.format("%-34s %9d %9d", label, importMs, buildMs));
+                    for (int bi = 0; bi < batches.length; bi++) {
+                        Double t = torch.getOrDefault(m.name(), Map.of()).get(batches[bi]);
+                        table.append(String.format(" %12.1f %12s", ips[bi], t == null ? "-" : String.format("%.1f", t)));
+                    }
+                    table.append('\n');
+                } catch (RuntimeException e) {
+                    System.out.printf("ZOO_BENCH model=%s exporter=%s error=%s%n", m.name(), m.exporter(), e.toString().replace('\n', ' '));
+                    table.append(String.format("%-34s failed: %s%n", label, e.getMessage()));
                 }
-                table.append(String.format("%-34s %9d %9d", m.name() + (m.variant().equals("batch") ? "" : "-" + m.variant()), importMs, buildMs));
-                for (int bi = 0; bi < batches.length; bi++) {
-                    Double t = torch.getOrDefault(m.name(), Map.of()).get(batches[bi]);
-                    table.append(String.format(" %12.1f %12s", ips[bi], t == null ? "-" : String.format("%.1f", t)));
-                }
-                table.append('\n');
-            } catch (RuntimeException e) {
-                System.out.printf("ZOO_BENCH model=%s exporter=%s error=%s%n", m.name(), m.exporter(), e.toString().replace('\n', ' '));
-                table.append(String.format("%-34s failed: %s%n", m.name(), e.getMessage()));
             }
         }
         System.out.println("=== zoo speed, images/s, fp16, same GPU, same run (torch = PyTorch eager fp16 channels_last)");

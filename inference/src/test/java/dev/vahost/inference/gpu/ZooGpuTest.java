@@ -70,20 +70,31 @@ class ZooGpuTest {
         List<Arguments> r = new ArrayList<>();
         for (Zoo.Model m : zoo().models) {
             if (!m.loadable() || m.goldens().isEmpty()) continue;
-            r.add(Arguments.of(m, DType.F32));
-            r.add(Arguments.of(m, DType.F16));
+            r.add(Arguments.of(m, DType.F32, false));
+            r.add(Arguments.of(m, DType.F16, false));
+            if (fusedCases()) r.add(Arguments.of(m, DType.F16, true));
         }
         return r;
     }
 
 
-    @ParameterizedTest(name = "{0} {1}")
+    /**
+     * VAHOST_ZOO_FUSION=on adds an fp16 case per model with every eligible convolution fused with its
+     * bias and activation (EngineConfig.Fusion.ON, in every plan: each compiles its kernels, about
+     * 10 s per model and batch size, so it is not in the default run).
+     */
+    static boolean fusedCases() {
+        return "on".equals(System.getenv("VAHOST_ZOO_FUSION"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} fused={2}")
     @MethodSource("cases")
-    void matchesOnnxruntime(Zoo.Model m, DType precision) {
+    void matchesOnnxruntime(Zoo.Model m, DType precision, boolean fused) {
         Zoo z = zoo();
         OnnxModel model = z.load(m);
         int max = model.fixedBatch() > 0 ? model.fixedBatch() : 32;
-        EngineConfig cfg = (precision == DType.F32 ? EngineConfig.fp32(max) : EngineConfig.fp16(max)).withTune(false);
+        EngineConfig cfg = (precision == DType.F32 ? EngineConfig.fp32(max) : EngineConfig.fp16(max)).withTune(false)
+                .withFusion(fused ? EngineConfig.Fusion.ON : EngineConfig.Fusion.AUTO);
         double base = precision == DType.F32 ? m.fp32Tolerance() : 0.05;
         List<String> failures = new ArrayList<>();
         List<DeviceBuffer> bufs = new ArrayList<>();
@@ -120,10 +131,10 @@ class ZooGpuTest {
                         double torchErr = torchFp16Error(z, m, o);
                         double tol = precision == DType.F32 || Double.isNaN(torchErr) ? base : Math.max(base, 3 * torchErr);
                         int w = dev.vahost.inference.ops.OpCase.worstIndex(got, want);
-                        System.out.printf("ZOO_ACCURACY model=%s precision=%s batch=%d output=%d max_rel_err=%.3e torch_fp16_err=%.3e"
-                                        + " tolerance=%.3e worst_at=%d gpu=%.5g ort=%.5g %s%n", m, precision, b, o, err, torchErr, tol, w,
+                        System.out.printf("ZOO_ACCURACY model=%s precision=%s%s batch=%d output=%d max_rel_err=%.3e torch_fp16_err=%.3e"
+                                        + " tolerance=%.3e worst_at=%d gpu=%.5g ort=%.5g %s%n", m, precision, fused ? " fused" : "", b, o, err, torchErr, tol, w,
                                 got[w], want[w], err <= tol ? "ok" : "FAIL");
-                        if (!(err <= tol)) failures.add(m + " " + precision + " batch " + b + " output " + o + ": error " + err + " > " + tol);
+                        if (!(err <= tol)) failures.add(m + " " + precision + (fused ? " fused" : "") + " batch " + b + " output " + o + ": error " + err + " > " + tol);
                     }
                 }
             }

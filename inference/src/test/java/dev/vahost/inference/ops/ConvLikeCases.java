@@ -57,6 +57,31 @@ final class ConvLikeCases {
     }
 
     /**
+     * A Conv of x [batch, c, h, w] by a random weight [k, c, kh, kw] (bias when {@code bias}) followed
+     * by {@code act} ("Relu", "Sigmoid", "Tanh", "SiLU" as x * Sigmoid(x), or null): the shapes the GPU
+     * engine may run as one fused cuDNN graph (channels multiples of 8).
+     */
+    private static OpCase convAct(String name, long seed, int batch, int c, int h, int w, int k, int kh, int kw, boolean bias,
+                                  String act, Object... attrs) {
+        long[] ws = {k, c, kh, kw};
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", c, h, w);
+        b.floats("w", random("w", seed + 1, -0.25f, 0.25f, ws).data(), ws);
+        if (bias) b.floats("b", random("b", seed + 2, -1, 1, k).data(), k);
+        String conv = act == null ? "y" : "conv";
+        b.node("Conv", bias ? new String[] {"x", "w", "b"} : new String[] {"x", "w"}, new String[] {conv}, attrs);
+        String ops = "Conv";
+        if ("SiLU".equals(act)) {
+            b.node("Sigmoid", conv, "sig").node("Mul", new String[] {conv, "sig"}, new String[] {"y"});
+            ops = "Conv,Sigmoid,Mul";
+        } else if (act != null) {
+            b.node(act, conv, "y");
+            ops = "Conv," + act;
+        }
+        b.output("y");
+        return of(name, ops, b, random("x", seed, -1, 1, batch, c, h, w));
+    }
+
+    /**
      * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
      * sizes name the batch, so those models have a fixed batch of 2).
      */
@@ -102,6 +127,18 @@ final class ConvLikeCases {
         c.add(convTranspose("convtranspose_asym_pads", 160, 2, 3, 5, 4, 4, 3, 3, true, "strides", s2, "pads", new long[] {0, 1, 1, 0}));
         c.add(convTranspose("convtranspose_1d", 170, 2, 4, 0, 9, 3, 0, 4, true, "strides", new long[] {3}, "pads", new long[] {1, 2}));
 
+        // Conv + bias + activation with channels in multiples of 8: fused into one cuDNN graph on the GPU
+        long[] p1 = {1, 1, 1, 1};
+        c.add(convAct("conv_bias_silu_3x3", 300, 2, 16, 12, 10, 32, 3, 3, true, "SiLU", "pads", p1));
+        c.add(convAct("conv_bias_relu_3x3_s2", 310, 3, 24, 13, 11, 16, 3, 3, true, "Relu", "pads", p1, "strides", s2));
+        c.add(convAct("conv_bias_sigmoid_1x1", 320, 2, 32, 7, 9, 24, 1, 1, true, "Sigmoid"));
+        c.add(convAct("conv_tanh_nobias_3x3", 330, 2, 8, 9, 9, 16, 3, 3, false, "Tanh", "pads", p1));
+        c.add(convAct("conv_bias_only_3x3", 340, 2, 16, 8, 8, 8, 3, 3, true, null, "pads", p1));
+        c.add(convAct("conv_bias_silu_1x1", 350, 4, 64, 10, 10, 64, 1, 1, true, "SiLU"));
+        // RGB stems (3 input channels: widened to 8 on the fp16 channels-last GPU path): YOLOv8's 3x3 s2, YOLOv5's 6x6 s2 p2
+        c.add(convAct("conv_bias_silu_stem3x3_c3", 360, 2, 3, 20, 24, 16, 3, 3, true, "SiLU", "pads", p1, "strides", s2));
+        c.add(convAct("conv_bias_silu_stem6x6_c3", 370, 2, 3, 20, 24, 16, 6, 6, true, "SiLU", "pads", new long[] {2, 2, 2, 2},
+                "strides", s2));
         // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
         c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
         c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));

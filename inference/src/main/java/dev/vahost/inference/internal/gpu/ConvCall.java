@@ -35,10 +35,12 @@ final class ConvCall implements GpuLowering.Launch {
     final int algo, math;
     long wsBytes;
     final boolean gemmShape, useGemm;
+    /** Replaced by a {@link FusedConv} (this call is then never launched). */
+    boolean fusedAway;
     final int gemmM, gemmK, gemmC;
     private final Resources r;
 
-    ConvCall(Resources r, GpuPlan gp, Conv c, boolean nhwc, long yAddress, boolean tune, CudaStream s) {
+    ConvCall(Resources r, Conv c, boolean nhwc, long xAddress, long yAddress, boolean tune, CudaStream s) {
         this.r = r;
         node = c.node();
         DType dtype = r.dtype;
@@ -86,7 +88,7 @@ final class ConvCall implements GpuLowering.Launch {
                     + c.oh() + "x" + c.ow() + ", cuDNN's symmetric padding gives " + oh[0] + "x" + ow[0]
                     + ") is not supported on the GPU");
         }
-        x = gp.addr(c.in());
+        x = xAddress;
         y = yAddress;
         w = nhwc ? nhwcWeights(r, c, "weights of " + node + " (KRSC)")
                 : r.uploadActivations(c.weight(), c.weight().floats(), "weights of " + node);
@@ -191,7 +193,7 @@ final class ConvCall implements GpuLowering.Launch {
     }
 
     /** Mean ms of {@code run} over 10 runs after 2 warm-ups, by CUDA events on {@code s}. */
-    private static double time(CudaStream s, Consumer<CudaStream> run) {
+    static double time(CudaStream s, Consumer<CudaStream> run) {
         try (CudaEvent e0 = CudaEvent.timing(); CudaEvent e1 = CudaEvent.timing()) {
             run.accept(s);
             run.accept(s);

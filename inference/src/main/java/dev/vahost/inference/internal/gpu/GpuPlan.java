@@ -5,6 +5,10 @@ import java.util.List;
 
 import com.sun.jna.Pointer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.InvalidModelException;
 import dev.vahost.inference.UnsupportedModelException;
 import dev.vahost.inference.internal.GpuLowering;
@@ -29,6 +33,7 @@ import static dev.vahost.inference.internal.GpuLowering.blocks;
  * captured, one CUDA graph ({@link GraphCapture}) replayed in place of the launches.
  */
 public final class GpuPlan implements GpuLowering {
+    private static final Logger LOG = LoggerFactory.getLogger(GpuPlan.class);
     /** How a model input or output gets between the caller's contiguous tensor and the arena. */
     record IoCopy(long[] table, int rank, long n, long span, long[] ref) {}
 
@@ -305,13 +310,44 @@ public final class GpuPlan implements GpuLowering {
     long workspaceNeeded;
 
     @Override
-    public Launch convolution(Conv c, boolean nhwc, long y) {
-        ConvCall call = new ConvCall(r, this, c, nhwc, y, tune, tuneStream);
+    public void convolution(Conv c, boolean nhwc, long x, long y, Launch epilogue) {
+        ConvCall call = new ConvCall(r, c, nhwc, x, y, tune, tuneStream);
         convs.add(call);
+        EngineConfig.Fusion mode = r.config.fusion();
+        // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
+        // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
+        boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
+        if (epilogue != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+            String[] why = new String[1];
+            long t0 = System.nanoTime();
+            FusedConv f = FusedConv.build(r, call, c, y, tuneStream, why);
+            fusionMs += (System.nanoTime() - t0) / 1e6;
+            double unfused = f == null || mode == EngineConfig.Fusion.ON ? Double.NaN : ConvCall.time(tuneStream, st -> {
+                call.run(st);
+                epilogue.run(st);
+            });
+            if (f == null) {
+                LOG.debug("{}: not fused: {}", call.where, why[0]);
+            } else if (mode == EngineConfig.Fusion.ON || f.ms < unfused) {
+                LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
+                fused++;
+                call.fusedAway = true;
+                workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
+                add("conv-fused", f);
+                return;
+            } else {
+                LOG.debug("{}: fused {} ms slower than unfused {} ms: unfused", call.where, f.ms, unfused);
+            }
+        }
         workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
         add(call.useGemm ? "conv1x1-gemm" : "conv", call);
-        return call;
+        if (epilogue != null) add("bias_act", epilogue);
     }
+
+    /** Convolutions run as one fused cuDNN graph with their bias and activation. */
+    int fused;
+    /** Host time spent building (compiling) and timing fused graphs. */
+    double fusionMs;
 
     // ------------------------------------------------------------------ running
 
