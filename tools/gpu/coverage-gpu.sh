@@ -17,7 +17,7 @@
 #   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
 #               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
 #   fusion      the fused convolutions (conv + bias + activation as one cuDNN backend graph): the backend API's enum
-#               values from the machine's headers (inference-cuda-facts.py), FusedConvGpuTest, OpCasesGpuTest
+#               values from the machine's headers (inference-cuda-facts.py), the inference GPU tests (FusedConvGpuTest among them)
 #   engine      issue 16: bench640 in PyTorch fp16 eager and torch.compile(mode="reduce-overhead"), then the Java
 #               engine (channels-last, unfused then fused; CUDA graphs off/on) with its per-kind profile at batch 32, same run
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
@@ -72,8 +72,9 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   fi
   if has fusion; then
     step "cuDNN backend API facts (enum values the JNA bindings use)" 60 sh -c "$PY tools/gpu/inference-cuda-facts.py > $OUT/cuda-facts.txt; grep -E '^ENUM (cudnnBackend|cudnnPointwiseMode)' $OUT/cuda-facts.txt | cut -c1-1500; grep -E '^FUNC.*cudnnBackend' $OUT/cuda-facts.txt"
-    junit "GPU tests: fused convolutions vs unfused and the CPU executor" 300 --select-class dev.vahost.inference.gpu.FusedConvGpuTest
-    junit "GPU tests: operator cases (fusion AUTO)" 300 --select-class dev.vahost.inference.gpu.OpCasesGpuTest
+    junit "GPU tests: inference (fused convolutions vs unfused, operator cases, goldens, test detector, graphs)" 300 \
+        --select-package dev.vahost.inference --exclude-classname '.*ZooGpuTest'
+
   fi
   if has zoo-tests; then
     for z in /tmp/zoo-full /tmp/zoo-dynamo; do
