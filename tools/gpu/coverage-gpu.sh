@@ -9,7 +9,7 @@
 #   zoo-dynamo  the full-size zoo's dynamo exports with their goldens into /tmp/zoo-dynamo
 #   unit        @Tag("gpu") tests of nvmm, ops, inference (operator cases, goldens, test detector, graphs) and
 #               postprocess, one JUnit run per module (each fails when it finds no test)
-#   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made), ZooDetectionsGpuTest on /tmp/zoo-full
+#   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made; VAHOST_ZOO_FUSION=on|only: fused cases), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase (ZOO_FUSION=off,auto: each model
 #               unfused, then fused where faster)
 # ZOO_MODELS=a,b limits the zoo phase to those architectures (tools/zoo/archs.py names).

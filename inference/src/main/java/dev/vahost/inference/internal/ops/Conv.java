@@ -202,9 +202,10 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
     @Override
     public void gpu(GpuLowering g) {
         boolean inNhwc = g.nhwc(in), outNhwc = g.nhwc(out);
-        long x = g.addr(in), scratch = g.scratch();
+        boolean widen = widens(inNhwc, g.precision() == DType.F16);
+        long x = g.addr(in), scratch = widen || inNhwc != outNhwc ? g.scratch() : 0;
         Conv run = this;
-        if (widens(inNhwc, g.precision() == DType.F16)) {
+        if (widen) {
             long rows = (long) n * h * w, wx = scratch, from = x;
             Kernel kw8 = g.kernel("convlike", "widen_channels8_nhwc_f16");
             int ch = c;
