@@ -23,6 +23,8 @@
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
+#   service128  one ServiceBench run at 128 unpaced streams of the B-frame clip with the 640 model (the engine's effect
+#               on the service: decode-only and the full path, same run)
 #   faults      issue 13 on NVDEC: ResidueCheck (threads and fds left by 16 closed NVDEC streams), SoakBench's undecodable phase (128 looped streams: AVC without codec data, headers
 #               then junk), the late-marker reproducer (nvmm EventAfterSyncRepro), FaultFuzzGpuTest (H.264 fuzz on nvh264dec)
 #   plugins     the stage plugins (issue 19): PixelateGpuTest, DeviceFrameGpuTest (retain), ServiceGpuTest, then ServiceBench
@@ -137,6 +139,12 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
       step "ServiceBench 128 unpaced, 640 model, clip $1, reaper $2" 150 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.pipelines.bench.ServiceBench \
           --streams 128 --seconds 12 --warmup 5 --batch 32 --clip /tmp/$1.h264 --reaper $2 $m640
     done
+  fi
+  if has service128; then
+    media_bframe; media_model
+    step "ServiceBench 128 unpaced, 640 model, B-frame clip (decode-only, then the full path)" 150 "$JAVA" -Xmx24g -cp "$CP" \
+        dev.vahost.pipelines.bench.ServiceBench --streams 128 --seconds 12 --warmup 5 --batch 32 --clip /tmp/bframe-1080p.h264 \
+        --model /tmp/m/bench640.onnx --input-size 640x640 --score-threshold 0.9
   fi
   if has faults; then
     media_bframe
