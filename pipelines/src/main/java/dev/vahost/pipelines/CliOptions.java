@@ -22,7 +22,7 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                          double shutdownGraceS, double maxFps, int queue, double durationS, Path clipCache, boolean help,
                          boolean engineGraphs, int detectorPoolMib, ModelCli modelCli, List<Path> plugins,
                          List<StageSpec> stages, boolean listStages, String apiToken, List<StageSpec> sinks,
-                         ClusterCli cluster, int gpuId, int batchesInFlight, ViewCli view) {
+                         ClusterCli cluster, int gpuId, int batchesInFlight, ViewCli view, boolean engineFusion) {
 
     /**
      * The web view and event snapshots ({@code --view}, {@code --view-fps}, {@code --snapshot-*}).
@@ -71,7 +71,7 @@ public record CliOptions(List<String> sources, int synthetic, String syntheticSi
                 scoreThreshold, iouThreshold, maxDetections, output, framesWithoutDetections, metricsPort, perfIntervalS, live, loop,
                 reconnectIntervalS, reconnectAttempts, reconnectBackoffS, reconnectBackoffMaxS, shutdownGraceS, maxFps, queue,
                 durationS, clipCache, help, engineGraphs, detectorPoolMib, modelCli, plugins, List.copyOf(stages), listStages, apiToken,
-                sinks, cluster, gpuId, batchesInFlight, view);
+                sinks, cluster, gpuId, batchesInFlight, view, engineFusion);
     }
 
     /**

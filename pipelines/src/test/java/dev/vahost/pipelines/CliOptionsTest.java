@@ -77,6 +77,7 @@ class CliOptionsTest {
             new Case("--max-fps", "15", CliOptions::maxFps, 15.0),
             new Case("--shutdown-grace-s", "2", CliOptions::shutdownGraceS, 2.0),
             new Case("--engine-graphs", "off", CliOptions::engineGraphs, false),
+            new Case("--engine-fusion", "false", CliOptions::engineFusion, false),
             new Case("--batches-in-flight", "4", CliOptions::batchesInFlight, 4),
             new Case("--detector-pool-mib", "2048", CliOptions::detectorPoolMib, 2048),
             new Case("--output", "-", CliOptions::output, "-"),
@@ -142,6 +143,7 @@ class CliOptionsTest {
         assertEquals(Path.of(System.getProperty("user.home"), ".cache", "vahost", "clips"), o.clipCache());
         assertFalse(o.help());
         assertTrue(o.engineGraphs());
+        assertTrue(o.engineFusion());
         assertEquals(8192, o.detectorPoolMib(), "8 GiB, the pool GpuDetector had before the option existed");
         CliOptions.ModelCli m = o.modelCli();
         assertEquals(CliOptions.ModelCli.defaults().toString().replaceAll("@[0-9a-f]+", ""), m.toString().replaceAll("@[0-9a-f]+", ""));
@@ -191,7 +193,7 @@ class CliOptionsTest {
                 {"--yolox-strides", "8,0"}, {"--yolox-strides", "8,a", "a"}, {"--resize", "crop"}, {"--normalize", "0.5,0.5/1,1,1"},
                 {"--normalize", "0,0,0/1,0,1"}, {"--normalize", "sometimes"}, {"--channel-order", "rbg"}, {"--batch-size", "0"},
                 {"--batch-size", "many"}, {"--batch-size", "257"}, {"--batch-timeout-ms", "60001"}, {"--queue", "0"},
-                {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--batches-in-flight", "0"}, {"--batches-in-flight", "9"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
+                {"--max-fps", "1001"}, {"--engine-graphs", "maybe"}, {"--engine-fusion", "auto"}, {"--batches-in-flight", "0"}, {"--batches-in-flight", "9"}, {"--detector-pool-mib", "8"}, {"--metrics-port", "70000"},
                 {"--metrics-port", "-2"}, {"--all-frames", "maybe"}, {"--perf-interval-s", "0.01"}, {"--duration-s", "-1"},
                 {"--stage", "Bad Type"}, {"--stage", "t:n=nofile.yaml"}, {"--list-stages", "maybe"}, {"--sink", "amqp"},
                 {"--sink", "kafka={oops"}, {"--cluster", "kafka"}, {"--cluster", "k1:9092,,k2:9092"}, {"--cluster-topic", "bad topic"},

@@ -102,6 +102,7 @@ public final class Deployment {
         k.put("engine.gpu", "--gpu");
         k.put("engine.gpu_id", "--gpu-id");
         k.put("engine.graphs", "--engine-graphs");
+        k.put("engine.fusion", "--engine-fusion");
         k.put("engine.detector_pool_mib", "--detector-pool-mib");
         k.put("engine.batches_in_flight", "--batches-in-flight");
         k.put("outputs.results", "--output");

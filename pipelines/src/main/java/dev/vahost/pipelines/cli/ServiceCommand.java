@@ -202,6 +202,12 @@ public final class ServiceCommand {
             description = "replay the GPU engine's work as CUDA graphs (default ${DEFAULT-VALUE})")
     boolean engineGraphs = true;
 
+    @Option(order = 405, names = "--engine-fusion", paramLabel = "true|false", arity = "1", converter = Bool.class,
+            description = "GPU path: run each convolution with its bias and activation as one fused cuDNN graph where that"
+                    + " measured faster when the detector starts (compiling them takes seconds then: 5.4 s for a"
+                    + " YOLOv8n-class 640 model on an H200); false keeps the separate bias/activation kernel (default ${DEFAULT-VALUE})")
+    boolean engineFusion = true;
+
     @Option(order = 402, names = "--detector-pool-mib", paramLabel = "N",
             description = "GPU memory the detector may take, in MiB, 16..1048576 (default ${DEFAULT-VALUE})")
     int detectorPoolMib = 8192;
@@ -506,7 +512,7 @@ public final class ServiceCommand {
                 new CliOptions.ModelCli(type, priors, priorsFormat, priorsNormalized, ssdVariances, ssdScores,
                         ssdBackground, yoloxStrides, resize, normalize, channelOrder),
                 List.copyOf(plugins), List.copyOf(stageSpecs), listStages, apiToken, List.copyOf(sinkSpecs), clusterCli, gpuId,
-                batchesInFlight, viewCli);
+                batchesInFlight, viewCli, engineFusion);
     }
 
     /** This host's name as a worker id: $HOSTNAME (a pod's name), else the resolver's, with other characters as '-'. */

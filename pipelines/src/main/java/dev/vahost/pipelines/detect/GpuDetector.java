@@ -47,8 +47,8 @@ public final class GpuDetector extends DeviceFrameDetector {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /**
-     * How the GPU path is set up (the service's {@code --engine-graphs}, {@code --detector-pool-mib}
-     * and {@code --batches-in-flight}).
+     * How the GPU path is set up (the service's {@code --engine-graphs}, {@code --detector-pool-mib},
+     * {@code --batches-in-flight} and {@code --engine-fusion}).
      *
      * @param engineGraphs    CUDA graphs in the engine (default on)
      * @param poolBytes       the limit of the detector's device memory pool (default 8 GiB)
@@ -56,9 +56,11 @@ public final class GpuDetector extends DeviceFrameDetector {
      *        than one overlaps host work with GPU work, but on the H200 with 128 unpaced 1080p streams
      *        and the 640 model, two in flight were slower (90.7 % of decode-only against 97.9 %, streams
      *        uneven): the second batch's kernels compete with the decoders' work for the GPU.
+     * @param engineFusion    convolutions fused with their bias/activation where faster, at the max batch
+     *        (EngineConfig.Fusion AUTO; default on), or never (OFF)
      */
-    public record Settings(boolean engineGraphs, long poolBytes, int batchesInFlight) {
-        public static final Settings DEFAULTS = new Settings(true, 8L << 30, 1);
+    public record Settings(boolean engineGraphs, long poolBytes, int batchesInFlight, boolean engineFusion) {
+        public static final Settings DEFAULTS = new Settings(true, 8L << 30, 1, true);
 
         public Settings {
             if (poolBytes <= 0) throw new IllegalArgumentException("detector pool size must be > 0 bytes, got " + poolBytes);
@@ -69,11 +71,11 @@ public final class GpuDetector extends DeviceFrameDetector {
 
         /** From the service's options. */
         public static Settings of(dev.vahost.pipelines.CliOptions o) {
-            return new Settings(o.engineGraphs(), (long) o.detectorPoolMib() << 20, o.batchesInFlight());
+            return new Settings(o.engineGraphs(), (long) o.detectorPoolMib() << 20, o.batchesInFlight(), o.engineFusion());
         }
 
         public Settings withBatchesInFlight(int n) {
-            return new Settings(engineGraphs, poolBytes, n);
+            return new Settings(engineGraphs, poolBytes, n, engineFusion);
         }
     }
 
@@ -153,7 +155,8 @@ public final class GpuDetector extends DeviceFrameDetector {
             try {
                 s = CudaStream.create();
                 p = LetterboxResize.create(dm.preprocess.withDType(DType.F16), maxBatch, pool);
-                e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(settings.engineGraphs()), pool);
+                e = CudnnEngine.load(dm.model, EngineConfig.fp16(maxBatch).withGraphs(settings.engineGraphs())
+                        .withFusion(settings.engineFusion() ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF), pool);
                 // Partial batches (push timeout) come in every size: build each size's plan (and CUDA
                 // graph) now rather than stalling the first batch of that size.
                 int[] sizes = new int[maxBatch];

@@ -55,6 +55,7 @@ class DeploymentTest {
         assertEquals(40, o.batchTimeoutMs());
         assertEquals("auto", o.gpu());
         assertTrue(o.engineGraphs());
+        assertTrue(o.engineFusion());
         assertEquals(4096, o.detectorPoolMib());
         assertEquals("target/deployment-results.jsonl", o.output());
         assertFalse(o.framesWithoutDetections());
@@ -80,7 +81,7 @@ class DeploymentTest {
                   ssd: {priors: p.pb, priors_format: xyxy, priors_normalized: true, variances: [1, 1], scores: sigmoid, background: -1}
                   yolox: {strides: [8, 16, 32, 64]}
                 batching: {size: 32, timeout_ms: 10, queue: 8, max_fps: 12.5, shutdown_grace_s: 1.5}
-                engine: {gpu: off, graphs: false, detector_pool_mib: 1024, gpu_id: 1, batches_in_flight: 3}
+                engine: {gpu: off, graphs: false, fusion: false, detector_pool_mib: 1024, gpu_id: 1, batches_in_flight: 3}
                 outputs: {results: '-', all_frames: true, metrics_port: 9100, perf_interval_s: 2, api_token: t0123456789abcdefgh}
                 duration_s: 30
                 view: {enabled: false, fps: 5, snapshot_dir: /tmp/s, snapshot_rate: 0.5, snapshot_keep: 20}
@@ -138,6 +139,7 @@ class DeploymentTest {
         assertEquals(1.5, o.shutdownGraceS());
         assertEquals("off", o.gpu());
         assertFalse(o.engineGraphs());
+        assertFalse(o.engineFusion());
         assertEquals(1024, o.detectorPoolMib());
         assertEquals(1, o.gpuId());
         assertEquals(3, o.batchesInFlight());
