@@ -66,6 +66,17 @@ class CudnnEngineCpuTest {
     }
 
     @Test
+    void fusionIsAutoByDefaultAndSurvivesTheWithers() {
+        assertEquals(EngineConfig.Fusion.AUTO, EngineConfig.fp16(8).fusion());
+        assertEquals(EngineConfig.Fusion.AUTO, new EngineConfig(8, dev.vahost.nvmm.DType.F16, 0, false, null).fusion());
+        EngineConfig off = EngineConfig.fp16(8).withFusion(EngineConfig.Fusion.OFF).withGraphs(false).withTune(false)
+                .withTuneBatches(2).withChannelsLast(true).withPointwise(EngineConfig.Pointwise.GEMM);
+        assertEquals(EngineConfig.Fusion.OFF, off.fusion());
+        assertEquals(EngineConfig.Fusion.ON, off.withFusion(EngineConfig.Fusion.ON).fusion());
+        assertThrows(IllegalArgumentException.class, () -> EngineConfig.fp16(8).withFusion(null));
+    }
+
+    @Test
     void allUnitShapeBecomesOneElement() {
         long[][] c = Layouts.coalesce(new long[] {1, 1}, new long[][] {{1, 1}});
         assertArrayEquals(new long[] {1}, c[0]);
