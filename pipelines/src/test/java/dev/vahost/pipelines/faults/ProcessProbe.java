@@ -23,6 +23,41 @@ public final class ProcessProbe {
         }
     }
 
+    /** The kernel's names of this process's threads now (/proc/self/task/N/comm), sorted. */
+    public static java.util.List<String> threadNameList() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (var s = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) s::iterator) {
+                try {
+                    out.add(Files.readString(t.resolve("comm")).trim());
+                } catch (IOException ignored) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/self/task", e);
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    /** Open sockets of this process now (file descriptors pointing at "socket:[...]"). */
+    public static int sockets() {
+        int n = 0;
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) s::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) n++;
+                } catch (IOException ignored) {
+                    // closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list /proc/self/fd", e);
+        }
+        return n;
+    }
+
     /**
      * The most common thread names of this process now, "name x count", most first (at most
      * {@code top}): what is left after a close, by who made it (GStreamer's "nvh264dec" tasks,

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +28,7 @@ import dev.vahost.gst.StreamPipeline;
 import dev.vahost.gst.synth.SyntheticClip;
 import dev.vahost.pipelines.CliOptions;
 import dev.vahost.pipelines.Main;
+import dev.vahost.pipelines.faults.ProcessProbe;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.SyntheticCameras;
 
@@ -102,64 +102,16 @@ class RtspOutTest {
         }
     }
 
-    static int tasks() {
-        return Objects.count(Path.of("/proc/self/task"));
-    }
-
-    /** The names of this process's threads (as the kernel has them). */
-    static List<String> taskNames() {
-        List<String> out = new ArrayList<>();
-        try (var s = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : (Iterable<Path>) s::iterator) {
-                try {
-                    out.add(Files.readString(t.resolve("comm")).trim());
-                } catch (IOException ignored) {
-                    // ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        java.util.Collections.sort(out);
-        return out;
-    }
-
     /** Our own threads by name: none may be left. */
     static List<String> rtspThreads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith("rtsp-out")).toList();
     }
 
-    static final class Objects {
-        static int count(Path dir) {
-            try (var s = Files.list(dir)) {
-                return (int) s.count();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        static int sockets() {
-            int n = 0;
-            try (var s = Files.list(Path.of("/proc/self/fd"))) {
-                for (Path fd : (Iterable<Path>) s::iterator) {
-                    try {
-                        if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) n++;
-                    } catch (IOException ignored) {
-                        // closed meanwhile
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            return n;
-        }
-    }
-
     @Test
     void aClientPlaysTheChosenStreamWithItsBoxesDrawn() throws Exception {
         GstRuntime.init();
-        int tasksBefore = tasks(), socketsBefore = Objects.sockets();
-        List<String> namesBefore = taskNames();
+        int tasksBefore = ProcessProbe.threads(), socketsBefore = ProcessProbe.sockets();
+        List<String> namesBefore = ProcessProbe.threadNameList();
         int metricsPort = freePort(), rtspPort = freePort();
         // The default batch (16) and queue (4): when the detector is behind, a batch brings up to 4 frames of a at once.
         List<String> args = new ArrayList<>(List.of("--gpu", "off", "--metrics-port", Integer.toString(metricsPort),
@@ -280,15 +232,15 @@ class RtspOutTest {
         AtomicReference<List<String>> left = new AtomicReference<>();
         // GStreamer's and GLib's thread pools let idle threads go after 15 s: a generous wait.
         Await.until("the server's threads gone", Duration.ofSeconds(60), () -> {
-            List<String> now = new ArrayList<>(taskNames());
+            List<String> now = new ArrayList<>(ProcessProbe.threadNameList());
             for (String n : namesBefore) now.remove(n);
             now.removeIf(notServers);
             left.set(now);
             return now.isEmpty();
         });
-        int sockets = Objects.sockets();
+        int sockets = ProcessProbe.sockets();
         System.out.printf(Locale.ROOT, "[rtsp-out] after close: %d threads (before %d; new ones, none the server's: %s), %d sockets (before %d)%n",
-                tasks(), tasksBefore, minus(taskNames(), namesBefore), sockets, socketsBefore);
+                ProcessProbe.threads(), tasksBefore, minus(ProcessProbe.threadNameList(), namesBefore), sockets, socketsBefore);
         assertTrue(sockets <= socketsBefore + 2, "sockets after close " + sockets + ", before " + socketsBefore);
     }
 
