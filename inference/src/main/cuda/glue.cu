@@ -270,6 +270,23 @@ COPY_KERNEL(copy_b4, Raw, unsigned, unsigned)
 COPY_KERNEL(copy_b8, Raw, uint2, uint2)
 COPY_KERNEL(copy_b16, Raw, uint4, uint4)
 
+// The same copy when it coalesces to at most two dimensions: y[yo + r*ys + c*yc] = x[xo + r*xs + c*xc]
+// for r < rows, c < cols (rows = 1 for one dimension). span bounds every index (int indexing below 2^31).
+template <typename I, typename U>
+__device__ void copy2d(const U* x, U* y, I rows, I cols, I xs, I ys, I xc, I yc, I xo, I yo) {
+    GRID_STRIDE(i, rows * cols) {
+        I r = i / cols, c = i - r * cols;
+        y[yo + r * ys + c * yc] = x[xo + r * xs + c * xc];
+    }
+}
+#define COPY2D_KERNEL(name, U) \
+    extern "C" __global__ void name(const U* x, U* y, i64 rows, i64 cols, i64 xs, i64 ys, i64 xc, i64 yc, i64 xo, i64 yo, i64 span) { \
+        INDEXED(span, copy2d<I, U>(x, y, (I)rows, (I)cols, (I)xs, (I)ys, (I)xc, (I)yc, (I)xo, (I)yo)); }
+COPY2D_KERNEL(copy2d_b2, unsigned short)
+COPY2D_KERNEL(copy2d_b4, unsigned)
+COPY2D_KERNEL(copy2d_b8, uint2)
+COPY2D_KERNEL(copy2d_b16, uint4)
+
 // Contiguous copy with conversion (engine input and outputs, Identity).
 #define CONVERT_KERNEL(name, A, B) \
     extern "C" __global__ void name(const A* x, B* y, i64 n) { INDEXED(n, GRID_STRIDE(i, n) st(y, i, ld(x, i))); }

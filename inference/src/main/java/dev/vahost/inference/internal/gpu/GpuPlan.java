@@ -273,16 +273,30 @@ public final class GpuPlan implements GpuLowering {
             for (int d = 0; d < rank - 1; d++) { w[rank + d] /= u; w[2 * rank + d] /= u; }
             w[3 * rank] /= u;
             w[3 * rank + 1] /= u;
-            long n = c.n() / u, span = Math.max(1, c.span() / u + 1);
-            long[] ref = table(w);
-            Kernel k = kernel("copy_b" + width);
-            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
+            launchCopy(kind, x, y, width, w, rank, c.n() / u, Math.max(1, c.span() / u + 1));
             return;
         }
         if (es != 2) throw new IllegalStateException("no copy kernel for " + es + "-byte elements");
+        launchCopy(kind, x, y, 2, t, rank, c.n(), c.span());
+    }
+
+    /**
+     * A copy of {@code n} units of {@code width} bytes by table {@code t} (see {@link #stridedCopy}).
+     * Up to two dimensions after coalescing (a Concat or Split on channels-last values: rows of
+     * channels at a row stride) take {@code copy2d_bW}: one division per unit and no table reads,
+     * where the general kernel reads the table and divides once per dimension.
+     */
+    private void launchCopy(String kind, long x, long y, int width, long[] t, int rank, long n, long span) {
+        if (rank <= 2) {
+            long rows = rank == 2 ? t[0] : 1, cols = t[rank - 1];
+            long xs = rank == 2 ? t[rank] : 0, ys = rank == 2 ? t[2 * rank] : 0;
+            long xc = t[2 * rank - 1], yc = t[3 * rank - 1], xo = t[3 * rank], yo = t[3 * rank + 1];
+            Kernel k = kernel("copy2d_b" + width);
+            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rows, cols, xs, ys, xc, yc, xo, yo, span));
+            return;
+        }
         long[] ref = table(t);
-        Kernel k = kernel("copy_b2");
-        long n = c.n(), span = c.span();
+        Kernel k = kernel("copy_b" + width);
         add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
     }
 
