@@ -126,6 +126,47 @@ extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __
     });
 }
 
+// fp16, two dimensions after coalescing, y [rows, cols] contiguous with cols % 8 == 0: eight columns
+// per thread. Each operand is either a row of cols values at row stride s (s % 8 == 0, 0 for one row
+// broadcast over all: a bias along the last axis) or, with its scalar flag, one value per row at
+// row stride s (0: one value for everything). The common broadcasts of transformer blocks (a bias
+// vector, a per-token scale) without the general kernel's table reads and per-dimension divisions.
+template <typename I>
+__device__ __forceinline__ void load8(const __half* p, I row, I stride, int scalar, I c8, float f[8]) {
+    if (scalar) {
+        float v = __half2float(p[row * stride]);
+        #pragma unroll
+        for (int k = 0; k < 8; ++k) f[k] = v;
+    } else {
+        uint4 q = reinterpret_cast<const uint4*>(p + row * stride)[c8];
+        const __half2* h = reinterpret_cast<const __half2*>(&q);
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) { float2 t = __half22float2(h[k]); f[2 * k] = t.x; f[2 * k + 1] = t.y; }
+    }
+}
+template <typename I>
+__device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op, I rows, I cols8, I as, I bs, int aScalar,
+                             int bScalar, int ac, float alpha, float beta) {
+    GRID_STRIDE(i, rows * cols8) {
+        I r = i / cols8, c = i - r * cols8;
+        float fa[8], fb[8];
+        load8<I>(a, r, as, aScalar, c, fa);
+        load8<I>(b, r, bs, bScalar, c, fb);
+        uint4 qy;
+        __half2* hy = reinterpret_cast<__half2*>(&qy);
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            hy[k] = __floats2half2_rn(act(binop(op, fa[2 * k], fb[2 * k]), ac, alpha, beta),
+                                      act(binop(op, fa[2 * k + 1], fb[2 * k + 1]), ac, alpha, beta));
+        }
+        reinterpret_cast<uint4*>(y)[i] = qy;
+    }
+}
+extern "C" __global__ void binary_rows8_f16(const __half* a, const __half* b, __half* y, int op, i64 rows, i64 cols8, i64 as, i64 bs,
+                                            int aScalar, int bScalar, int ac, float alpha, float beta, i64 span) {
+    INDEXED(span, binary_rows8<I>(a, b, y, op, (I)rows, (I)cols8, (I)as, (I)bs, aScalar, bScalar, ac, alpha, beta));
+}
+
 // Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the
 // engine orders the dimensions so that this is y's storage order).
 template <typename I, typename T>
