@@ -336,6 +336,29 @@ CONVERT_KERNEL(convert_f16_f32, __half, float)
 CONVERT_KERNEL(convert_f32_f32, float, float)
 CONVERT_KERNEL(convert_f16_f16, __half, __half)
 
+// The same on rows of `channels` values whose starts are `stride` elements apart (a convolution's
+// output written into its channel slice of a Concat's output): n8 = rows * channels / 8.
+extern "C" __global__ void bias_act_rows8_f16(__half* y, const float* bias, int channels, i64 rows, i64 stride, int a, float alpha,
+                                              float beta) {
+    INDEXED(rows * stride, {
+        I c8n = (I)(channels / 8);
+        GRID_STRIDE(i, (I)rows * c8n) {
+            I r = i / c8n;
+            int c = (int)(i - r * c8n) * 8;
+            uint4* p = reinterpret_cast<uint4*>(y + r * (I)stride + c);
+            uint4 q = *p;
+            __half2* h = reinterpret_cast<__half2*>(&q);
+            #pragma unroll
+            for (int k = 0; k < 4; ++k) {
+                float2 f = __half22float2(h[k]);
+                if (bias) { f.x += bias[c + 2 * k]; f.y += bias[c + 2 * k + 1]; }
+                h[k] = __floats2half2_rn(act(f.x, a, alpha, beta), act(f.y, a, alpha, beta));
+            }
+            *p = q;
+        }
+    });
+}
+
 // Max pooling, one thread per output element; padded positions never win; NaN propagates.
 // NCHW: i = ((n*C + c)*oh + oy)*ow + ox over planes = N*C.
 template <typename I, typename T>

@@ -34,7 +34,8 @@ import dev.vahost.nvmm.cuda.Transfers;
  * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc-cudnn,nhwc}: NCHW
  * everywhere, or channels-last where the graph allows with 1x1 convolutions by cuDNN only, or by the
  * faster of cuDNN and a cuBLAS GEMM timed at load, {@code nhwc-unfused} the same with no convolution fused with its
- * bias and activation; only {@code nhwc} fuses, where that measured faster). Each batch size is measured twice on the same engine (same
+ * bias and activation; only {@code nhwc} fuses, where that measured faster; {@code nhwc-copies} is {@code nhwc} with
+ * every Concat copying its inputs instead of convolutions writing them in place). Each batch size is measured twice on the same engine (same
  * algorithms, same buffers): launch by launch ({@code graphs=off}) and by CUDA graph replay
  * ({@code graphs=on}). Per line: images/s and GPU ms per batch from the events (the stream's
  * throughput), the host's wall time per infer call back to back (which includes waiting for a full
@@ -67,8 +68,8 @@ public final class InferenceBench {
         }
         if (modelPath == null) throw new IllegalArgumentException("--model is required");
         for (String l : layouts) {
-            if (!List.of("nchw", "nhwc", "nhwc-cudnn", "nhwc-unfused").contains(l)) {
-                throw new IllegalArgumentException("--layouts: nchw, nhwc, nhwc-cudnn or nhwc-unfused, got " + l);
+            if (!List.of("nchw", "nhwc", "nhwc-cudnn", "nhwc-unfused", "nhwc-copies").contains(l)) {
+                throw new IllegalArgumentException("--layouts: nchw, nhwc, nhwc-cudnn, nhwc-unfused or nhwc-copies, got " + l);
             }
         }
         long t0 = System.nanoTime();
@@ -93,7 +94,8 @@ public final class InferenceBench {
                 // nhwc-unfused: no convolution fused with its bias/activation (nhwc: fused where that measured faster)
                 EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"),
                         layout.equals("nhwc-cudnn") ? EngineConfig.Pointwise.CUDNN : EngineConfig.Pointwise.AUTO,
-                        layout.equals("nhwc") ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF);
+                        layout.equals("nhwc") || layout.equals("nhwc-copies") ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF,
+                        !layout.equals("nhwc-copies"));
                 t0 = System.nanoTime();
                 try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
                     String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? layout : "nchw");

@@ -176,9 +176,22 @@ public final class GpuPlan implements GpuLowering {
             }
             return r.uploadActivations(c, c.floats(), "constant " + plan.describe(root));
         }
+        int into = r.placements.into[root];
+        if (into >= 0) return addr(into) + r.placements.channel[root] * elementBytes(root);
         long off = r.arena.offset(root);
         if (off < 0) throw new IllegalStateException("value " + plan.describe(v) + " has no storage");
         return r.arena.base + off;
+    }
+
+    @Override
+    public long pixelStride(int v) {
+        int root = plan.root(v), into = r.placements.into[root];
+        return plan.shapes[into >= 0 ? into : v][1];
+    }
+
+    @Override
+    public boolean storedIn(int v, int into) {
+        return r.placements.into[plan.root(v)] == plan.root(into);
     }
 
     @Override
@@ -324,38 +337,60 @@ public final class GpuPlan implements GpuLowering {
     long workspaceNeeded;
 
     @Override
-    public void convolution(Conv c, boolean nhwc, long x, long y, Launch epilogue) {
-        ConvCall call = new ConvCall(r, c, nhwc, x, y, tune, tuneStream);
+    public void convolution(Conv c, boolean nhwc, long x, long y, long ys, Epilogue epilogue) {
+        ConvCall call;
+        long yc = y, ycs = ys; // where the convolution itself writes
+        try {
+            call = new ConvCall(r, c, nhwc, x, y, ys, tune, tuneStream);
+        } catch (IllegalStateException e) {
+            if (ys == c.k()) throw e;
+            // No algorithm writes the Concat's channel slice: a buffer of its own, then a copy into the slice.
+            LOG.info("{}: {}; writing a buffer of its own and copying it into the Concat", c.node(), e.getMessage());
+            yc = r.alloc((long) c.n() * c.oh() * c.ow() * c.k() * r.dtype.bytes(), "output of " + c.node() + " (batch " + batch + ")")
+                    .address();
+            ycs = c.k();
+            call = new ConvCall(r, c, nhwc, x, yc, ycs, tune, tuneStream);
+        }
         convs.add(call);
+        Launch ep = epilogue == null ? null : epilogue.at(yc, ycs);
         EngineConfig.Fusion mode = r.config.fusion();
         // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
         // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
         boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
-        if (epilogue != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+        FusedConv f = null;
+        if (ep != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
             String[] why = new String[1];
             long t0 = System.nanoTime();
-            FusedConv f = FusedConv.build(r, call, c, y, tuneStream, why);
+            f = FusedConv.build(r, call, c, yc, ycs, tuneStream, why);
             fusionMs += (System.nanoTime() - t0) / 1e6;
+            ConvCall unfusedCall = call;
             double unfused = f == null || mode == EngineConfig.Fusion.ON ? Double.NaN : ConvCall.time(tuneStream, st -> {
-                call.run(st);
-                epilogue.run(st);
+                unfusedCall.run(st);
+                ep.run(st);
             });
             if (f == null) {
                 LOG.debug("{}: not fused: {}", call.where, why[0]);
-            } else if (mode == EngineConfig.Fusion.ON || f.ms < unfused) {
-                LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
-                fused++;
-                call.fusedAway = true;
-                workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
-                add("conv-fused", f);
-                return;
-            } else {
+            } else if (mode != EngineConfig.Fusion.ON && f.ms >= unfused) {
                 LOG.debug("{}: fused {} ms slower than unfused {} ms: unfused", call.where, f.ms, unfused);
+                f = null;
+            } else {
+                LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
             }
         }
-        workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
-        add(call.useGemm ? "conv1x1-gemm" : "conv", call);
-        if (epilogue != null) add("bias_act", epilogue);
+        if (f != null) {
+            fused++;
+            call.fusedAway = true;
+            workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
+            add("conv-fused", f);
+        } else {
+            workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
+            add(call.useGemm ? "conv1x1-gemm" : "conv", call);
+            if (ep != null) add("bias_act", ep);
+        }
+        if (yc != y) {
+            long rows = (long) c.n() * c.oh() * c.ow();
+            copy("copy", yc, y, r.dtype.bytes(), new long[] {rows, c.k()}, new long[] {c.k(), 1}, 0, new long[] {ys, 1}, 0);
+        }
     }
 
     /** Convolutions run as one fused cuDNN graph with their bias and activation. */
