@@ -224,8 +224,12 @@ public final class Engine implements AutoCloseable {
         return r.maxPlan.outputs.length;
     }
 
-    /** GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...) and node. */
-    public record LaunchTime(String kind, String node, double ms) {}
+    /**
+     * GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...), node,
+     * and the work of its step when it is the step's first launch (floating-point operations, bytes of
+     * the operands read and written at the least; 0 for the step's other launches).
+     */
+    public record LaunchTime(String kind, String node, double ms, double flops, long bytes) {}
 
     /**
      * Times every launch of the plan at {@code batch} on {@code s}: each launch repeated {@code repeats}
@@ -256,7 +260,9 @@ public final class Engine implements AutoCloseable {
             r.unbindStream();
         }
         List<LaunchTime> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(new LaunchTime(p.kinds.get(i), p.nodes.get(i), ms[i] / Math.max(1, repeats)));
+        for (int i = 0; i < n; i++) {
+            out.add(new LaunchTime(p.kinds.get(i), p.nodes.get(i), ms[i] / Math.max(1, repeats), p.flops.get(i), p.bytes.get(i)));
+        }
         return out;
     }
 

@@ -221,6 +221,27 @@ public final class GpuPlan implements GpuLowering {
         launches.add(l);
         kinds.add(kind);
         nodes.add(node);
+        // a step's work goes to its first launch (profiles sum it by kind)
+        boolean first = step >= 0 && step != lastWorkStep;
+        if (first) lastWorkStep = step;
+        flops.add(first ? plan.steps.get(step).flops(plan) : 0.0);
+        bytes.add(first ? stepBytes(plan.steps.get(step)) : 0L);
+    }
+
+    private int lastWorkStep = -1;
+    /** Per launch: the floating-point operations and the bytes of its step's operands (see {@link #add}). */
+    final List<Double> flops = new ArrayList<>();
+    final List<Long> bytes = new ArrayList<>();
+
+    /** Bytes a step reads and writes at the least: each distinct operand (constants included) once. */
+    private long stepBytes(Step st) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        long b = 0;
+        for (int[] vs : new int[][] {st.reads(), st.writes()}) {
+            for (int v : vs) if (seen.add(plan.root(v))) b += plan.numel(v) * elementBytes(v);
+        }
+        if (st instanceof Conv c) b += (long) c.weight().size() * r.dtype.bytes();
+        return b;
     }
 
     @Override

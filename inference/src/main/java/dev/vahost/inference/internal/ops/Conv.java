@@ -35,6 +35,11 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
     }
 
     @Override
+    public double flops(Plan p) {
+        return 2.0 * n * k * oh * ow * (c / groups) * kh * kw;
+    }
+
+    @Override
     public long scratchBytes(Plan p, Layouts l, int floatBytes) {
         long layout = l.nhwc(p.root(in)) != l.nhwc(p.root(out)) ? p.numel(out) * floatBytes : 0;
         return widens(l.nhwc(p.root(in)), floatBytes == 2) ? widenedBytes() + layout : layout;
