@@ -19,7 +19,8 @@
 #   fusion      the fused convolutions (conv + bias + activation as one cuDNN backend graph): the backend API's enum
 #               values from the machine's headers (inference-cuda-facts.py), the inference GPU tests (FusedConvGpuTest among them)
 #   engine      issue 16: bench640 in PyTorch fp16 eager and torch.compile(mode="reduce-overhead"), then the Java
-#               engine (channels-last, unfused then fused; CUDA graphs off/on) with its per-kind profile at batch 32, same run
+#               engine (channels-last, fused, Concats copying then written in place; ENGINE_LAYOUTS=nhwc-unfused,... adds
+#               the unfused engine; CUDA graphs off/on) with its per-kind profile at batch 32, same run
 #   media       the benchmark media (tools/gpu/media.sh): the camera-like B-frame clip, the project clip, the 640 model
 #   unpaced     ServiceBench at 128 streams with the 640 model, unpaced: decode-only and the full path on the B-frame clip
 #               (background reaper on, then off: late completion markers per batch) and on the project clip
@@ -126,7 +127,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
         --out /tmp/eng --imgsz 640 --export --golden --bench --batches 1,8,32 --seconds 1.0 --compile reduce-overhead
     [ -f /tmp/eng/bench640.onnx ] && step "Java benchmark (CudnnEngine fp16, channels-last) with its per-kind profile" 200 "$JAVA" -Xmx8g \
         -cp "$CP" dev.vahost.inference.bench.InferenceBench --model /tmp/eng/bench640.onnx --golden-dir /tmp/eng --batches 1,8,32 \
-        --seconds 1.0 --precision f16 --layouts nhwc-unfused,nhwc
+        --seconds 1.0 --precision f16 --layouts ${ENGINE_LAYOUTS:-nhwc-copies,nhwc}
   fi
   if has media; then
     media_bframe; media_project; media_model
@@ -156,7 +157,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|JAVA_ROOFLINE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

@@ -2,7 +2,11 @@
 // .cu file): storage types (float32 / float16 through ld/st, arithmetic always float32), 32-bit
 // index dispatch, grid-stride loops and the activation functions (codes: internal.Act).
 #pragma once
+#ifdef VAHOST_INFERENCE_HOST_EMU
+#include "inference_host_emu.h"  // src/test/cuda: the host build of the kernels (GlueKernelHostTest)
+#else
 #include <cuda_fp16.h>
+#endif
 #include <stdint.h>
 #include <limits.h>
 

@@ -126,6 +126,47 @@ extern "C" __global__ void binary_flat8_f16(const __half* a, const __half* b, __
     });
 }
 
+// fp16, two dimensions after coalescing, y [rows, cols] contiguous with cols % 8 == 0: eight columns
+// per thread. Each operand is either a row of cols values at row stride s (s % 8 == 0, 0 for one row
+// broadcast over all: a bias along the last axis) or, with its scalar flag, one value per row at
+// row stride s (0: one value for everything). The common broadcasts of transformer blocks (a bias
+// vector, a per-token scale) without the general kernel's table reads and per-dimension divisions.
+template <typename I>
+__device__ __forceinline__ void load8(const __half* p, I row, I stride, int scalar, I c8, float f[8]) {
+    if (scalar) {
+        float v = __half2float(p[row * stride]);
+        #pragma unroll
+        for (int k = 0; k < 8; ++k) f[k] = v;
+    } else {
+        uint4 q = reinterpret_cast<const uint4*>(p + row * stride)[c8];
+        const __half2* h = reinterpret_cast<const __half2*>(&q);
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) { float2 t = __half22float2(h[k]); f[2 * k] = t.x; f[2 * k + 1] = t.y; }
+    }
+}
+template <typename I>
+__device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op, I rows, I cols8, I as, I bs, int aScalar,
+                             int bScalar, int ac, float alpha, float beta) {
+    GRID_STRIDE(i, rows * cols8) {
+        I r = i / cols8, c = i - r * cols8;
+        float fa[8], fb[8];
+        load8<I>(a, r, as, aScalar, c, fa);
+        load8<I>(b, r, bs, bScalar, c, fb);
+        uint4 qy;
+        __half2* hy = reinterpret_cast<__half2*>(&qy);
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            hy[k] = __floats2half2_rn(act(binop(op, fa[2 * k], fb[2 * k]), ac, alpha, beta),
+                                      act(binop(op, fa[2 * k + 1], fb[2 * k + 1]), ac, alpha, beta));
+        }
+        reinterpret_cast<uint4*>(y)[i] = qy;
+    }
+}
+extern "C" __global__ void binary_rows8_f16(const __half* a, const __half* b, __half* y, int op, i64 rows, i64 cols8, i64 as, i64 bs,
+                                            int aScalar, int bScalar, int ac, float alpha, float beta, i64 span) {
+    INDEXED(span, binary_rows8<I>(a, b, y, op, (I)rows, (I)cols8, (I)as, (I)bs, aScalar, bScalar, ac, alpha, beta));
+}
+
 // Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the
 // engine orders the dimensions so that this is y's storage order).
 template <typename I, typename T>
@@ -270,6 +311,23 @@ COPY_KERNEL(copy_b4, Raw, unsigned, unsigned)
 COPY_KERNEL(copy_b8, Raw, uint2, uint2)
 COPY_KERNEL(copy_b16, Raw, uint4, uint4)
 
+// The same copy when it coalesces to at most two dimensions: y[yo + r*ys + c*yc] = x[xo + r*xs + c*xc]
+// for r < rows, c < cols (rows = 1 for one dimension). span bounds every index (int indexing below 2^31).
+template <typename I, typename U>
+__device__ void copy2d(const U* x, U* y, I rows, I cols, I xs, I ys, I xc, I yc, I xo, I yo) {
+    GRID_STRIDE(i, rows * cols) {
+        I r = i / cols, c = i - r * cols;
+        y[yo + r * ys + c * yc] = x[xo + r * xs + c * xc];
+    }
+}
+#define COPY2D_KERNEL(name, U) \
+    extern "C" __global__ void name(const U* x, U* y, i64 rows, i64 cols, i64 xs, i64 ys, i64 xc, i64 yc, i64 xo, i64 yo, i64 span) { \
+        INDEXED(span, copy2d<I, U>(x, y, (I)rows, (I)cols, (I)xs, (I)ys, (I)xc, (I)yc, (I)xo, (I)yo)); }
+COPY2D_KERNEL(copy2d_b2, unsigned short)
+COPY2D_KERNEL(copy2d_b4, unsigned)
+COPY2D_KERNEL(copy2d_b8, uint2)
+COPY2D_KERNEL(copy2d_b16, uint4)
+
 // Contiguous copy with conversion (engine input and outputs, Identity).
 #define CONVERT_KERNEL(name, A, B) \
     extern "C" __global__ void name(const A* x, B* y, i64 n) { INDEXED(n, GRID_STRIDE(i, n) st(y, i, ld(x, i))); }
@@ -277,6 +335,29 @@ CONVERT_KERNEL(convert_f32_f16, float, __half)
 CONVERT_KERNEL(convert_f16_f32, __half, float)
 CONVERT_KERNEL(convert_f32_f32, float, float)
 CONVERT_KERNEL(convert_f16_f16, __half, __half)
+
+// The same on rows of `channels` values whose starts are `stride` elements apart (a convolution's
+// output written into its channel slice of a Concat's output): n8 = rows * channels / 8.
+extern "C" __global__ void bias_act_rows8_f16(__half* y, const float* bias, int channels, i64 rows, i64 stride, int a, float alpha,
+                                              float beta) {
+    INDEXED(rows * stride, {
+        I c8n = (I)(channels / 8);
+        GRID_STRIDE(i, (I)rows * c8n) {
+            I r = i / c8n;
+            int c = (int)(i - r * c8n) * 8;
+            uint4* p = reinterpret_cast<uint4*>(y + r * (I)stride + c);
+            uint4 q = *p;
+            __half2* h = reinterpret_cast<__half2*>(&q);
+            #pragma unroll
+            for (int k = 0; k < 4; ++k) {
+                float2 f = __half22float2(h[k]);
+                if (bias) { f.x += bias[c + 2 * k]; f.y += bias[c + 2 * k + 1]; }
+                h[k] = __floats2half2_rn(act(f.x, a, alpha, beta), act(f.y, a, alpha, beta));
+            }
+            *p = q;
+        }
+    });
+}
 
 // Max pooling, one thread per output element; padded positions never win; NaN propagates.
 // NCHW: i = ((n*C + c)*oh + oy)*ow + ox over planes = N*C.

@@ -124,8 +124,12 @@ public final class CudnnEngine implements InferenceEngine {
         return engine.graphStatus(batch);
     }
 
-    /** GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...) and node. */
-    public record LaunchTime(String kind, String node, double ms) {}
+    /**
+     * GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...) and node,
+     * with its step's work when it is the step's first launch: floating-point operations (convolutions,
+     * GEMMs) and the bytes of the step's operands at the least (each once); 0 on the step's other launches.
+     */
+    public record LaunchTime(String kind, String node, double ms, double flops, long bytes) {}
 
     /**
      * Times every launch of the plan at {@code batch} on {@code s}: each launch is repeated
@@ -137,7 +141,7 @@ public final class CudnnEngine implements InferenceEngine {
     public synchronized List<LaunchTime> profile(CudaStream s, int batch, int repeats) {
         open();
         List<LaunchTime> r = new ArrayList<>();
-        for (Engine.LaunchTime t : engine.profile(s, batch, repeats)) r.add(new LaunchTime(t.kind(), t.node(), t.ms()));
+        for (Engine.LaunchTime t : engine.profile(s, batch, repeats)) r.add(new LaunchTime(t.kind(), t.node(), t.ms(), t.flops(), t.bytes()));
         return r;
     }
 

@@ -15,9 +15,11 @@ import dev.vahost.nvmm.DType;
  * NHWC-native. Inputs and outputs keep the model's NCHW shapes either way.
  * {@code pointwise}: how channels-last 1x1 convolutions run (see {@link Pointwise}).
  * {@code fusion}: whether a convolution's bias and activation run inside it (see {@link Fusion}).
+ * {@code concatInPlace}: fp16 channels-last convolutions whose output only feeds a channel Concat
+ * write into the Concat's output directly, and the Concat does not copy them (default on).
  */
 public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
-                           boolean graphs, boolean channelsLast, Pointwise pointwise, Fusion fusion) {
+                           boolean graphs, boolean channelsLast, Pointwise pointwise, Fusion fusion, boolean concatInPlace) {
     /**
      * Channels-last 1x1, stride-1, unpadded, ungrouped convolutions are the GEMM
      * Y[NHW, K] = X[NHW, C]·Wᵀ. AUTO times cuDNN's chosen algorithm against cuBLAS at plan time and
@@ -68,6 +70,12 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
         this(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, Fusion.AUTO);
     }
 
+    /** As the canonical constructor, Concat in place. */
+    public EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches, boolean graphs,
+                        boolean channelsLast, Pointwise pointwise, Fusion fusion) {
+        this(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, fusion, true);
+    }
+
     /**
      * The most cuDNN may use for one convolution's workspace while algorithms are chosen: 2 GiB (only
      * what the chosen algorithms need is kept afterwards). At 256 MiB, large-batch, high-resolution
@@ -78,35 +86,39 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
 
     /** fp16, {@link #DEFAULT_WORKSPACE}, algorithms timed at load for {@code maxBatch}, CUDA graphs, channels-last. */
     public static EngineConfig fp16(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F16, DEFAULT_WORKSPACE, true, new int[0], true, true, Pointwise.AUTO, Fusion.AUTO);
+        return new EngineConfig(maxBatch, DType.F16, DEFAULT_WORKSPACE, true, new int[0], true, true, Pointwise.AUTO, Fusion.AUTO, true);
     }
 
     /** fp32 (FMA math, no TF32), NCHW. */
     public static EngineConfig fp32(int maxBatch) {
-        return new EngineConfig(maxBatch, DType.F32, DEFAULT_WORKSPACE, true, new int[0], true, false, Pointwise.AUTO, Fusion.AUTO);
+        return new EngineConfig(maxBatch, DType.F32, DEFAULT_WORKSPACE, true, new int[0], true, false, Pointwise.AUTO, Fusion.AUTO, true);
     }
 
     public EngineConfig withTuneBatches(int... batches) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast, pointwise, fusion);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, batches, graphs, channelsLast, pointwise, fusion, concatInPlace);
     }
 
     public EngineConfig withTune(boolean t) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast, pointwise, fusion);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, t, tuneBatches, graphs, channelsLast, pointwise, fusion, concatInPlace);
     }
 
     public EngineConfig withGraphs(boolean g) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast, pointwise, fusion);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, g, channelsLast, pointwise, fusion, concatInPlace);
     }
 
     public EngineConfig withChannelsLast(boolean c) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c, pointwise, fusion);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, c, pointwise, fusion, concatInPlace);
     }
 
     public EngineConfig withPointwise(Pointwise p) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, p, fusion);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, p, fusion, concatInPlace);
     }
 
     public EngineConfig withFusion(Fusion f) {
-        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, f);
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, f, concatInPlace);
+    }
+
+    public EngineConfig withConcatInPlace(boolean c) {
+        return new EngineConfig(maxBatch, precision, workspaceBytes, tune, tuneBatches, graphs, channelsLast, pointwise, fusion, c);
     }
 }

@@ -45,6 +45,19 @@ public interface GpuLowering {
     /** True when value {@code v} (by its storage root) is stored NHWC. */
     boolean nhwc(int v);
 
+    /**
+     * Elements between consecutive pixels of NHWC value {@code v}: its channel count, or the channel
+     * count of the Concat output it is written into in place (see {@code internal.gpu.Placements}).
+     */
+    default long pixelStride(int v) {
+        return plan().shapes[v][1];
+    }
+
+    /** True when value {@code v} is stored in place in {@code into} (the Concat part copying it can be skipped). */
+    default boolean storedIn(int v, int into) {
+        return false;
+    }
+
     /** Bytes per element of value {@code v}: the engine's precision for FLOAT, 4 (int32) for INT. */
     default int elementBytes(int v) {
         return plan().isInt(v) ? 4 : precision().bytes();
@@ -114,5 +127,10 @@ public interface GpuLowering {
      * has none), or, where the engine's fusion setting allows and it measured faster, one fused cuDNN
      * graph doing both.
      */
-    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long y, Launch epilogue);
+    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long y, long yPixelStride, Epilogue epilogue);
+
+    /** A convolution's bias/activation kernel on its output at {@code y}, pixels {@code pixelStride} elements apart. */
+    interface Epilogue {
+        Launch at(long y, long pixelStride);
+    }
 }

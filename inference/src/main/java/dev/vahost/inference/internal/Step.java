@@ -58,6 +58,11 @@ public interface Step {
     }
 
     /** Device scratch in bytes the GPU lowering needs during this step only (arena-planned). */
+    /** Floating-point operations of this step at plan {@code p}'s batch (multiply-adds count two), 0 when not estimated. */
+    default double flops(Plan p) {
+        return 0;
+    }
+
     default long scratchBytes(Plan p, Layouts l, int floatBytes) {
         return 0;
     }

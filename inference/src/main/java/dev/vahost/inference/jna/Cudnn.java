@@ -129,6 +129,8 @@ public final class Cudnn {
         private Ops() {}
         public static native int cudnnCreateTensorDescriptor(long[] desc);
         public static native int cudnnSetTensor4dDescriptor(long desc, int format, int dataType, int n, int c, int h, int w);
+        public static native int cudnnSetTensor4dDescriptorEx(long desc, int dataType, int n, int c, int h, int w, int nStride,
+                                                              int cStride, int hStride, int wStride);
         public static native int cudnnDestroyTensorDescriptor(long desc);
         public static native int cudnnCreateFilterDescriptor(long[] desc);
         public static native int cudnnSetFilter4dDescriptor(long desc, int dataType, int format, int k, int c, int h, int w);

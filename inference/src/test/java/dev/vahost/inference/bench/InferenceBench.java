@@ -34,21 +34,27 @@ import dev.vahost.nvmm.cuda.Transfers;
  * The engine is loaded once per activation layout ({@code --layouts nchw,nhwc-cudnn,nhwc}: NCHW
  * everywhere, or channels-last where the graph allows with 1x1 convolutions by cuDNN only, or by the
  * faster of cuDNN and a cuBLAS GEMM timed at load, {@code nhwc-unfused} the same with no convolution fused with its
- * bias and activation; only {@code nhwc} fuses, where that measured faster). Each batch size is measured twice on the same engine (same
+ * bias and activation; only {@code nhwc} fuses, where that measured faster; {@code nhwc-copies} is {@code nhwc} with
+ * every Concat copying its inputs instead of convolutions writing them in place). Each batch size is measured twice on the same engine (same
  * algorithms, same buffers): launch by launch ({@code graphs=off}) and by CUDA graph replay
  * ({@code graphs=on}). Per line: images/s and GPU ms per batch from the events (the stream's
  * throughput), the host's wall time per infer call back to back (which includes waiting for a full
  * launch queue) and the host's enqueue time of one call on an idle stream; when that enqueue time
  * reaches 90 % of the GPU time the line says {@code host_bound=yes}.
  * Then, at the largest batch, a per-launch profile (events around every launch) summed by kind,
- * and the slowest launches ("JAVA_PROFILE" lines).
+ * and the slowest launches ("JAVA_PROFILE" lines), and per kind the achieved TFLOP/s and GB/s against the
+ * device's peaks ("JAVA_ROOFLINE": each step's operations and least bytes counted on its first launch).
  * Optionally checks batch 1 against onnxruntime's output (--golden-dir with bench640_input.pb and
  * bench640_output.pb). Prints "JAVA_BENCH ..." lines.
  *
  *   java -cp CP dev.vahost.inference.bench.InferenceBench --model bench640.onnx [--golden-dir DIR]
- *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc-cudnn,nhwc-unfused,nhwc]
+ *        [--batches 1,8,32] [--seconds 1.5] [--precision f16|f32] [--layouts nchw,nhwc-cudnn,nhwc-unfused,nhwc-copies,nhwc]
+ *        [--peak-tflops 989.5] [--peak-gbs 4800]
  */
 public final class InferenceBench {
+    /** H200 SXM: dense fp16 tensor-core TFLOP/s and HBM3e GB/s from NVIDIA's data sheet (--peak-tflops, --peak-gbs). */
+    static double peakTflops = 989.5, peakGbs = 4800;
+
     public static void main(String[] args) throws Exception {
         String modelPath = null, golden = null, precision = "f16";
         int[] batches = {1, 8, 32};
@@ -62,13 +68,15 @@ public final class InferenceBench {
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--precision" -> precision = args[++i];
                 case "--layouts" -> layouts = List.of(args[++i].split(","));
+                case "--peak-tflops" -> peakTflops = Double.parseDouble(args[++i]);
+                case "--peak-gbs" -> peakGbs = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         if (modelPath == null) throw new IllegalArgumentException("--model is required");
         for (String l : layouts) {
-            if (!List.of("nchw", "nhwc", "nhwc-cudnn", "nhwc-unfused").contains(l)) {
-                throw new IllegalArgumentException("--layouts: nchw, nhwc, nhwc-cudnn or nhwc-unfused, got " + l);
+            if (!List.of("nchw", "nhwc", "nhwc-cudnn", "nhwc-unfused", "nhwc-copies").contains(l)) {
+                throw new IllegalArgumentException("--layouts: nchw, nhwc, nhwc-cudnn, nhwc-unfused or nhwc-copies, got " + l);
             }
         }
         long t0 = System.nanoTime();
@@ -93,7 +101,8 @@ public final class InferenceBench {
                 // nhwc-unfused: no convolution fused with its bias/activation (nhwc: fused where that measured faster)
                 EngineConfig cfg = new EngineConfig(max, dt, 512L << 20, true, batches, true, layout.startsWith("nhwc"),
                         layout.equals("nhwc-cudnn") ? EngineConfig.Pointwise.CUDNN : EngineConfig.Pointwise.AUTO,
-                        layout.equals("nhwc") ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF);
+                        layout.equals("nhwc") || layout.equals("nhwc-copies") ? EngineConfig.Fusion.AUTO : EngineConfig.Fusion.OFF,
+                        !layout.equals("nhwc-copies"));
                 t0 = System.nanoTime();
                 try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool)) {
                     String tag = "engine=cudnn-" + precision + " layout=" + (engine.channelsLast() ? layout : "nchw");
@@ -209,6 +218,23 @@ public final class InferenceBench {
         for (Map.Entry<String, double[]> e : kinds) {
             System.out.printf("JAVA_PROFILE %s batch=%d kind=%s launches=%d ms=%.3f share=%.1f%%%n", tag, max, e.getKey(),
                     (int) e.getValue()[1], e.getValue()[0], 100 * e.getValue()[0] / total);
+        }
+        // Roofline: achieved rates per kind against the device's peaks (--peak-tflops, --peak-gbs), the
+        // work of each step counted on its first launch (a fused convolution carries its bias and activation).
+        Map<String, double[]> work = new LinkedHashMap<>();
+        for (CudnnEngine.LaunchTime t : prof) {
+            double[] w = work.computeIfAbsent(t.kind(), k -> new double[3]);
+            w[0] += t.ms();
+            w[1] += t.flops();
+            w[2] += t.bytes();
+        }
+        for (Map.Entry<String, double[]> e : kinds) {
+            double[] w = work.get(e.getKey());
+            if (w == null || w[0] <= 0 || (w[1] == 0 && w[2] == 0)) continue;
+            double tflops = w[1] / (w[0] * 1e9), gbs = w[2] / (w[0] * 1e6);
+            System.out.printf("JAVA_ROOFLINE %s batch=%d kind=%s ms=%.3f tflops=%.1f (%.1f%% of %.0f) gbs=%.0f (%.1f%% of %.0f)"
+                            + " flops_per_byte=%.1f%n", tag, max, e.getKey(), w[0], tflops, 100 * tflops / peakTflops, peakTflops, gbs,
+                    100 * gbs / peakGbs, peakGbs, w[2] > 0 ? w[1] / w[2] : 0);
         }
         List<CudnnEngine.LaunchTime> top = new ArrayList<>(prof);
         top.sort(Comparator.comparingDouble(t -> -t.ms()));

@@ -82,6 +82,25 @@ final class ConvLikeCases {
     }
 
     /**
+     * A channel Concat of two convolutions' outputs around the model input: [SiLU(conv3x3(x)) (16), x
+     * (16), ReLU(conv1x1(x)) (24)] with x [batch, 16, h, w]. On the fp16 channels-last GPU path the two
+     * convolutions write their slices of the Concat's output in place (internal.gpu.Placements) while
+     * x, a model input, is copied.
+     */
+    private static OpCase concatOfConvs(String name, long seed, int batch, int h, int w) {
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 16, h, w);
+        b.floats("wa", random("wa", seed + 1, -0.25f, 0.25f, 16, 16, 3, 3).data(), 16, 16, 3, 3)
+                .floats("ba", random("ba", seed + 2, -1, 1, 16).data(), 16)
+                .floats("wb", random("wb", seed + 3, -0.25f, 0.25f, 24, 16, 1, 1).data(), 24, 16, 1, 1)
+                .floats("bb", random("bb", seed + 4, -1, 1, 24).data(), 24);
+        b.node("Conv", new String[] {"x", "wa", "ba"}, new String[] {"ca"}, "pads", new long[] {1, 1, 1, 1})
+                .node("Sigmoid", "ca", "sa").node("Mul", new String[] {"ca", "sa"}, new String[] {"a"})
+                .node("Conv", new String[] {"x", "wb", "bb"}, new String[] {"cb"}).node("Relu", "cb", "bo")
+                .node("Concat", new String[] {"a", "x", "bo"}, new String[] {"y"}, "axis", 1L).output("y");
+        return of(name, "Conv,Sigmoid,Mul,Relu,Concat", b, random("x", seed, -1, 1, batch, 16, h, w));
+    }
+
+    /**
      * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
      * sizes name the batch, so those models have a fixed batch of 2).
      */
@@ -139,6 +158,8 @@ final class ConvLikeCases {
         c.add(convAct("conv_bias_silu_stem3x3_c3", 360, 2, 3, 20, 24, 16, 3, 3, true, "SiLU", "pads", p1, "strides", s2));
         c.add(convAct("conv_bias_silu_stem6x6_c3", 370, 2, 3, 20, 24, 16, 6, 6, true, "SiLU", "pads", new long[] {2, 2, 2, 2},
                 "strides", s2));
+        // convolutions writing their Concat slices in place on the GPU
+        c.add(concatOfConvs("concat_of_convs_in_place", 380, 2, 9, 11));
         // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
         c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
         c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));

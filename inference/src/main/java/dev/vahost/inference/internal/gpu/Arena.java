@@ -39,6 +39,14 @@ public final class Arena {
     }
 
     static Arena plan(Plan p, Layouts layouts, DType dtype) {
+        return plan(p, layouts, dtype, Placements.none(p.names.length));
+    }
+
+    /**
+     * As {@link #plan(Plan, Layouts, DType)}, with the values {@code inPlace} puts in a Concat output's
+     * storage given none of their own: their reads and writes extend that output's lifetime.
+     */
+    static Arena plan(Plan p, Layouts layouts, DType dtype, Placements inPlace) {
         int n = p.names.length, steps = p.steps.size();
         int[] first = new int[n], last = new int[n];
         Arrays.fill(first, Integer.MAX_VALUE);
@@ -47,17 +55,17 @@ public final class Arena {
         for (int si = 0; si < steps; si++) {
             Step st = p.steps.get(si);
             for (int v : st.reads()) {
-                int r = p.root(v);
+                int r = inPlace.storage(p.root(v));
                 last[r] = Math.max(last[r], si);
                 first[r] = Math.min(first[r], si);
             }
             for (int v : st.writes()) {
-                int r = p.root(v);
+                int r = inPlace.storage(p.root(v));
                 first[r] = Math.min(first[r], si);
                 last[r] = Math.max(last[r], si);
             }
         }
-        for (int o : p.outputs) last[p.root(o)] = Integer.MAX_VALUE;
+        for (int o : p.outputs) last[inPlace.storage(p.root(o))] = Integer.MAX_VALUE;
         long[] offsets = new long[n], scratchOffsets = new long[steps], scratchBytes = new long[steps];
         Arrays.fill(offsets, -1);
         Arrays.fill(scratchOffsets, -1);
@@ -67,7 +75,7 @@ public final class Arena {
             long size;
             int from, to;
             if (v < n) {
-                if (p.aliasOf[v] >= 0 || p.constants[v] != null || first[v] == Integer.MAX_VALUE) continue;
+                if (p.aliasOf[v] >= 0 || inPlace.into[v] >= 0 || p.constants[v] != null || first[v] == Integer.MAX_VALUE) continue;
                 size = align(p.numel(v) * elementBytes(p, v, dtype));
                 from = first[v];
                 to = last[v];

@@ -37,10 +37,14 @@ final class ConvCall implements GpuLowering.Launch {
     final boolean gemmShape, useGemm;
     /** Replaced by a {@link FusedConv} (this call is then never launched). */
     boolean fusedAway;
-    final int gemmM, gemmK, gemmC;
+    final int gemmM, gemmK, gemmC, gemmLdc;
     private final Resources r;
 
-    ConvCall(Resources r, Conv c, boolean nhwc, long xAddress, long yAddress, boolean tune, CudaStream s) {
+    /**
+     * {@code yPixelStride}: elements between consecutive output pixels (NHWC): the output channel count,
+     * or more when the output is a channel slice of a Concat's output ({@link Placements}).
+     */
+    ConvCall(Resources r, Conv c, boolean nhwc, long xAddress, long yAddress, long yPixelStride, boolean tune, CudaStream s) {
         this.r = r;
         node = c.node();
         DType dtype = r.dtype;
@@ -65,11 +69,19 @@ final class ConvCall implements GpuLowering.Launch {
                 + c.oh() + "x" + c.ow() + " k" + c.kh() + "x" + c.kw() + " s" + c.sh() + " g" + c.groups();
         int format = nhwc ? Cudnn.CUDNN_TENSOR_NHWC : Cudnn.CUDNN_TENSOR_NCHW;
         wh += nhwc ? " NHWC" : " NCHW";
+        if (nhwc && yPixelStride != c.k()) wh += " into a " + yPixelStride + "-channel Concat";
         where = wh;
         Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, format, dt, c.n(), c.c(), c.h(), c.w()),
                 "cudnnSetTensor4dDescriptor(x) " + where);
-        Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(yDesc, format, dt, c.n(), c.k(), c.oh(), c.ow()),
-                "cudnnSetTensor4dDescriptor(y) " + where);
+        if (nhwc && yPixelStride != c.k()) {
+            long ys = yPixelStride;
+            if ((long) c.oh() * c.ow() * ys > Integer.MAX_VALUE) throw new IllegalStateException(where + ": output strides beyond int");
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptorEx(yDesc, dt, c.n(), c.k(), c.oh(), c.ow(), (int) (c.oh() * c.ow() * ys), 1,
+                    (int) (c.ow() * ys), (int) ys), "cudnnSetTensor4dDescriptorEx(y, pixels " + ys + " apart) " + where);
+        } else {
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(yDesc, format, dt, c.n(), c.k(), c.oh(), c.ow()),
+                    "cudnnSetTensor4dDescriptor(y) " + where);
+        }
         // NHWC filters are [K, kh, kw, C/groups] ("KRSC"), permuted once at upload.
         Cudnn.check(Cudnn.Ops.cudnnSetFilter4dDescriptor(wDesc, dt, format, c.k(), c.c() / c.groups(), c.kh(), c.kw()),
                 "cudnnSetFilter4dDescriptor " + where);
@@ -157,6 +169,7 @@ final class ConvCall implements GpuLowering.Launch {
         gemmM = c.n() * c.oh() * c.ow();
         gemmK = c.k();
         gemmC = c.c();
+        gemmLdc = (int) yPixelStride;
         boolean gemm = false;
         wsBytes = mem;
         EngineConfig.Pointwise pw = r.config.pointwise();
@@ -236,7 +249,7 @@ final class ConvCall implements GpuLowering.Launch {
         // Column-major view: Yᵀ[K, M] = (W as [C, K])ᵀ · Xᵀ[C, M]; W is KRSC = [K, C] row-major.
         int ty = r.dtype == DType.F16 ? Cublas.CUDA_R_16F : Cublas.CUDA_R_32F;
         Cublas.check(Cublas.cublasGemmStridedBatchedEx(r.cublas, Cublas.CUBLAS_OP_T, Cublas.CUBLAS_OP_N, gemmK, gemmM, gemmC, r.one,
-                w, ty, gemmC, 0, x, ty, gemmC, 0, r.zero, y, ty, gemmK, 0, 1, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
+                w, ty, gemmC, 0, x, ty, gemmC, 0, r.zero, y, ty, gemmLdc, 0, 1, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
                 "cublasGemmStridedBatchedEx(" + where + " as GEMM)");
     }
 

@@ -84,7 +84,8 @@ public final class Engine implements AutoCloseable {
         boolean pointwiseNhwc = max.steps.stream().anyMatch(st -> st instanceof Conv c && c.kh() == 1 && c.kw() == 1
                 && r.layouts.nhwc(max.root(c.in())) && r.layouts.nhwc(max.root(c.out())));
         r.createHandles(pointwiseNhwc || max.steps.stream().anyMatch(st -> st instanceof MatMulOps.MatMul));
-        r.arena = Arena.plan(max, r.layouts, r.dtype);
+        r.placements = config.concatInPlace() ? Placements.plan(max, r.layouts, r.dtype) : Placements.none(max.names.length);
+        r.arena = Arena.plan(max, r.layouts, r.dtype, r.placements);
         r.arena.base = r.alloc(r.arena.bytes, "activation arena (batch " + config.maxBatch() + ")").address();
         long t0 = System.nanoTime();
         try (CudaStream s = CudaStream.create()) {
@@ -131,10 +132,11 @@ public final class Engine implements AutoCloseable {
         for (GpuPlan p : plans.values()) capture(p);
         GpuPlan top = plans.get(config.maxBatch());
         LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM and {} fused with their bias/activation at batch {} (fused graphs built in {} ms),"
+                        + " {} Concat inputs written in place,"
                         + " {} launches per batch of {}, arena {} MiB, workspace {} MiB, pool {} used {} MiB, plan built in {} ms;"
                         + " CUDA graphs: {}", model, Cuda.describeDevice(), config.maxBatch(), r.dtype, r.layouts.count(),
                 max.names.length, top.convs.stream().filter(c -> c.useGemm && !c.fusedAway).count(), top.convs.size(), top.fused,
-                config.maxBatch(), Math.round(plans.values().stream().mapToDouble(p -> p.fusionMs).sum()),
+                config.maxBatch(), Math.round(plans.values().stream().mapToDouble(p -> p.fusionMs).sum()), r.placements.count(),
                 top.launchCount(), config.maxBatch(), r.arena.bytes >> 20, r.workspaceBytes >> 20, r.pool.name(),
                 r.pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000, graphSummary());
     }
@@ -222,8 +224,12 @@ public final class Engine implements AutoCloseable {
         return r.maxPlan.outputs.length;
     }
 
-    /** GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...) and node. */
-    public record LaunchTime(String kind, String node, double ms) {}
+    /**
+     * GPU time of one launch of a plan: its kind (conv, bias_act, copy, layout, binary, ...), node,
+     * and the work of its step when it is the step's first launch (floating-point operations, bytes of
+     * the operands read and written at the least; 0 for the step's other launches).
+     */
+    public record LaunchTime(String kind, String node, double ms, double flops, long bytes) {}
 
     /**
      * Times every launch of the plan at {@code batch} on {@code s}: each launch repeated {@code repeats}
@@ -254,7 +260,9 @@ public final class Engine implements AutoCloseable {
             r.unbindStream();
         }
         List<LaunchTime> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(new LaunchTime(p.kinds.get(i), p.nodes.get(i), ms[i] / Math.max(1, repeats)));
+        for (int i = 0; i < n; i++) {
+            out.add(new LaunchTime(p.kinds.get(i), p.nodes.get(i), ms[i] / Math.max(1, repeats), p.flops.get(i), p.bytes.get(i)));
+        }
         return out;
     }
 

@@ -73,11 +73,11 @@ final class FusedConv implements GpuLowering.Launch {
      * Builds and times the fused graph of {@code c} reading {@code call}'s input and weights and writing
      * {@code y}; null, with the reason in {@code why[0]}, when no engine configuration runs it.
      */
-    static FusedConv build(Resources r, ConvCall call, Conv c, long y, CudaStream s, String[] why) {
+    static FusedConv build(Resources r, ConvCall call, Conv c, long y, long yPixelStride, CudaStream s, String[] why) {
         List<BackendDesc> made = new ArrayList<>();
         FusedConv done = null;
         try {
-            done = tryBuild(r, call, c, y, s, made, why);
+            done = tryBuild(r, call, c, y, yPixelStride, s, made, why);
             return done;
         } catch (IllegalStateException e) {
             why[0] = e.getMessage();
@@ -118,13 +118,14 @@ final class FusedConv implements GpuLowering.Launch {
         return op.descriptors(Backend.ATTR_OPERATION_POINTWISE_YDESC, yd).finish();
     }
 
-    private static FusedConv tryBuild(Resources r, ConvCall call, Conv c, long y, CudaStream s, List<BackendDesc> made,
+    private static FusedConv tryBuild(Resources r, ConvCall call, Conv c, long y, long ys, CudaStream s, List<BackendDesc> made,
                                       String[] why) {
         int half = Cudnn.CUDNN_DATA_HALF, f32 = Cudnn.CUDNN_DATA_FLOAT;
         long[] xd = {c.n(), c.c(), c.h(), c.w()}, yd = {c.n(), c.k(), c.oh(), c.ow()}, wd = {c.k(), c.c(), c.kh(), c.kw()};
         BackendDesc xt = tensor(made, X, half, xd, nhwc(c.n(), c.c(), c.h(), c.w()), false);
         BackendDesc wt = tensor(made, W, half, wd, nhwc(c.k(), c.c(), c.kh(), c.kw()), false);
-        BackendDesc yt = tensor(made, Y, half, yd, nhwc(c.n(), c.k(), c.oh(), c.ow()), false);
+        // the output's pixels ys elements apart: its own channel count, or a Concat's (written in place)
+        BackendDesc yt = tensor(made, Y, half, yd, new long[] {(long) c.oh() * c.ow() * ys, 1, (long) c.ow() * ys, ys}, false);
         boolean hasBias = c.bias() != null, hasAct = c.act() != Act.NONE;
         BackendDesc convOut = tensor(made, CONV_OUT, f32, yd, nhwc(c.n(), c.k(), c.oh(), c.ow()), true);
         BackendDesc conv = BackendDesc.create(Backend.CONVOLUTION_DESCRIPTOR, "convolution");

@@ -176,9 +176,22 @@ public final class GpuPlan implements GpuLowering {
             }
             return r.uploadActivations(c, c.floats(), "constant " + plan.describe(root));
         }
+        int into = r.placements.into[root];
+        if (into >= 0) return addr(into) + r.placements.channel[root] * elementBytes(root);
         long off = r.arena.offset(root);
         if (off < 0) throw new IllegalStateException("value " + plan.describe(v) + " has no storage");
         return r.arena.base + off;
+    }
+
+    @Override
+    public long pixelStride(int v) {
+        int root = plan.root(v), into = r.placements.into[root];
+        return plan.shapes[into >= 0 ? into : v][1];
+    }
+
+    @Override
+    public boolean storedIn(int v, int into) {
+        return r.placements.into[plan.root(v)] == plan.root(into);
     }
 
     @Override
@@ -208,6 +221,27 @@ public final class GpuPlan implements GpuLowering {
         launches.add(l);
         kinds.add(kind);
         nodes.add(node);
+        // a step's work goes to its first launch (profiles sum it by kind)
+        boolean first = step >= 0 && step != lastWorkStep;
+        if (first) lastWorkStep = step;
+        flops.add(first ? plan.steps.get(step).flops(plan) : 0.0);
+        bytes.add(first ? stepBytes(plan.steps.get(step)) : 0L);
+    }
+
+    private int lastWorkStep = -1;
+    /** Per launch: the floating-point operations and the bytes of its step's operands (see {@link #add}). */
+    final List<Double> flops = new ArrayList<>();
+    final List<Long> bytes = new ArrayList<>();
+
+    /** Bytes a step reads and writes at the least: each distinct operand (constants included) once. */
+    private long stepBytes(Step st) {
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        long b = 0;
+        for (int[] vs : new int[][] {st.reads(), st.writes()}) {
+            for (int v : vs) if (seen.add(plan.root(v))) b += plan.numel(v) * elementBytes(v);
+        }
+        if (st instanceof Conv c) b += (long) c.weight().size() * r.dtype.bytes();
+        return b;
     }
 
     @Override
@@ -273,16 +307,30 @@ public final class GpuPlan implements GpuLowering {
             for (int d = 0; d < rank - 1; d++) { w[rank + d] /= u; w[2 * rank + d] /= u; }
             w[3 * rank] /= u;
             w[3 * rank + 1] /= u;
-            long n = c.n() / u, span = Math.max(1, c.span() / u + 1);
-            long[] ref = table(w);
-            Kernel k = kernel("copy_b" + width);
-            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
+            launchCopy(kind, x, y, width, w, rank, c.n() / u, Math.max(1, c.span() / u + 1));
             return;
         }
         if (es != 2) throw new IllegalStateException("no copy kernel for " + es + "-byte elements");
+        launchCopy(kind, x, y, 2, t, rank, c.n(), c.span());
+    }
+
+    /**
+     * A copy of {@code n} units of {@code width} bytes by table {@code t} (see {@link #stridedCopy}).
+     * Up to two dimensions after coalescing (a Concat or Split on channels-last values: rows of
+     * channels at a row stride) take {@code copy2d_bW}: one division per unit and no table reads,
+     * where the general kernel reads the table and divides once per dimension.
+     */
+    private void launchCopy(String kind, long x, long y, int width, long[] t, int rank, long n, long span) {
+        if (rank <= 2) {
+            long rows = rank == 2 ? t[0] : 1, cols = t[rank - 1];
+            long xs = rank == 2 ? t[rank] : 0, ys = rank == 2 ? t[2 * rank] : 0;
+            long xc = t[2 * rank - 1], yc = t[3 * rank - 1], xo = t[3 * rank], yo = t[3 * rank + 1];
+            Kernel k = kernel("copy2d_b" + width);
+            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rows, cols, xs, ys, xc, yc, xo, yo, span));
+            return;
+        }
         long[] ref = table(t);
-        Kernel k = kernel("copy_b2");
-        long n = c.n(), span = c.span();
+        Kernel k = kernel("copy_b" + width);
         add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rank, n, tableAddress(ref), span));
     }
 
@@ -310,38 +358,60 @@ public final class GpuPlan implements GpuLowering {
     long workspaceNeeded;
 
     @Override
-    public void convolution(Conv c, boolean nhwc, long x, long y, Launch epilogue) {
-        ConvCall call = new ConvCall(r, c, nhwc, x, y, tune, tuneStream);
+    public void convolution(Conv c, boolean nhwc, long x, long y, long ys, Epilogue epilogue) {
+        ConvCall call;
+        long yc = y, ycs = ys; // where the convolution itself writes
+        try {
+            call = new ConvCall(r, c, nhwc, x, y, ys, tune, tuneStream);
+        } catch (IllegalStateException e) {
+            if (ys == c.k()) throw e;
+            // No algorithm writes the Concat's channel slice: a buffer of its own, then a copy into the slice.
+            LOG.info("{}: {}; writing a buffer of its own and copying it into the Concat", c.node(), e.getMessage());
+            yc = r.alloc((long) c.n() * c.oh() * c.ow() * c.k() * r.dtype.bytes(), "output of " + c.node() + " (batch " + batch + ")")
+                    .address();
+            ycs = c.k();
+            call = new ConvCall(r, c, nhwc, x, yc, ycs, tune, tuneStream);
+        }
         convs.add(call);
+        Launch ep = epilogue == null ? null : epilogue.at(yc, ycs);
         EngineConfig.Fusion mode = r.config.fusion();
         // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
         // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
         boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
-        if (epilogue != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+        FusedConv f = null;
+        if (ep != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
             String[] why = new String[1];
             long t0 = System.nanoTime();
-            FusedConv f = FusedConv.build(r, call, c, y, tuneStream, why);
+            f = FusedConv.build(r, call, c, yc, ycs, tuneStream, why);
             fusionMs += (System.nanoTime() - t0) / 1e6;
+            ConvCall unfusedCall = call;
             double unfused = f == null || mode == EngineConfig.Fusion.ON ? Double.NaN : ConvCall.time(tuneStream, st -> {
-                call.run(st);
-                epilogue.run(st);
+                unfusedCall.run(st);
+                ep.run(st);
             });
             if (f == null) {
                 LOG.debug("{}: not fused: {}", call.where, why[0]);
-            } else if (mode == EngineConfig.Fusion.ON || f.ms < unfused) {
-                LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
-                fused++;
-                call.fusedAway = true;
-                workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
-                add("conv-fused", f);
-                return;
-            } else {
+            } else if (mode != EngineConfig.Fusion.ON && f.ms >= unfused) {
                 LOG.debug("{}: fused {} ms slower than unfused {} ms: unfused", call.where, f.ms, unfused);
+                f = null;
+            } else {
+                LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
             }
         }
-        workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
-        add(call.useGemm ? "conv1x1-gemm" : "conv", call);
-        if (epilogue != null) add("bias_act", epilogue);
+        if (f != null) {
+            fused++;
+            call.fusedAway = true;
+            workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
+            add("conv-fused", f);
+        } else {
+            workspaceNeeded = Math.max(workspaceNeeded, call.wsBytes);
+            add(call.useGemm ? "conv1x1-gemm" : "conv", call);
+            if (ep != null) add("bias_act", ep);
+        }
+        if (yc != y) {
+            long rows = (long) c.n() * c.oh() * c.ow();
+            copy("copy", yc, y, r.dtype.bytes(), new long[] {rows, c.k()}, new long[] {c.k(), 1}, 0, new long[] {ys, 1}, 0);
+        }
     }
 
     /** Convolutions run as one fused cuDNN graph with their bias and activation. */

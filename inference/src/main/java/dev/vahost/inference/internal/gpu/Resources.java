@@ -35,6 +35,8 @@ public final class Resources implements AutoCloseable {
     final DType dtype;
     final DevicePool pool;
     final Layouts layouts;
+    /** Concat inputs stored in their Concat's output ({@link Placements}); none until the engine plans them. */
+    Placements placements;
     final Plan maxPlan;
     private final Map<String, KernelModule> modules = new HashMap<>();
     private final List<DeviceBuffer> buffers = new ArrayList<>();

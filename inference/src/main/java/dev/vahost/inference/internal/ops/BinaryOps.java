@@ -333,6 +333,7 @@ public final class BinaryOps {
             }
             long[][] c = Layouts.coalesce(ps, new long[][] {pa, pb, rm});
             int r = c[0].length;
+            if (!intIn && !intOut && g.precision() == DType.F16 && rows8(g, c, pa0, pb0, py, code, ac, al, be)) return;
             long[] t = new long[3 * r];
             for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
             long[] ref = g.table(t);
@@ -342,6 +343,36 @@ public final class BinaryOps {
             } else {
                 g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref), ac, al, be));
             }
+        }
+
+        /**
+         * The fp16 fast path for two coalesced dimensions [rows, cols], cols % 8 == 0 (kernel
+         * {@code binary_rows8_f16}): each operand a row of values (column stride 1, row stride a
+         * multiple of 8 or 0) or one value per row (column stride 0). False when the shapes do not fit.
+         */
+        private static boolean rows8(GpuLowering g, long[][] c, long pa0, long pb0, long py, int code, int ac, float al, float be) {
+            int r = c[0].length;
+            if (r > 2) return false;
+            long rows = r == 2 ? c[0][0] : 1, cols = c[0][r - 1];
+            if (cols % 8 != 0) return false;
+            long[] as = operand(c[1], r), bs = operand(c[2], r);
+            if (as == null || bs == null) return false;
+            long cols8 = cols / 8, n8 = rows * cols8;
+            long span = Math.max(n8 * 8, Math.max(rows * as[0] + cols, rows * bs[0] + cols));
+            Kernel k = g.kernel("binary_rows8_f16");
+            int aScalar = (int) as[1], bScalar = (int) bs[1];
+            long aRow = as[0], bRow = bs[0];
+            g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, rows, cols8, aRow, bRow, aScalar,
+                    bScalar, ac, al, be, span));
+            return true;
+        }
+
+        /** {row stride, 1 when one value per row} of an operand with strides {@code st}, or null when it does not fit. */
+        private static long[] operand(long[] st, int r) {
+            long row = r == 2 ? st[0] : 0, col = st[r - 1];
+            if (row < 0) return null;
+            if (col == 0) return new long[] {row, 1};
+            return col == 1 && row % 8 == 0 ? new long[] {row, 0} : null;
         }
     }
 

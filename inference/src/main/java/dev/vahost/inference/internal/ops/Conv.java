@@ -35,6 +35,11 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
     }
 
     @Override
+    public double flops(Plan p) {
+        return 2.0 * n * k * oh * ow * (c / groups) * kh * kw;
+    }
+
+    @Override
     public long scratchBytes(Plan p, Layouts l, int floatBytes) {
         long layout = l.nhwc(p.root(in)) != l.nhwc(p.root(out)) ? p.numel(out) * floatBytes : 0;
         return widens(l.nhwc(p.root(in)), floatBytes == 2) ? widenedBytes() + layout : layout;
@@ -215,21 +220,28 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
             run = widened();
         }
         long y = inNhwc != outNhwc ? scratch : g.addr(out);
-        GpuLowering.Launch epilogue = null;
+        // pixels of y this many elements apart: k, or a Concat's channel count when y is written into it in place
+        long ys = inNhwc && outNhwc ? g.pixelStride(out) : k;
+        GpuLowering.Epilogue epilogue = null;
         if (bias != null || act != Act.NONE) {
-            long count = (long) n * k * oh * ow, plane = inNhwc ? 1 : (long) oh * ow;
+            long count = (long) n * k * oh * ow, plane = inNhwc ? 1 : (long) oh * ow, rows = (long) n * oh * ow;
             long b = bias == null ? 0L : g.uploadF32(bias, bias.floats(), "bias of " + node);
             int a = act.code;
             if (inNhwc && g.precision() == DType.F16 && k % 8 == 0) {
+                Kernel kb = g.kernel("bias_act_nhwc8_f16"), kr = g.kernel("bias_act_rows8_f16");
                 long n8 = count / 8;
-                Kernel kb = g.kernel("bias_act_nhwc8_f16");
-                epilogue = s -> kb.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, y, b, k, n8, a, alpha, beta);
+                epilogue = (yy, stride) -> stride == k
+                        ? s -> kb.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, yy, b, k, n8, a, alpha, beta)
+                        : s -> kr.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, yy, b, k, rows, stride, a, alpha, beta);
             } else {
                 Kernel kb = g.kernel("bias_act" + g.suffix());
-                epilogue = s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, y, b, plane, k, count, a, alpha, beta);
+                epilogue = (yy, stride) -> {
+                    if (stride != k) throw new IllegalStateException(node + ": no bias/activation kernel for pixels " + stride + " apart");
+                    return s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, yy, b, plane, k, count, a, alpha, beta);
+                };
             }
         }
-        g.convolution(run, inNhwc, x, y, epilogue);
+        g.convolution(run, inNhwc, x, y, ys, epilogue);
         if (inNhwc != outNhwc) {
             long[] shape = {n, k, oh, ow};
             g.copy("layout", y, g.addr(out), g.elementBytes(out), shape, Layouts.physicalStrides(shape, inNhwc), 0,

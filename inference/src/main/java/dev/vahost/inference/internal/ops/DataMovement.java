@@ -382,6 +382,7 @@ public final class DataMovement {
         @Override
         public void gpu(GpuLowering g) {
             if (Tensor.numel(shape) == 0) return;
+            if (g.storedIn(in, out)) return; // a Concat part its producer wrote in place
             long[] pin = g.physical(in, shape, inStrides, inOffset);
             long[] pout = g.physical(out, shape, outStrides, outOffset);
             int rank = shape.length;

@@ -106,6 +106,9 @@ public final class MatMulOps {
         @Override
         public int[] reads() { return c >= 0 ? new int[] {a, b, c} : new int[] {a, b}; }
 
+        @Override
+        public double flops(dev.vahost.inference.internal.Plan p) { return 2.0 * batch * m * n * k; }
+
 
         @Override
         public void cpu(CpuRun r) {

@@ -1,0 +1,84 @@
+// Runs some of the inference module's kernels (glue.cu, convlike.cu) on the host for
+// GlueKernelHostTest: compiled with -DVAHOST_INFERENCE_HOST_EMU (inference_host_emu.h in place of
+// cuda_fp16.h), each kernel is called as a function on a one-thread grid, so its grid-stride loop
+// covers every element. This checks the kernels' indexing and arithmetic without a GPU.
+//
+// Usage: glue_host_check KERNEL INPUT_FILE OUTPUT_FILE OUTPUT_BYTES ARGS...
+//   copy2d WIDTH rows cols xs ys xc yc xo yo span          input: x; output: y (starts as 0xA5 bytes)
+//   binary_rows8 A_BYTES op rows cols8 as bs aScalar bScalar act alpha beta span
+//                                                          input: a (A_BYTES) then b; output: y
+//   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
+//                                                          input: y (Y_BYTES) then the float bias; output: y
+//   widen rows c                                           input: x; output: y
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "glue.cu"
+#include "convlike.cu"
+
+namespace {
+
+std::vector<unsigned char> read_all(const char* path) {
+    FILE* f = std::fopen(path, "rb");
+    if (!f) { std::perror(path); std::exit(2); }
+    std::vector<unsigned char> b;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) b.insert(b.end(), buf, buf + n);
+    std::fclose(f);
+    return b;
+}
+
+void write_all(const char* path, const void* data, size_t n) {
+    FILE* f = std::fopen(path, "wb");
+    if (!f || std::fwrite(data, 1, n, f) != n) { std::perror(path); std::exit(2); }
+    std::fclose(f);
+}
+
+long long arg(char** argv, int i) { return std::atoll(argv[i]); }
+float argf(char** argv, int i) { return (float)std::atof(argv[i]); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 5) { std::fprintf(stderr, "usage: glue_host_check KERNEL INPUT OUTPUT OUTPUT_BYTES ARGS...\n"); return 2; }
+    std::string k = argv[1];
+    std::vector<unsigned char> in = read_all(argv[2]);
+    std::vector<unsigned char> out((size_t)arg(argv, 4), 0xA5);
+    if (k == "copy2d" && argc == 15) {
+        int width = (int)arg(argv, 5);
+        long long rows = arg(argv, 6), cols = arg(argv, 7), xs = arg(argv, 8), ys = arg(argv, 9), xc = arg(argv, 10),
+                  yc = arg(argv, 11), xo = arg(argv, 12), yo = arg(argv, 13), span = arg(argv, 14);
+        const void* x = in.data();
+        void* y = out.data();
+        switch (width) {
+            case 2: copy2d_b2((const unsigned short*)x, (unsigned short*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
+            case 4: copy2d_b4((const unsigned*)x, (unsigned*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
+            case 8: copy2d_b8((const uint2*)x, (uint2*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
+            case 16: copy2d_b16((const uint4*)x, (uint4*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
+            default: std::fprintf(stderr, "width %d\n", width); return 2;
+        }
+    } else if (k == "binary_rows8" && argc == 17) {
+        size_t aBytes = (size_t)arg(argv, 5);
+        const __half* a = (const __half*)in.data();
+        const __half* b = (const __half*)(in.data() + aBytes);
+        binary_rows8_f16(a, b, (__half*)out.data(), (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), arg(argv, 9), arg(argv, 10),
+                         (int)arg(argv, 11), (int)arg(argv, 12), (int)arg(argv, 13), argf(argv, 14), argf(argv, 15), arg(argv, 16));
+    } else if (k == "bias_act_rows8" && argc == 12) {
+        size_t yBytes = (size_t)arg(argv, 5);
+        std::memcpy(out.data(), in.data(), yBytes);
+        const float* bias = (const float*)(in.data() + yBytes);
+        bias_act_rows8_f16((__half*)out.data(), bias, (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), (int)arg(argv, 9),
+                           argf(argv, 10), argf(argv, 11));
+    } else if (k == "widen" && argc == 7) {
+        widen_channels8_nhwc_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6));
+    } else {
+        std::fprintf(stderr, "unknown kernel or wrong argument count: %s (%d arguments)\n", k.c_str(), argc);
+        return 2;
+    }
+    write_all(argv[3], out.data(), out.size());
+    return 0;
+}

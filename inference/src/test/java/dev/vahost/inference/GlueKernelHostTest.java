@@ -1,0 +1,240 @@
+package dev.vahost.inference;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.vahost.inference.internal.Act;
+import dev.vahost.nvmm.Half;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Kernels of glue.cu and convlike.cu compiled for the host (src/test/cuda/glue_host_check.cu with
+ * inference_host_emu.h in place of cuda_fp16.h) and run on random cases against plain Java: the 2-D
+ * strided copy (copy2d_b2/4/8/16, negative strides included), the fp16 binary operation over rows
+ * with row-vector and per-row operands (binary_rows8_f16), the bias + activation on rows spaced
+ * wider than their channels (bias_act_rows8_f16: a convolution's slice of a Concat) and the channel
+ * widening of RGB stems (widen_channels8_nhwc_f16). Copies and widening must be byte-exact, and so
+ * must arithmetic without an exponential; SiLU within one fp16 unit (the host's expf and Java's
+ * Math.exp round differently). Indexing is what this checks; launch geometry is the GPU tests'.
+ * Built with $CXX, else g++ or c++ (what CI has); skipped, saying so, when there is none.
+ */
+class GlueKernelHostTest {
+    private static Path exe;
+
+    @BeforeAll
+    static void build() throws Exception {
+        String cxx = System.getenv("CXX");
+        if (cxx == null || cxx.isBlank()) cxx = onPath("g++") ? "g++" : onPath("c++") ? "c++" : null;
+        if (cxx == null) {
+            System.out.println("SKIPPED inference GlueKernelHostTest: no C++ compiler (CXX, g++, c++): glue.cu's copy2d,"
+                    + " binary_rows8, bias_act_rows8 and convlike.cu's widen kernels were not checked on the host");
+            return;
+        }
+        exe = Path.of("target/glue-host-check");
+        Files.createDirectories(exe.getParent());
+        // -fno-strict-aliasing: the kernels reinterpret uint4 registers as __half2 (fine under nvcc; g++ -O2 would
+        // drop the stores through the other type and the results read as zeros)
+        List<String> cmd = List.of(cxx, "-std=c++17", "-O2", "-fno-strict-aliasing", "-ffp-contract=off", "-DVAHOST_INFERENCE_HOST_EMU",
+                "-I", "src/main/cuda",
+                "-I", "src/test/cuda", "-x", "c++", "-o", exe.toString(), "src/test/cuda/glue_host_check.cu");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "compiler timed out");
+        assertEquals(0, p.exitValue(), "compiling the kernels for the host failed (" + String.join(" ", cmd) + "):\n" + log);
+    }
+
+    private static boolean onPath(String name) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, name))) return true;
+        }
+        return false;
+    }
+
+    /** Runs one kernel on {@code input}; returns the output buffer of {@code outBytes}. */
+    private static byte[] run(String kernel, byte[] input, long outBytes, long... args) throws Exception {
+        Assumptions.assumeTrue(exe != null, "no C++ compiler");
+        Path in = Files.createTempFile("glue-in", ".bin"), out = Files.createTempFile("glue-out", ".bin");
+        try {
+            Files.write(in, input);
+            List<String> cmd = new ArrayList<>(List.of(exe.toAbsolutePath().toString(), kernel, in.toString(), out.toString(),
+                    Long.toString(outBytes)));
+            for (long a : args) cmd.add(Long.toString(a));
+            return exec(cmd, out);
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    private static byte[] exec(List<String> cmd, Path out) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ": " + log);
+        return Files.readAllBytes(out);
+    }
+
+    @Test
+    void copy2dMovesEveryUnitWhereTheStridesSay() throws Exception {
+        Random r = new Random(1);
+        for (int t = 0; t < 40; t++) {
+            int width = new int[] {2, 4, 8, 16}[t % 4];
+            long rows = 1 + r.nextInt(6), cols = 1 + r.nextInt(8), xc = 1 + r.nextInt(2), yc = 1 + r.nextInt(3);
+            long xs = cols * xc + r.nextInt(4), ys = cols * yc + r.nextInt(5);
+            long xo = r.nextInt(5), yo = r.nextInt(5);
+            if (t % 5 == 4) { // walk x backwards over its rows
+                xo += (rows - 1) * xs;
+                xs = -xs;
+            }
+            long xUnits = Math.max(xo + (rows - 1) * Math.max(xs, 0) + (cols - 1) * xc, xo) + 1;
+            long yUnits = yo + (rows - 1) * ys + (cols - 1) * yc + 1 + r.nextInt(3);
+            byte[] x = new byte[(int) (xUnits * width)];
+            r.nextBytes(x);
+            byte[] want = new byte[(int) (yUnits * width)];
+            java.util.Arrays.fill(want, (byte) 0xA5);
+            for (long i = 0; i < rows; i++) {
+                for (long j = 0; j < cols; j++) {
+                    System.arraycopy(x, (int) ((xo + i * xs + j * xc) * width), want, (int) ((yo + i * ys + j * yc) * width), width);
+                }
+            }
+            long span = Math.max(xUnits, yUnits);
+            byte[] got = run("copy2d", x, want.length, width, rows, cols, xs, ys, xc, yc, xo, yo, span);
+            assertArrayEquals(want, got, "case " + t + ": width " + width + " rows " + rows + " cols " + cols + " xs " + xs + " ys " + ys);
+        }
+    }
+
+    private static final int[] OPS = {0, 1, 2, 3, 6}; // Add, Sub, Mul, Div, Max (BinaryOps.Op ordinals)
+
+    private static float binop(int op, float a, float b) {
+        return switch (op) {
+            case 0 -> a + b;
+            case 1 -> a - b;
+            case 2 -> a * b;
+            case 3 -> a / b;
+            default -> Float.isNaN(a) || Float.isNaN(b) ? Float.NaN : Math.max(a, b);
+        };
+    }
+
+    @Test
+    void binaryRows8BroadcastsRowVectorsAndPerRowValues() throws Exception {
+        Random r = new Random(2);
+        Act[] acts = {Act.NONE, Act.RELU, Act.SILU};
+        for (int t = 0; t < 60; t++) {
+            long rows = 1 + r.nextInt(5), cols8 = 1 + r.nextInt(3), cols = cols8 * 8;
+            int op = OPS[t % OPS.length];
+            Act act = acts[(t / OPS.length) % acts.length];
+            // operand modes: 0 full rows, 1 one row for all (a bias), 2 one value per row, 3 one value for all
+            int am = t % 4, bm = (t / 4) % 4;
+            if (am != 0 && bm != 0) am = 0;
+            long[] as = stride(am, cols), bs = stride(bm, cols);
+            short[] a = randomHalves(r, elements(am, rows, cols)), b = randomHalves(r, elements(bm, rows, cols));
+            if (op == 3) for (int i = 0; i < b.length; i++) if (Math.abs(Half.toFloat(b[i])) < 0.25f) b[i] = Half.fromFloat(0.5f);
+            float[] want = new float[(int) (rows * cols)];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float fa = Half.toFloat(a[(int) (i * as[0] + (as[1] == 1 ? 0 : j))]);
+                    float fb = Half.toFloat(b[(int) (i * bs[0] + (bs[1] == 1 ? 0 : j))]);
+                    want[(int) (i * cols + j)] = act.apply(binop(op, fa, fb), 0.01f, 0f);
+                }
+            }
+            ByteBuffer in = ByteBuffer.allocate(2 * (a.length + b.length)).order(ByteOrder.LITTLE_ENDIAN);
+            for (short s : a) in.putShort(s);
+            for (short s : b) in.putShort(s);
+            long span = rows * cols + Math.max(a.length, b.length);
+            byte[] got = run("binary_rows8", in.array(), 2L * rows * cols, 2L * a.length, op, rows, cols8, as[0], bs[0], as[1], bs[1],
+                    act.code, 0, 0, span);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < want.length; i++) {
+                float gv = Half.toFloat(g.getShort(2 * i)), wv = Half.round(want[i]);
+                String what = "case " + t + " op " + op + " " + act + " modes " + am + "/" + bm + " element " + i;
+                if (act == Act.SILU) assertEquals(wv, gv, Half.ulp(wv), what);
+                else assertEquals(wv, gv, 0f, what);
+            }
+        }
+    }
+
+    /** {row stride, 1 for one value per row} of operand mode m (see the test). */
+    private static long[] stride(int m, long cols) {
+        return switch (m) {
+            case 0 -> new long[] {cols, 0};
+            case 1 -> new long[] {0, 0};
+            case 2 -> new long[] {1, 1};
+            default -> new long[] {0, 1};
+        };
+    }
+
+    private static int elements(int m, long rows, long cols) {
+        return (int) switch (m) {
+            case 0 -> rows * cols;
+            case 1 -> cols;
+            case 2 -> rows;
+            default -> 1;
+        };
+    }
+
+    private static short[] randomHalves(Random r, int n) {
+        short[] h = new short[n];
+        for (int i = 0; i < n; i++) h[i] = Half.fromFloat((r.nextFloat() * 2 - 1) * 4);
+        return h;
+    }
+
+    @Test
+    void biasActRows8TouchesOnlyEachRowsChannels() throws Exception {
+        Random r = new Random(3);
+        Act[] acts = {Act.NONE, Act.RELU, Act.SILU};
+        for (int t = 0; t < 18; t++) {
+            int channels = 8 * (1 + r.nextInt(3));
+            long rows = 1 + r.nextInt(6), stride = channels + 8L * r.nextInt(3);
+            Act act = acts[t % acts.length];
+            short[] y = randomHalves(r, (int) (rows * stride));
+            float[] bias = new float[channels];
+            for (int c = 0; c < channels; c++) bias[c] = r.nextFloat() * 2 - 1;
+            ByteBuffer in = ByteBuffer.allocate(2 * y.length + 4 * channels).order(ByteOrder.LITTLE_ENDIAN);
+            for (short s : y) in.putShort(s);
+            for (float f : bias) in.putFloat(f);
+            byte[] got = run("bias_act_rows8", in.array(), 2L * y.length, 2L * y.length, channels, rows, stride, act.code, 0, 0);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < y.length; i++) {
+                int c = (int) (i % stride);
+                short gv = g.getShort(2 * i);
+                String what = "case " + t + " " + act + " channels " + channels + " stride " + stride + " element " + i;
+                if (c >= channels) {
+                    assertEquals(y[i], gv, what + ": outside the channels, untouched");
+                    continue;
+                }
+                float wv = Half.round(act.apply(Half.toFloat(y[i]) + bias[c], 0.01f, 0f));
+                assertEquals(wv, Half.toFloat(gv), act == Act.SILU ? Half.ulp(wv) : 0f, what);
+            }
+        }
+    }
+
+    @Test
+    void widenCopiesTheChannelsAndZeroesTheRest() throws Exception {
+        Random r = new Random(4);
+        for (int c = 1; c < 8; c++) {
+            long rows = 1 + r.nextInt(9);
+            short[] x = randomHalves(r, (int) (rows * c));
+            ByteBuffer in = ByteBuffer.allocate(2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (short s : x) in.putShort(s);
+            byte[] got = run("widen", in.array(), 16L * rows, rows, c);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < 8; j++) {
+                    short want = j < c ? x[i * c + j] : 0;
+                    assertEquals(want, g.getShort(2 * (i * 8 + j)), c + " channels, row " + i + " channel " + j);
+                }
+            }
+        }
+    }
+}
