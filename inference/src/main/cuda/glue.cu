@@ -145,7 +145,7 @@ __device__ __forceinline__ void load8(const __half* p, I row, I stride, int scal
     }
 }
 template <typename I>
-__device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op, I rows, I cols8, I as, I bs, int aScalar,
+__device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op, I rows, I cols8, I as, I bs, I ys, int aScalar,
                              int bScalar, int ac, float alpha, float beta) {
     GRID_STRIDE(i, rows * cols8) {
         I r = i / cols8, c = i - r * cols8;
@@ -159,12 +159,13 @@ __device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op
             hy[k] = __floats2half2_rn(act(binop(op, fa[2 * k], fb[2 * k]), ac, alpha, beta),
                                       act(binop(op, fa[2 * k + 1], fb[2 * k + 1]), ac, alpha, beta));
         }
-        reinterpret_cast<uint4*>(y)[i] = qy;
+        reinterpret_cast<uint4*>(y + r * ys)[c] = qy;
     }
 }
+// ys: elements between y's rows (cols8 * 8, or more when y is a channel slice of a wider value).
 extern "C" __global__ void binary_rows8_f16(const __half* a, const __half* b, __half* y, int op, i64 rows, i64 cols8, i64 as, i64 bs,
-                                            int aScalar, int bScalar, int ac, float alpha, float beta, i64 span) {
-    INDEXED(span, binary_rows8<I>(a, b, y, op, (I)rows, (I)cols8, (I)as, (I)bs, aScalar, bScalar, ac, alpha, beta));
+                                            i64 ys, int aScalar, int bScalar, int ac, float alpha, float beta, i64 span) {
+    INDEXED(span, binary_rows8<I>(a, b, y, op, (I)rows, (I)cols8, (I)as, (I)bs, (I)ys, aScalar, bScalar, ac, alpha, beta));
 }
 
 // Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the

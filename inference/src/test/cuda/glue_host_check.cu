@@ -5,7 +5,7 @@
 //
 // Usage: glue_host_check KERNEL INPUT_FILE OUTPUT_FILE OUTPUT_BYTES ARGS...
 //   copy2d WIDTH rows cols xs ys xc yc xo yo span          input: x; output: y (starts as 0xA5 bytes)
-//   binary_rows8 A_BYTES op rows cols8 as bs aScalar bScalar act alpha beta span
+//   binary_rows8 A_BYTES op rows cols8 as bs ys aScalar bScalar act alpha beta span
 //                                                          input: a (A_BYTES) then b; output: y
 //   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
 //                                                          input: y (Y_BYTES) then the float bias; output: y
@@ -61,12 +61,13 @@ int main(int argc, char** argv) {
             case 16: copy2d_b16((const uint4*)x, (uint4*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
             default: std::fprintf(stderr, "width %d\n", width); return 2;
         }
-    } else if (k == "binary_rows8" && argc == 17) {
+    } else if (k == "binary_rows8" && argc == 18) {
         size_t aBytes = (size_t)arg(argv, 5);
         const __half* a = (const __half*)in.data();
         const __half* b = (const __half*)(in.data() + aBytes);
         binary_rows8_f16(a, b, (__half*)out.data(), (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), arg(argv, 9), arg(argv, 10),
-                         (int)arg(argv, 11), (int)arg(argv, 12), (int)arg(argv, 13), argf(argv, 14), argf(argv, 15), arg(argv, 16));
+                         arg(argv, 11), (int)arg(argv, 12), (int)arg(argv, 13), (int)arg(argv, 14), argf(argv, 15), argf(argv, 16),
+                         arg(argv, 17));
     } else if (k == "bias_act_rows8" && argc == 12) {
         size_t yBytes = (size_t)arg(argv, 5);
         std::memcpy(out.data(), in.data(), yBytes);

@@ -130,15 +130,17 @@ class GlueKernelHostTest {
     void binaryRows8BroadcastsRowVectorsAndPerRowValues() throws Exception {
         Random r = new Random(2);
         Act[] acts = {Act.NONE, Act.RELU, Act.SILU};
-        for (int t = 0; t < 60; t++) {
+        for (int t = 0; t < 90; t++) {
             long rows = 1 + r.nextInt(5), cols8 = 1 + r.nextInt(3), cols = cols8 * 8;
             int op = OPS[t % OPS.length];
             Act act = acts[(t / OPS.length) % acts.length];
             // operand modes: 0 full rows, 1 one row for all (a bias), 2 one value per row, 3 one value for all
             int am = t % 4, bm = (t / 4) % 4;
             if (am != 0 && bm != 0) am = 0;
-            long[] as = stride(am, cols), bs = stride(bm, cols);
-            short[] a = randomHalves(r, elements(am, rows, cols)), b = randomHalves(r, elements(bm, rows, cols));
+            // from case 60 on, full-row operands and y are channel slices of wider rows (read or written in place)
+            long pad = t >= 60 ? 8L * (1 + r.nextInt(2)) : 0, yRow = cols + (t >= 60 ? 8L * r.nextInt(3) : 0);
+            long[] as = stride(am, cols, pad), bs = stride(bm, cols, pad);
+            short[] a = randomHalves(r, elements(am, rows, cols, pad)), b = randomHalves(r, elements(bm, rows, cols, pad));
             if (op == 3) for (int i = 0; i < b.length; i++) if (Math.abs(Half.toFloat(b[i])) < 0.25f) b[i] = Half.fromFloat(0.5f);
             float[] want = new float[(int) (rows * cols)];
             for (int i = 0; i < rows; i++) {
@@ -151,32 +153,41 @@ class GlueKernelHostTest {
             ByteBuffer in = ByteBuffer.allocate(2 * (a.length + b.length)).order(ByteOrder.LITTLE_ENDIAN);
             for (short s : a) in.putShort(s);
             for (short s : b) in.putShort(s);
-            long span = rows * cols + Math.max(a.length, b.length);
-            byte[] got = run("binary_rows8", in.array(), 2L * rows * cols, 2L * a.length, op, rows, cols8, as[0], bs[0], as[1], bs[1],
-                    act.code, 0, 0, span);
+            long yElements = (rows - 1) * yRow + cols;
+            long span = yElements + Math.max(a.length, b.length);
+            byte[] got = run("binary_rows8", in.array(), 2L * yElements, 2L * a.length, op, rows, cols8, as[0], bs[0], yRow, as[1],
+                    bs[1], act.code, 0, 0, span);
             ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < want.length; i++) {
-                float gv = Half.toFloat(g.getShort(2 * i)), wv = Half.round(want[i]);
-                String what = "case " + t + " op " + op + " " + act + " modes " + am + "/" + bm + " element " + i;
-                if (act == Act.SILU) assertEquals(wv, gv, Half.ulp(wv), what);
-                else assertEquals(wv, gv, 0f, what);
+            for (int i = 0; i < rows; i++) {
+                for (long e = i * yRow; e < Math.min(yElements, (i + 1) * yRow); e++) {
+                    long j = e - i * yRow;
+                    String what = "case " + t + " op " + op + " " + act + " modes " + am + "/" + bm + " rows " + yRow + " apart, element "
+                            + i + "," + j;
+                    if (j >= cols) {
+                        assertEquals((short) 0xA5A5, g.getShort((int) (2 * e)), what + ": outside the slice, untouched");
+                        continue;
+                    }
+                    float gv = Half.toFloat(g.getShort((int) (2 * e))), wv = Half.round(want[(int) (i * cols + j)]);
+                    if (act == Act.SILU) assertEquals(wv, gv, Half.ulp(wv), what);
+                    else assertEquals(wv, gv, 0f, what);
+                }
             }
         }
     }
 
-    /** {row stride, 1 for one value per row} of operand mode m (see the test). */
-    private static long[] stride(int m, long cols) {
+    /** {row stride, 1 for one value per row} of operand mode m (see the test); full rows {@code pad} elements wider. */
+    private static long[] stride(int m, long cols, long pad) {
         return switch (m) {
-            case 0 -> new long[] {cols, 0};
+            case 0 -> new long[] {cols + pad, 0};
             case 1 -> new long[] {0, 0};
             case 2 -> new long[] {1, 1};
             default -> new long[] {0, 1};
         };
     }
 
-    private static int elements(int m, long rows, long cols) {
+    private static int elements(int m, long rows, long cols, long pad) {
         return (int) switch (m) {
-            case 0 -> rows * cols;
+            case 0 -> rows * (cols + pad);
             case 1 -> cols;
             case 2 -> rows;
             default -> 1;

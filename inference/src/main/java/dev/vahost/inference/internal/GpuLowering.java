@@ -47,15 +47,12 @@ public interface GpuLowering {
 
     /**
      * Elements between consecutive pixels of NHWC value {@code v}: its channel count, or the channel
-     * count of the Concat output it is written into in place (see {@code internal.gpu.Placements}).
+     * count of the value whose storage holds it (a Concat output it is written into in place, a Split
+     * input it is read from in place; see {@code internal.gpu.Placements}). {@link #physical} and
+     * {@link #addr} address it there.
      */
     default long pixelStride(int v) {
         return plan().shapes[v][1];
-    }
-
-    /** True when value {@code v} is stored in place in {@code into} (the Concat part copying it can be skipped). */
-    default boolean storedIn(int v, int into) {
-        return false;
     }
 
     /** Bytes per element of value {@code v}: the engine's precision for FLOAT, 4 (int32) for INT. */
@@ -122,12 +119,15 @@ public interface GpuLowering {
     long[] workspace(long bytes);
 
     /**
-     * Appends the tuned convolution of {@code c} reading {@code x} and writing {@code y} (cuDNN, or cuBLAS for channels-last
+     * Appends the tuned convolution of {@code c} reading {@code x} and writing {@code y}, NHWC pixels
+     * {@code xPixelStride} and {@code yPixelStride} elements apart (the channel counts, or more for
+     * channel slices of wider storage) (cuDNN, or cuBLAS for channels-last
      * 1x1) followed by {@code epilogue} (its bias and activation in place on {@code y}; null when it
      * has none), or, where the engine's fusion setting allows and it measured faster, one fused cuDNN
      * graph doing both.
      */
-    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long y, long yPixelStride, Epilogue epilogue);
+    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride,
+                     Epilogue epilogue);
 
     /** A convolution's bias/activation kernel on its output at {@code y}, pixels {@code pixelStride} elements apart. */
     interface Epilogue {

@@ -139,6 +139,15 @@ public final class Layouts {
      * dimensions) and stay within it.
      */
     public static long[] restride(long[] shape, long[] logical, long offset, long[] valueShape, boolean nhwc) {
+        return restride(shape, logical, offset, valueShape, nhwc, nhwc ? valueShape[1] : 0);
+    }
+
+    /**
+     * As {@link #restride(long[], long[], long, long[], boolean)} for an NHWC value whose pixels are
+     * {@code pixelStride} elements apart: its own channel count, or more when it is a channel slice of
+     * a wider value's storage (a Concat part written in place, a Split output read in place).
+     */
+    public static long[] restride(long[] shape, long[] logical, long offset, long[] valueShape, boolean nhwc, long pixelStride) {
         long[] out = new long[shape.length + 1];
         if (!nhwc) {
             System.arraycopy(logical, 0, out, 0, shape.length);
@@ -147,7 +156,8 @@ public final class Layouts {
         }
         long numel = Tensor.numel(valueShape);
         if (offset < 0 || (offset >= numel && offset != 0)) return null;
-        long[] rm = rowMajor(valueShape), ph = physicalStrides(valueShape, true);
+        long[] rm = rowMajor(valueShape), ph = physicalStrides(pixelStride == valueShape[1] ? valueShape
+                : new long[] {valueShape[0], pixelStride, valueShape[2], valueShape[3]}, true);
         long[] at = new long[valueShape.length];
         long rem = offset, phys = 0;
         for (int j = 0; j < valueShape.length; j++) {

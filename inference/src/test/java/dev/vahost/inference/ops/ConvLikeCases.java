@@ -101,6 +101,44 @@ final class ConvLikeCases {
     }
 
     /**
+     * A YOLOv8 C2f block with two shortcut bottlenecks around the model input x [batch, 16, h, w]:
+     * t = SiLU(conv1x1(x)) (16), Split into y0, y1 (8 each), m0 = y1 + SiLU(conv3x3(SiLU(conv3x3(y1)))),
+     * m1 = m0 + the same on m0, y = conv1x1(Concat(y0, y1, m0, m1)) (32 → 16). On the fp16
+     * channels-last GPU path t is written into the Concat's first 16 channels and y0, y1 are read
+     * there (the Split and those parts copy nothing), m0 and m1 (additions) write their slices in
+     * place, and the 3x3 convolutions and additions read y1 and m0 from the Concat's storage
+     * (internal.gpu.Placements).
+     */
+    private static OpCase c2f(String name, long seed, int batch, int h, int w) {
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 16, h, w);
+        b.floats("w0", random("w0", seed + 1, -0.4f, 0.4f, 16, 16, 1, 1).data(), 16, 16, 1, 1)
+                .floats("b0", random("b0", seed + 2, -0.5f, 0.5f, 16).data(), 16)
+                .longs("split", new long[] {8, 8}, 2)
+                .floats("wo", random("wo", seed + 3, -0.3f, 0.3f, 16, 32, 1, 1).data(), 16, 32, 1, 1)
+                .floats("bo", random("bo", seed + 4, -0.5f, 0.5f, 16).data(), 16);
+        b.node("Conv", new String[] {"x", "w0", "b0"}, new String[] {"t0"}).node("Sigmoid", "t0", "t1")
+                .node("Mul", new String[] {"t0", "t1"}, new String[] {"t"})
+                .node("Split", new String[] {"t", "split"}, new String[] {"y0", "y1"}, "axis", 1L);
+        String prev = "y1";
+        for (int i = 0; i < 2; i++) {
+            String in = prev;
+            for (int j = 0; j < 2; j++) {
+                String p = "m" + i + "c" + j;
+                b.floats(p + "w", random(p + "w", seed + 10 + 4 * i + 2 * j, -0.3f, 0.3f, 8, 8, 3, 3).data(), 8, 8, 3, 3)
+                        .floats(p + "b", random(p + "b", seed + 11 + 4 * i + 2 * j, -0.5f, 0.5f, 8).data(), 8);
+                b.node("Conv", new String[] {in, p + "w", p + "b"}, new String[] {p + "o"}, "pads", new long[] {1, 1, 1, 1})
+                        .node("Sigmoid", p + "o", p + "s").node("Mul", new String[] {p + "o", p + "s"}, new String[] {p});
+                in = p;
+            }
+            b.node("Add", new String[] {prev, in}, new String[] {"m" + i});
+            prev = "m" + i;
+        }
+        b.node("Concat", new String[] {"y0", "y1", "m0", "m1"}, new String[] {"cat"}, "axis", 1L)
+                .node("Conv", new String[] {"cat", "wo", "bo"}, new String[] {"y"}).output("y");
+        return of(name, "Conv,Sigmoid,Mul,Split,Add,Concat", b, random("x", seed, -1, 1, batch, 16, h, w));
+    }
+
+    /**
      * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
      * sizes name the batch, so those models have a fixed batch of 2).
      */
@@ -160,6 +198,8 @@ final class ConvLikeCases {
                 "strides", s2));
         // convolutions writing their Concat slices in place on the GPU
         c.add(concatOfConvs("concat_of_convs_in_place", 380, 2, 9, 11));
+        // a C2f block: Split outputs read in place, the Split's input and the additions written into the Concat
+        c.add(c2f("c2f_split_concat_in_place", 390, 2, 10, 12));
         // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
         c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
         c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));

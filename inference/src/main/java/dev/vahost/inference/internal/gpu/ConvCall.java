@@ -37,15 +37,20 @@ final class ConvCall implements GpuLowering.Launch {
     final boolean gemmShape, useGemm;
     /** Replaced by a {@link FusedConv} (this call is then never launched). */
     boolean fusedAway;
-    final int gemmM, gemmK, gemmC, gemmLdc;
+    final int gemmM, gemmK, gemmC, gemmLdb, gemmLdc;
+    /** Elements between consecutive NHWC input pixels: the input channel count, or more (a channel slice of wider storage). */
+    final long xPixelStride;
     private final Resources r;
 
     /**
-     * {@code yPixelStride}: elements between consecutive output pixels (NHWC): the output channel count,
-     * or more when the output is a channel slice of a Concat's output ({@link Placements}).
+     * {@code xPixelStride}, {@code yPixelStride}: elements between consecutive input and output pixels
+     * (NHWC): the channel counts, or more when the input is read from a wider value's storage (a Split
+     * output) or the output is a channel slice of a Concat's output ({@link Placements}).
      */
-    ConvCall(Resources r, Conv c, boolean nhwc, long xAddress, long yAddress, long yPixelStride, boolean tune, CudaStream s) {
+    ConvCall(Resources r, Conv c, boolean nhwc, long xAddress, long xPixelStride, long yAddress, long yPixelStride, boolean tune,
+             CudaStream s) {
         this.r = r;
+        this.xPixelStride = xPixelStride;
         node = c.node();
         DType dtype = r.dtype;
         int dt = dtype == DType.F16 ? Cudnn.CUDNN_DATA_HALF : Cudnn.CUDNN_DATA_FLOAT;
@@ -69,10 +74,18 @@ final class ConvCall implements GpuLowering.Launch {
                 + c.oh() + "x" + c.ow() + " k" + c.kh() + "x" + c.kw() + " s" + c.sh() + " g" + c.groups();
         int format = nhwc ? Cudnn.CUDNN_TENSOR_NHWC : Cudnn.CUDNN_TENSOR_NCHW;
         wh += nhwc ? " NHWC" : " NCHW";
+        if (nhwc && xPixelStride != c.c()) wh += " from a " + xPixelStride + "-channel storage";
         if (nhwc && yPixelStride != c.k()) wh += " into a " + yPixelStride + "-channel Concat";
         where = wh;
-        Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, format, dt, c.n(), c.c(), c.h(), c.w()),
-                "cudnnSetTensor4dDescriptor(x) " + where);
+        if (nhwc && xPixelStride != c.c()) {
+            long xs = xPixelStride;
+            if ((long) c.h() * c.w() * xs > Integer.MAX_VALUE) throw new IllegalStateException(where + ": input strides beyond int");
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptorEx(xDesc, dt, c.n(), c.c(), c.h(), c.w(), (int) (c.h() * c.w() * xs), 1,
+                    (int) (c.w() * xs), (int) xs), "cudnnSetTensor4dDescriptorEx(x, pixels " + xs + " apart) " + where);
+        } else {
+            Cudnn.check(Cudnn.Ops.cudnnSetTensor4dDescriptor(xDesc, format, dt, c.n(), c.c(), c.h(), c.w()),
+                    "cudnnSetTensor4dDescriptor(x) " + where);
+        }
         if (nhwc && yPixelStride != c.k()) {
             long ys = yPixelStride;
             if ((long) c.oh() * c.ow() * ys > Integer.MAX_VALUE) throw new IllegalStateException(where + ": output strides beyond int");
@@ -169,6 +182,7 @@ final class ConvCall implements GpuLowering.Launch {
         gemmM = c.n() * c.oh() * c.ow();
         gemmK = c.k();
         gemmC = c.c();
+        gemmLdb = (int) xPixelStride;
         gemmLdc = (int) yPixelStride;
         boolean gemm = false;
         wsBytes = mem;
@@ -249,7 +263,7 @@ final class ConvCall implements GpuLowering.Launch {
         // Column-major view: Yᵀ[K, M] = (W as [C, K])ᵀ · Xᵀ[C, M]; W is KRSC = [K, C] row-major.
         int ty = r.dtype == DType.F16 ? Cublas.CUDA_R_16F : Cublas.CUDA_R_32F;
         Cublas.check(Cublas.cublasGemmStridedBatchedEx(r.cublas, Cublas.CUBLAS_OP_T, Cublas.CUBLAS_OP_N, gemmK, gemmM, gemmC, r.one,
-                w, ty, gemmC, 0, x, ty, gemmC, 0, r.zero, y, ty, gemmLdc, 0, 1, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
+                w, ty, gemmC, 0, x, ty, gemmLdb, 0, r.zero, y, ty, gemmLdc, 0, 1, Cublas.CUBLAS_COMPUTE_32F, Cublas.CUBLAS_GEMM_DEFAULT),
                 "cublasGemmStridedBatchedEx(" + where + " as GEMM)");
     }
 

@@ -122,7 +122,8 @@ final class FusedConv implements GpuLowering.Launch {
                                       String[] why) {
         int half = Cudnn.CUDNN_DATA_HALF, f32 = Cudnn.CUDNN_DATA_FLOAT;
         long[] xd = {c.n(), c.c(), c.h(), c.w()}, yd = {c.n(), c.k(), c.oh(), c.ow()}, wd = {c.k(), c.c(), c.kh(), c.kw()};
-        BackendDesc xt = tensor(made, X, half, xd, nhwc(c.n(), c.c(), c.h(), c.w()), false);
+        long xs = call.xPixelStride; // the input's pixels: its own channel count, or a wider storage's (read in place)
+        BackendDesc xt = tensor(made, X, half, xd, new long[] {(long) c.h() * c.w() * xs, 1, (long) c.w() * xs, xs}, false);
         BackendDesc wt = tensor(made, W, half, wd, nhwc(c.k(), c.c(), c.kh(), c.kw()), false);
         // the output's pixels ys elements apart: its own channel count, or a Concat's (written in place)
         BackendDesc yt = tensor(made, Y, half, yd, new long[] {(long) c.oh() * c.ow() * ys, 1, (long) c.ow() * ys, ys}, false);

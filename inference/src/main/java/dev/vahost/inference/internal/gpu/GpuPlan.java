@@ -190,11 +190,6 @@ public final class GpuPlan implements GpuLowering {
     }
 
     @Override
-    public boolean storedIn(int v, int into) {
-        return r.placements.into[plan.root(v)] == plan.root(into);
-    }
-
-    @Override
     public boolean nhwc(int v) {
         return r.layouts.nhwc(plan.root(v));
     }
@@ -274,7 +269,8 @@ public final class GpuPlan implements GpuLowering {
 
     @Override
     public long[] physical(int v, long[] shape, long[] strides, long offset) {
-        long[] res = Layouts.restride(shape, strides, offset, plan.shapes[v], nhwc(v));
+        boolean nhwc = nhwc(v);
+        long[] res = Layouts.restride(shape, strides, offset, plan.shapes[v], nhwc, nhwc ? pixelStride(v) : 0);
         if (res == null) {
             throw new IllegalStateException("node " + node + ": operand " + plan.describe(v) + " cannot be addressed NHWC at batch "
                     + batch + " (the layout analysis at batch " + r.maxPlan.batch + " allowed it)");
@@ -358,19 +354,27 @@ public final class GpuPlan implements GpuLowering {
     long workspaceNeeded;
 
     @Override
-    public void convolution(Conv c, boolean nhwc, long x, long y, long ys, Epilogue epilogue) {
+    public void convolution(Conv c, boolean nhwc, long x, long xs, long y, long ys, Epilogue epilogue) {
         ConvCall call;
-        long yc = y, ycs = ys; // where the convolution itself writes
+        long xc = x, xcs = xs, yc = y, ycs = ys; // what the convolution itself reads and writes
         try {
-            call = new ConvCall(r, c, nhwc, x, y, ys, tune, tuneStream);
+            call = new ConvCall(r, c, nhwc, x, xs, y, ys, tune, tuneStream);
         } catch (IllegalStateException e) {
-            if (ys == c.k()) throw e;
-            // No algorithm writes the Concat's channel slice: a buffer of its own, then a copy into the slice.
-            LOG.info("{}: {}; writing a buffer of its own and copying it into the Concat", c.node(), e.getMessage());
-            yc = r.alloc((long) c.n() * c.oh() * c.ow() * c.k() * r.dtype.bytes(), "output of " + c.node() + " (batch " + batch + ")")
-                    .address();
-            ycs = c.k();
-            call = new ConvCall(r, c, nhwc, x, yc, ycs, tune, tuneStream);
+            if (ys == c.k() && xs == c.c()) throw e;
+            // No algorithm reads or writes the channel slices: buffers of its own, copied from and into the slices.
+            LOG.info("{}: {}; reading and writing buffers of its own, copied from and into the wider storage", c.node(), e.getMessage());
+            long rows = (long) c.n() * c.h() * c.w();
+            if (xs != c.c()) {
+                xc = r.alloc(rows * c.c() * r.dtype.bytes(), "input of " + c.node() + " (batch " + batch + ")").address();
+                xcs = c.c();
+                copy("copy", x, xc, r.dtype.bytes(), new long[] {rows, c.c()}, new long[] {xs, 1}, 0, new long[] {c.c(), 1}, 0);
+            }
+            if (ys != c.k()) {
+                yc = r.alloc((long) c.n() * c.oh() * c.ow() * c.k() * r.dtype.bytes(), "output of " + c.node() + " (batch " + batch + ")")
+                        .address();
+                ycs = c.k();
+            }
+            call = new ConvCall(r, c, nhwc, xc, xcs, yc, ycs, tune, tuneStream);
         }
         convs.add(call);
         Launch ep = epilogue == null ? null : epilogue.at(yc, ycs);

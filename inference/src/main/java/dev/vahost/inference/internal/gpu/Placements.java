@@ -1,34 +1,47 @@
 package dev.vahost.inference.internal.gpu;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import dev.vahost.inference.internal.Layouts;
 import dev.vahost.inference.internal.Plan;
 import dev.vahost.inference.internal.Step;
+import dev.vahost.inference.internal.ops.BinaryOps;
 import dev.vahost.inference.internal.ops.Conv;
 import dev.vahost.inference.internal.ops.DataMovement;
 import dev.vahost.nvmm.DType;
 
 /**
- * Concat inputs the GPU engine never copies: a convolution whose output's only use is to be one
- * part of a channel Concat writes its output straight into that part's channel slice of the Concat's
- * output (channels-last storage: pixel rows of the Concat's channel count, the slice at a channel
- * offset), and the Concat's copy of that part is dropped. YOLO's C2f/C3 blocks and detection heads
- * concatenate convolution outputs along channels; their copies were ~30 % of the fused engine's time.
+ * Channel views: values the GPU engine stores inside another value's storage, as a channel slice of
+ * its channels-last pixels, so that the Concat or Split moving them copies nothing. YOLO's C2f/C3
+ * blocks and detection heads split and concatenate along channels; their copies were ~30 % of the
+ * fused engine's time.
  *
- * <p>A value {@code v} is placed when: it is the output of a {@link Conv} step whose input and
- * output are NHWC; it is one part of a {@link DataMovement.CopyGroup} writing a rank-4 NHWC value
- * {@code o} along channels (the part's output offset a whole number of channel planes, its shape
- * {@code o}'s outside the channel axis); nothing else reads {@code v} or shares its storage; {@code v}
- * is not a model input or output; the engine stores fp16 and the channel count and offset are
- * multiples of 8 (16-byte rows for the vector kernels and cuDNN). Decided once, on the max-batch
- * plan: offsets are channel counts, the same at every batch size.
+ * <ul>
+ * <li><b>Split outputs</b> are read in place: a channel slice of the Split's input.</li>
+ * <li><b>Concat parts</b> are written in place: the producer of a part writes its channel slice of the
+ * Concat's output. Producers that write slices: convolutions (cuDNN strided descriptors, GEMM ldc,
+ * strided Y in the fused graph) and same-shape binary operations (the fp16 row kernel). A Split
+ * input whose Split outputs are all parts of one Concat, in order, is placed at the first one's
+ * channel, so that the Split and those parts move nothing (C2f: cv1 → Split → ... → Concat).</li>
+ * </ul>
+ *
+ * <p>Every value placed or viewed is a rank-4 NHWC fp16 value with a channel count and offset that
+ * are multiples of 8 (16-byte rows for the vector kernels and cuDNN), is not a model input or output,
+ * a constant or an alias, and is read only by steps that address their operands through
+ * {@link dev.vahost.inference.internal.GpuLowering#physical} or pass the pixel stride on:
+ * convolutions (input), binary operations and copies. Decided once, on the max-batch plan: offsets
+ * are channel counts, the same at every batch size. {@link #into} and {@link #channel} are resolved
+ * to the final storage (a view of a placed value points at the placed value's storage).
  */
 final class Placements {
-    /** Per value: the value whose storage holds it (the Concat output), or -1. */
+    /** Per value: the value whose storage holds it (a Concat output, a Split input, ...), or -1. */
     final int[] into;
     /** Per value: its first channel in {@code into}'s storage. */
     final long[] channel;
+    /** Split outputs read in place; Concat parts written in place (both counted by {@link #count}). */
+    int views, parts;
 
     private Placements(int[] into, long[] channel) {
         this.into = into;
@@ -42,64 +55,196 @@ final class Placements {
     }
 
     static Placements plan(Plan p, Layouts l, DType dtype) {
-        int n = p.names.length;
-        Placements r = none(n);
-        if (dtype != DType.F16) return r;
-        int[] reads = new int[n];
-        int[] producer = new int[n];
-        Arrays.fill(producer, -1);
-        for (int si = 0; si < p.steps.size(); si++) {
-            Step st = p.steps.get(si);
-            for (int v : st.reads()) reads[p.root(v)]++;
-            for (int v : st.writes()) producer[p.root(v)] = si;
-        }
-        boolean[] shared = new boolean[n], boundary = new boolean[n];
-        for (int v = 0; v < n; v++) if (p.aliasOf[v] >= 0) shared[p.root(v)] = true;
-        for (int v : p.inputs) boundary[p.root(v)] = true;
-        for (int v : p.outputs) boundary[p.root(v)] = true;
-        for (Step st : p.steps) {
-            if (!(st instanceof DataMovement.CopyGroup g)) continue;
-            for (DataMovement.Copy c : g.parts()) {
-                int v = c.in(), o = c.out();
-                if (p.root(v) != v || p.root(o) != o || shared[v] || boundary[v] || reads[v] != 1 || p.constants[v] != null) continue;
-                if (producer[v] < 0 || !(p.steps.get(producer[v]) instanceof Conv cv) || cv.out() != v) continue;
-                if (!l.nhwc(v) || !l.nhwc(o) || !l.nhwc(p.root(cv.in()))) continue;
-                long ch = channelOffset(p, c, v, o);
-                if (ch < 0) continue;
-                r.into[v] = o;
-                r.channel[v] = ch;
+        return new Planner(p, l).run(dtype);
+    }
+
+    private static final class Planner {
+        final Plan p;
+        final Layouts l;
+        final int n;
+        final List<List<Step>> readers = new ArrayList<>();
+        final int[] producer;
+        final boolean[] blocked; // aliases, model inputs and outputs, constants
+        final Placements r;
+
+        Planner(Plan p, Layouts l) {
+            this.p = p;
+            this.l = l;
+            n = p.names.length;
+            r = none(n);
+            producer = new int[n];
+            Arrays.fill(producer, -1);
+            for (int v = 0; v < n; v++) readers.add(new ArrayList<>());
+            for (int si = 0; si < p.steps.size(); si++) {
+                Step st = p.steps.get(si);
+                for (int v : st.reads()) {
+                    List<Step> rs = readers.get(p.root(v));
+                    if (rs.isEmpty() || rs.get(rs.size() - 1) != st) rs.add(st); // each reading step once
+                }
+                for (int v : st.writes()) producer[p.root(v)] = si;
             }
+            blocked = new boolean[n];
+            for (int v = 0; v < n; v++) if (p.aliasOf[v] >= 0) blocked[p.root(v)] = true;
+            for (int v : p.inputs) blocked[p.root(v)] = true;
+            for (int v : p.outputs) blocked[p.root(v)] = true;
+            for (int v = 0; v < n; v++) if (p.constants[v] != null) blocked[v] = true;
         }
-        return r;
-    }
 
-    /**
-     * The first channel of part {@code c} (value {@code v}) in {@code o} when the part is a channel
-     * slice of {@code o} with channel count and offset multiples of 8, else -1.
-     */
-    private static long channelOffset(Plan p, DataMovement.Copy c, int v, int o) {
-        long[] vs = p.shapes[v], os = p.shapes[o];
-        if (vs.length != 4 || os.length != 4 || !Arrays.equals(c.shape(), vs)) return -1;
-        if (vs[0] != os[0] || vs[2] != os[2] || vs[3] != os[3]) return -1;
-        long plane = os[2] * os[3];
-        if (c.inOffset() != 0 || !Arrays.equals(c.inStrides(), rowMajor(vs)) || !Arrays.equals(c.outStrides(), rowMajor(os))) return -1;
-        if (plane == 0 || c.outOffset() % plane != 0) return -1;
-        long ch = c.outOffset() / plane;
-        if (ch % 8 != 0 || vs[1] % 8 != 0 || os[1] % 8 != 0 || ch + vs[1] > os[1]) return -1;
-        return ch;
-    }
-
-    private static long[] rowMajor(long[] s) {
-        long[] r = new long[s.length];
-        long m = 1;
-        for (int d = s.length - 1; d >= 0; d--) {
-            r[d] = m;
-            m *= s[d];
+        Placements run(DType dtype) {
+            if (dtype != DType.F16) return r;
+            // 1. Split outputs as views of the Split's input
+            for (Step st : p.steps) {
+                if (!(st instanceof DataMovement.CopyGroup g) || !isSplit(g)) continue;
+                int x = g.parts()[0].in();
+                if (!channelsLast(x) || p.constants[x] != null) continue;
+                for (DataMovement.Copy c : g.parts()) {
+                    int v = c.out();
+                    long ch = slice(v, c.outOffset(), c.outStrides(), x, c.inOffset(), c.inStrides(), c.shape());
+                    if (ch < 0 || !eligible(v) || !readersTakeSlices(v, null)) continue;
+                    r.into[v] = x;
+                    r.channel[v] = ch;
+                    r.views++;
+                }
+            }
+            // 2. Concat parts written in place
+            for (Step st : p.steps) {
+                if (!(st instanceof DataMovement.CopyGroup g) || !isConcat(g)) continue;
+                int o = g.parts()[0].out();
+                if (!channelsLast(o)) continue;
+                for (DataMovement.Copy c : g.parts()) {
+                    int v = c.in();
+                    long ch = slice(v, c.inOffset(), c.inStrides(), o, c.outOffset(), c.outStrides(), c.shape());
+                    if (ch < 0) continue;
+                    if (r.into[v] >= 0) {
+                        placeSplitSource(g, o, c, ch);
+                    } else if (eligible(v) && writesSlices(v) && readersTakeSlices(v, g)) {
+                        r.into[v] = o;
+                        r.channel[v] = ch;
+                        r.parts++;
+                    }
+                }
+            }
+            // 3. Views of placed values: resolved to the final storage
+            for (int v = 0; v < n; v++) {
+                long ch = 0;
+                int s = v;
+                for (int hops = 0; r.into[s] >= 0; hops++) {
+                    if (hops > n) throw new IllegalStateException("placement cycle at " + p.describe(v));
+                    ch += r.channel[s];
+                    s = r.into[s];
+                }
+                if (s != v) {
+                    r.into[v] = s;
+                    r.channel[v] = ch;
+                }
+            }
+            return r;
         }
-        return r;
+
+        /**
+         * Part {@code c} of Concat {@code g} (into {@code o} at channel {@code ch}) is a view of a
+         * Split's input x: x is placed in {@code o} when all of x's Split outputs are parts of
+         * {@code o} at x's channel there plus their channel in x, and x's producer writes slices.
+         */
+        private void placeSplitSource(DataMovement.CopyGroup g, int o, DataMovement.Copy c, long ch) {
+            int v = c.in(), x = r.into[v];
+            if (r.into[x] >= 0 || r.channel[v] > ch || !eligible(x) || !writesSlices(x)) return;
+            long at = ch - r.channel[v];
+            if (at % 8 != 0 || at + p.shapes[x][1] > p.shapes[o][1]) return;
+            long covered = 0;
+            for (Step st : readers.get(x)) {
+                if (!(st instanceof DataMovement.CopyGroup split) || !isSplit(split)) return;
+                for (DataMovement.Copy sc : split.parts()) {
+                    int y = sc.out();
+                    if (r.into[y] != x) return;
+                    boolean inConcat = false;
+                    for (DataMovement.Copy part : g.parts()) {
+                        if (part.in() != y) continue;
+                        long pc = slice(y, part.inOffset(), part.inStrides(), o, part.outOffset(), part.outStrides(), part.shape());
+                        if (pc != at + r.channel[y]) return;
+                        inConcat = true;
+                    }
+                    if (!inConcat) return;
+                    covered += p.shapes[y][1];
+                }
+            }
+            if (covered != p.shapes[x][1]) return;
+            r.into[x] = o;
+            r.channel[x] = at;
+            r.parts++;
+        }
+
+        /** A rank-4 NHWC run-time value of whole 16-byte pixels. */
+        private boolean channelsLast(int v) {
+            return p.root(v) == v && l.nhwc(v) && p.shapes[v].length == 4 && p.shapes[v][1] % 8 == 0 && !p.isInt(v);
+        }
+
+        private boolean eligible(int v) {
+            return channelsLast(v) && !blocked[v];
+        }
+
+        /** Whether the producer of {@code v} can write a channel slice of wider storage. */
+        private boolean writesSlices(int v) {
+            if (producer[v] < 0) return false;
+            Step st = p.steps.get(producer[v]);
+            if (st instanceof Conv cv) return cv.out() == v && l.nhwc(p.root(cv.in()));
+            if (st instanceof BinaryOps.Binary b) {
+                // same-shape operands, no broadcasting: the fp16 row kernel writes rows of any stride
+                long[] rm = Layouts.rowMajor(p.shapes[v]);
+                return b.out() == v && Arrays.equals(b.shape(), p.shapes[v]) && Arrays.equals(b.aStrides(), rm)
+                        && Arrays.equals(b.bStrides(), rm) && l.nhwc(p.root(b.a())) && l.nhwc(p.root(b.b()))
+                        && !p.isInt(b.a()) && !p.isInt(b.b());
+            }
+            return false;
+        }
+
+        /** Whether every step reading {@code v} (other than {@code except}) addresses it at any pixel stride. */
+        private boolean readersTakeSlices(int v, Step except) {
+            for (Step st : readers.get(v)) {
+                if (st == except) continue;
+                boolean ok = st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy
+                        || st instanceof Conv cv && p.root(cv.in()) == v && cv.out() != v
+                        || st instanceof BinaryOps.Binary b && !p.isInt(b.out());
+                if (!ok) return false;
+            }
+            return true;
+        }
+
+        private boolean isSplit(DataMovement.CopyGroup g) {
+            int x = p.root(g.parts()[0].in());
+            for (DataMovement.Copy c : g.parts()) if (p.root(c.in()) != x || c.in() != x || c.out() == x) return false;
+            return g.parts().length > 1;
+        }
+
+        private boolean isConcat(DataMovement.CopyGroup g) {
+            int o = g.parts()[0].out();
+            for (DataMovement.Copy c : g.parts()) if (c.out() != o || p.root(o) != o) return false;
+            return true;
+        }
+
+        /**
+         * The channel at which value {@code part} (row-major strides {@code partStrides}, offset
+         * {@code partOffset}) sits in value {@code whole} (strides {@code wholeStrides}, offset
+         * {@code wholeOffset}) when the copy moves all of {@code part} as a channel slice of
+         * {@code whole} at a multiple of 8, both rank-4 NHWC values of the same n, h, w; else -1.
+         */
+        private long slice(int part, long partOffset, long[] partStrides, int whole, long wholeOffset, long[] wholeStrides,
+                           long[] shape) {
+            if (p.root(part) != part || p.root(whole) != whole || !channelsLast(part) || !channelsLast(whole)) return -1;
+            long[] vs = p.shapes[part], os = p.shapes[whole];
+            if (!Arrays.equals(shape, vs) || vs[0] != os[0] || vs[2] != os[2] || vs[3] != os[3]) return -1;
+            if (partOffset != 0 || !Arrays.equals(partStrides, Layouts.rowMajor(vs)) || !Arrays.equals(wholeStrides, Layouts.rowMajor(os))) {
+                return -1;
+            }
+            long plane = os[2] * os[3];
+            if (plane == 0 || wholeOffset % plane != 0) return -1;
+            long ch = wholeOffset / plane;
+            if (ch % 8 != 0 || ch + vs[1] > os[1]) return -1;
+            return ch;
+        }
     }
 
-    /** The value whose storage holds {@code root}'s: itself, or the Concat output it is placed in. */
+    /** The value whose storage holds {@code root}'s: itself, or the value it is placed in or viewed from. */
     int storage(int root) {
         return into[root] >= 0 ? into[root] : root;
     }

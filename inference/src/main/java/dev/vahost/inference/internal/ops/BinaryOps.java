@@ -305,65 +305,74 @@ public final class BinaryOps {
 
         @Override
         public void gpu(GpuLowering g) {
-            long pa0 = g.addr(a), pb0 = g.addr(b), py = g.addr(out);
+            long pa0 = g.addr(a), pb0 = g.addr(b), py0 = g.addr(out);
             long n = Tensor.numel(shape);
             int code = op.ordinal(), ac = act.code;
             float al = alpha, be = beta;
             boolean intIn = g.plan().isInt(a), intOut = g.plan().isInt(out);
             long[] pa = Arrays.copyOf(g.physical(a, shape, aStrides, 0), shape.length);
             long[] pb = Arrays.copyOf(g.physical(b, shape, bStrides, 0), shape.length);
-            long[] phy = Layouts.physicalStrides(shape, g.nhwc(out));
+            // y's own strides: contiguous, or pixels wider apart when y is a channel slice of a Concat's output (written in place)
+            long[] phy = Arrays.copyOf(g.physical(out, shape, Layouts.rowMajor(shape), 0), shape.length);
             // Walk y in storage order: the kernel writes y contiguously.
             int[] order = Layouts.storageOrder(shape, phy);
             long[] ps = Layouts.permute(shape, order);
             pa = Layouts.permute(pa, order);
             pb = Layouts.permute(pb, order);
+            long[] py = Layouts.permute(phy, order);
             long[] rm = Layouts.rowMajor(ps);
+            boolean yContiguous = Arrays.equals(py, rm);
             String kernel = intIn ? "binary_bcast_i32" : intOut ? "compare_bcast" + g.suffix() : "binary_bcast" + g.suffix();
-            if (!intIn && !intOut && Arrays.equals(pa, rm) && Arrays.equals(pb, rm)) {
+            if (!intIn && !intOut && yContiguous && Arrays.equals(pa, rm) && Arrays.equals(pb, rm)) {
                 if (g.precision() == DType.F16 && n % 8 == 0) {
                     long n8 = n / 8;
                     Kernel k = g.kernel("binary_flat8_f16");
-                    g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n8, ac, al, be));
+                    g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, n8, ac, al, be));
                 } else {
                     Kernel k = g.kernel("binary_flat" + g.suffix());
-                    g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, n, ac, al, be));
+                    g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, n, ac, al, be));
                 }
                 return;
             }
-            long[][] c = Layouts.coalesce(ps, new long[][] {pa, pb, rm});
+            long[][] c = Layouts.coalesce(ps, new long[][] {pa, pb, py});
             int r = c[0].length;
-            if (!intIn && !intOut && g.precision() == DType.F16 && rows8(g, c, pa0, pb0, py, code, ac, al, be)) return;
+            if (!intIn && !intOut && g.precision() == DType.F16 && rows8(g, c, pa0, pb0, py0, code, ac, al, be)) return;
+            if (!yContiguous) {
+                throw new IllegalStateException(node + ": output " + g.plan().describe(out) + " is a channel slice (pixels "
+                        + Arrays.toString(phy) + " apart) that only binary_rows8_f16 writes, and it does not fit this operation");
+            }
             long[] t = new long[3 * r];
             for (int d = 0; d < r; d++) { t[d] = c[0][d]; t[r + d] = c[1][d]; t[2 * r + d] = c[2][d]; }
             long[] ref = g.table(t);
             Kernel k = g.kernel(kernel);
             if (intIn || intOut) {
-                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref)));
+                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, r, n, g.tableAddress(ref)));
             } else {
-                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, r, n, g.tableAddress(ref), ac, al, be));
+                g.add("binary", s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, r, n, g.tableAddress(ref), ac, al, be));
             }
         }
 
         /**
          * The fp16 fast path for two coalesced dimensions [rows, cols], cols % 8 == 0 (kernel
          * {@code binary_rows8_f16}): each operand a row of values (column stride 1, row stride a
-         * multiple of 8 or 0) or one value per row (column stride 0). False when the shapes do not fit.
+         * multiple of 8 or 0) or one value per row (column stride 0); y rows of values (column stride
+         * 1, row stride a multiple of 8: cols, or more for a channel slice of a Concat's output).
+         * False when the shapes do not fit.
          */
-        private static boolean rows8(GpuLowering g, long[][] c, long pa0, long pb0, long py, int code, int ac, float al, float be) {
+        private static boolean rows8(GpuLowering g, long[][] c, long pa0, long pb0, long py0, int code, int ac, float al, float be) {
             int r = c[0].length;
             if (r > 2) return false;
             long rows = r == 2 ? c[0][0] : 1, cols = c[0][r - 1];
             if (cols % 8 != 0) return false;
-            long[] as = operand(c[1], r), bs = operand(c[2], r);
-            if (as == null || bs == null) return false;
-            long cols8 = cols / 8, n8 = rows * cols8;
-            long span = Math.max(n8 * 8, Math.max(rows * as[0] + cols, rows * bs[0] + cols));
+            long[] as = operand(c[1], r), bs = operand(c[2], r), ys = operand(c[3], r);
+            if (as == null || bs == null || ys == null || ys[1] != 0 || (r == 2 && ys[0] < cols)) return false;
+            long cols8 = cols / 8, n8 = rows * cols8, yRow = r == 2 ? ys[0] : cols;
+            long span = Math.max(rows * yRow + cols, Math.max(rows * as[0] + cols, rows * bs[0] + cols));
             Kernel k = g.kernel("binary_rows8_f16");
             int aScalar = (int) as[1], bScalar = (int) bs[1];
             long aRow = as[0], bRow = bs[0];
-            g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py, code, rows, cols8, aRow, bRow, aScalar,
-                    bScalar, ac, al, be, span));
+            g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, rows, cols8, aRow, bRow, yRow,
+                    aScalar, bScalar, ac, al, be, span));
             return true;
         }
 

@@ -211,6 +211,7 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
         long x = g.addr(in), scratch = widen || inNhwc != outNhwc ? g.scratch() : 0;
         Conv run = this;
         if (widen) {
+            if (g.pixelStride(in) != c) throw new IllegalStateException(node + ": a widened input must be contiguous");
             long rows = (long) n * h * w, wx = scratch, from = x;
             Kernel kw8 = g.kernel("convlike", "widen_channels8_nhwc_f16");
             int ch = c;
@@ -241,7 +242,9 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
                 };
             }
         }
-        g.convolution(run, inNhwc, x, y, ys, epilogue);
+        // pixels of x this many elements apart: c, or more when x is read in place from a wider value's storage
+        long xs = inNhwc && !widen ? g.pixelStride(in) : run.c;
+        g.convolution(run, inNhwc, x, xs, y, ys, epilogue);
         if (inNhwc != outNhwc) {
             long[] shape = {n, k, oh, ow};
             g.copy("layout", y, g.addr(out), g.elementBytes(out), shape, Layouts.physicalStrides(shape, inNhwc), 0,

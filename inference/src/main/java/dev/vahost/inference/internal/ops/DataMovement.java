@@ -382,11 +382,13 @@ public final class DataMovement {
         @Override
         public void gpu(GpuLowering g) {
             if (Tensor.numel(shape) == 0) return;
-            if (g.storedIn(in, out)) return; // a Concat part its producer wrote in place
             long[] pin = g.physical(in, shape, inStrides, inOffset);
             long[] pout = g.physical(out, shape, outStrides, outOffset);
             int rank = shape.length;
-            g.copy("copy", g.addr(in), g.addr(out), g.elementBytes(out), shape, Arrays.copyOf(pin, rank), pin[rank],
+            int es = g.elementBytes(out);
+            // A Concat part its producer wrote in place, a Split output read in place: nothing to move.
+            if (g.addr(in) + pin[rank] * es == g.addr(out) + pout[rank] * es && Arrays.equals(pin, 0, rank, pout, 0, rank)) return;
+            g.copy("copy", g.addr(in), g.addr(out), es, shape, Arrays.copyOf(pin, rank), pin[rank],
                     Arrays.copyOf(pout, rank), pout[rank]);
         }
     }

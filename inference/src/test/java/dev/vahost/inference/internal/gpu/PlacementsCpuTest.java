@@ -15,6 +15,7 @@ import dev.vahost.inference.TestDetector;
 import dev.vahost.inference.internal.Layouts;
 import dev.vahost.inference.internal.Plan;
 import dev.vahost.inference.internal.Step;
+import dev.vahost.inference.internal.ops.BinaryOps;
 import dev.vahost.inference.internal.ops.Conv;
 import dev.vahost.inference.internal.ops.DataMovement;
 import dev.vahost.inference.zoo.Zoo;
@@ -23,12 +24,15 @@ import dev.vahost.nvmm.DType;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Concat in place (Placements) on the plans of the test detector and the tiny zoo, fp16
- * channels-last, checked without a GPU: every placed value is a convolution's NHWC output whose only
- * reader is one Concat part writing it at a channel offset (a multiple of 8) of that Concat's
- * output; and the arena, planned with the placements, never gives two storages alive at the same
- * step overlapping bytes (lifetimes recomputed here from the steps, each placed value counted as its
- * Concat output's storage). fp32 engines place nothing.
+ * Channel views (Placements) on the plans of the test detector, two op cases and the tiny zoo, fp16
+ * channels-last, checked without a GPU: every placed value is a rank-4 NHWC channel slice (offset and
+ * count multiples of 8) of a storage that is itself not placed; it is either written by a convolution
+ * or same-shape addition that can write slices, or is a Split output at its channel in the Split's
+ * input's storage; every reader addresses it at any pixel stride (convolution input, binary, copy);
+ * a Concat part placed in its Concat's output sits at the part's offset; two values placed in one
+ * storage with overlapping channels are a Split input and its output. And the arena, planned with
+ * the placements, never gives two storages alive at the same step overlapping bytes (lifetimes
+ * recomputed here from the steps). fp32 engines place nothing.
  */
 class PlacementsCpuTest {
     static Map<String, OnnxModel> models() throws URISyntaxException {
@@ -37,6 +41,9 @@ class PlacementsCpuTest {
         dev.vahost.inference.ops.OpCase c = dev.vahost.inference.ops.OpCases.all().stream()
                 .filter(x -> x.name().equals("concat_of_convs_in_place")).findFirst().orElseThrow();
         m.put(c.name(), OnnxModel.parse(c.model(), c.name()));
+        dev.vahost.inference.ops.OpCase c2f = dev.vahost.inference.ops.OpCases.all().stream()
+                .filter(x -> x.name().equals("c2f_split_concat_in_place")).findFirst().orElseThrow();
+        m.put(c2f.name(), OnnxModel.parse(c2f.model(), c2f.name()));
         Zoo zoo = Zoo.at(Path.of(PlacementsCpuTest.class.getResource("/zoo/zoo.json").toURI()).getParent());
         for (Zoo.Model z : zoo.models) if (z.loadable() && z.exporter().equals("torchscript")) m.put(z.name() + "-" + z.variant(), zoo.load(z));
         return m;
@@ -68,11 +75,19 @@ class PlacementsCpuTest {
             }
             Arena a = Arena.plan(p, l, DType.F16, pl);
             checkArena(p, pl, a, e.getKey());
+            checkOverlaps(p, pl, e.getKey());
             if (e.getKey().equals("concat_of_convs_in_place")) {
                 assertEquals(2, pl.count(), "the two convolutions, not the model input");
             }
+            if (e.getKey().equals("c2f_split_concat_in_place")) {
+                assertEquals(2, pl.views, "y0 and y1 read in place");
+                assertEquals(3, pl.parts, "the Split's input and the two additions written into the Concat");
+                int cat = p.steps.stream().filter(st -> st instanceof DataMovement.CopyGroup g && g.parts().length == 4)
+                        .mapToInt(st -> ((DataMovement.CopyGroup) st).parts()[0].out()).findFirst().orElseThrow();
+                for (int v = 0; v < p.names.length; v++) if (pl.into[v] >= 0) assertEquals(cat, pl.into[v], p.describe(v) + " in the Concat");
+            }
             total += pl.count();
-            summary.add(e.getKey() + " " + pl.count());
+            summary.add(e.getKey() + " " + pl.count() + " (" + pl.views + " views, " + pl.parts + " parts)");
         }
         System.out.println("PLACEMENTS " + String.join(", ", summary));
         assertTrue(total > 0, "nothing placed in any model: " + summary);
@@ -81,27 +96,70 @@ class PlacementsCpuTest {
     private static void checkPlaced(Plan p, Layouts l, Placements pl, int v, String model) {
         String what = model + " " + p.describe(v);
         int o = pl.into[v];
+        assertEquals(-1, pl.into[o], what + ": resolved to a storage that is not placed itself");
         assertTrue(l.nhwc(v) && l.nhwc(o), what + ": NHWC");
+        assertEquals(4, p.shapes[v].length, what);
         assertEquals(0, pl.channel[v] % 8, what);
         assertEquals(0, p.shapes[v][1] % 8, what);
         assertTrue(pl.channel[v] + p.shapes[v][1] <= p.shapes[o][1], what + ": inside " + p.describe(o));
-        int producers = 0, readers = 0;
+        assertTrue(p.shapes[v][0] == p.shapes[o][0] && p.shapes[v][2] == p.shapes[o][2] && p.shapes[v][3] == p.shapes[o][3], what);
+        assertFalse(Arrays.stream(p.inputs).anyMatch(i -> p.root(i) == v) || Arrays.stream(p.outputs).anyMatch(i -> p.root(i) == v),
+                what + ": not a model input or output");
+        int producers = 0;
         for (Step st : p.steps) {
             if (Arrays.stream(st.writes()).anyMatch(w -> p.root(w) == v)) {
                 producers++;
-                assertTrue(st instanceof Conv c && c.out() == v && l.nhwc(p.root(c.in())), what + ": written by " + st);
+                if (st instanceof DataMovement.CopyGroup g) {
+                    // a Split output: at its channel in the Split input's storage
+                    DataMovement.Copy part = Arrays.stream(g.parts()).filter(c -> c.out() == v).findFirst().orElseThrow();
+                    int x = part.in();
+                    long plane = p.shapes[x][2] * p.shapes[x][3];
+                    assertEquals(o, pl.storage(x), what + ": viewed in its Split input's storage");
+                    assertEquals((x == o ? 0 : pl.channel[x]) + part.inOffset() / plane, pl.channel[v], what + ": channel in the storage");
+                } else {
+                    assertTrue(st instanceof Conv c && c.out() == v && l.nhwc(p.root(c.in()))
+                            || st instanceof BinaryOps.Binary b && b.out() == v && Arrays.equals(b.shape(), p.shapes[v]), what + ": written by " + st);
+                }
             }
             if (Arrays.stream(st.reads()).anyMatch(r -> p.root(r) == v)) {
-                readers++;
-                assertTrue(st instanceof DataMovement.CopyGroup, what + ": read by " + st);
-                DataMovement.Copy part = Arrays.stream(((DataMovement.CopyGroup) st).parts()).filter(c -> c.in() == v).findFirst().orElseThrow();
-                assertEquals(o, part.out(), what);
-                assertEquals(pl.channel[v] * p.shapes[o][2] * p.shapes[o][3], part.outOffset(), what + ": channel offset");
+                assertTrue(st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy || st instanceof BinaryOps.Binary
+                        || st instanceof Conv c && p.root(c.in()) == v, what + ": read by " + st + ", which needs its operands contiguous");
+                if (st instanceof DataMovement.CopyGroup g) {
+                    for (DataMovement.Copy part : g.parts()) {
+                        if (part.in() != v || part.out() != o) continue;
+                        assertEquals(pl.channel[v] * p.shapes[o][2] * p.shapes[o][3], part.outOffset(), what + ": a part at its channel offset");
+                    }
+                }
             }
         }
         assertEquals(1, producers, what);
-        assertEquals(1, readers, what);
         for (int u = 0; u < p.names.length; u++) if (u != v) assertNotEquals(v, p.root(u), what + ": shares storage with " + p.describe(u));
+    }
+
+    /** Values in one storage with overlapping channels: one must be read from the other by a Split (directly or through Splits). */
+    private static void checkOverlaps(Plan p, Placements pl, String model) {
+        int n = p.names.length;
+        int[] splitOf = new int[n];
+        Arrays.fill(splitOf, -1);
+        for (Step st : p.steps) {
+            if (st instanceof DataMovement.CopyGroup g && Arrays.stream(g.parts()).allMatch(c -> c.in() == g.parts()[0].in())) {
+                for (DataMovement.Copy c : g.parts()) splitOf[c.out()] = c.in();
+            }
+        }
+        for (int a = 0; a < n; a++) {
+            for (int b = a + 1; b < n; b++) {
+                if (pl.into[a] < 0 || pl.into[b] < 0 || pl.into[a] != pl.into[b]) continue;
+                long a0 = pl.channel[a], b0 = pl.channel[b];
+                if (!(a0 < b0 + p.shapes[b][1] && b0 < a0 + p.shapes[a][1])) continue;
+                assertTrue(splitFrom(splitOf, a, b) || splitFrom(splitOf, b, a), model + ": " + p.describe(a) + " and " + p.describe(b)
+                        + " share channels of " + p.describe(pl.storage(a)));
+            }
+        }
+    }
+
+    private static boolean splitFrom(int[] splitOf, int v, int from) {
+        for (int u = splitOf[v]; u >= 0; u = splitOf[u]) if (u == from) return true;
+        return false;
     }
 
     private static void checkArena(Plan p, Placements pl, Arena a, String model) {
