@@ -312,8 +312,15 @@ public final class BinaryOps {
             boolean intIn = g.plan().isInt(a), intOut = g.plan().isInt(out);
             long[] pa = Arrays.copyOf(g.physical(a, shape, aStrides, 0), shape.length);
             long[] pb = Arrays.copyOf(g.physical(b, shape, bStrides, 0), shape.length);
-            // y's own strides: contiguous, or pixels wider apart when y is a channel slice of a Concat's output (written in place)
-            long[] phy = Arrays.copyOf(g.physical(out, shape, Layouts.rowMajor(shape), 0), shape.length);
+            // y's own strides, or pixels wider apart when y is a channel slice of a Concat's output (written in place; physical()
+            // leaves size-1 dimensions at stride 0, so it is asked only then)
+            boolean ySlice = g.nhwc(out) && shape.length == 4 && g.pixelStride(out) != shape[1];
+            long[] phy = ySlice ? Arrays.copyOf(g.physical(out, shape, Layouts.rowMajor(shape), 0), shape.length)
+                    : Layouts.physicalStrides(shape, g.nhwc(out));
+            if (ySlice) {
+                long[] own = Layouts.physicalStrides(shape, true);
+                for (int d = 0; d < shape.length; d++) if (shape[d] == 1) phy[d] = own[d] / shape[1] * g.pixelStride(out);
+            }
             // Walk y in storage order: the kernel writes y contiguously.
             int[] order = Layouts.storageOrder(shape, phy);
             long[] ps = Layouts.permute(shape, order);
