@@ -1,0 +1,199 @@
+package dev.vahost.inference.internal.gpu;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.sun.jna.Pointer;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vahost.inference.OnnxModel;
+import dev.vahost.inference.internal.GpuLowering;
+import dev.vahost.inference.internal.Layouts;
+import dev.vahost.inference.internal.Plan;
+import dev.vahost.inference.internal.Step;
+import dev.vahost.inference.internal.ops.BinaryOps;
+import dev.vahost.inference.internal.ops.Conv;
+import dev.vahost.inference.internal.ops.DataMovement;
+import dev.vahost.inference.ops.OpCase;
+import dev.vahost.inference.ops.OpCases;
+import dev.vahost.inference.ops.OnnxBuilder;
+import dev.vahost.nvmm.DType;
+import dev.vahost.nvmm.cuda.Kernel;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * What the GPU lowering makes of channel views (Placements), without a GPU: the steps of a plan are
+ * lowered against a recording {@link GpuLowering} that addresses values as {@link GpuPlan} does
+ * (storage base + channel offset, pixels the storage's channel count apart) and records the kernels
+ * asked for, the launches added and the pixel strides handed to convolutions. Checked at batch 1 and
+ * 2 (at batch 1 size-1 dimensions get stride 0 from {@code physical}, the case that once made a
+ * contiguous output look strided on the H200).
+ */
+class SliceLoweringCpuTest {
+    /** A GpuLowering that records instead of launching; addresses follow the placements. */
+    static final class Recorder implements GpuLowering {
+        final Plan plan;
+        final Layouts layouts;
+        final Placements pl;
+        final List<String> kernels = new ArrayList<>(), kinds = new ArrayList<>();
+        final Map<Integer, long[]> convStrides = new HashMap<>(); // conv output value -> {x pixel stride, y pixel stride}
+        final Map<Integer, Boolean> forceNhwc = new HashMap<>();
+        Conv lastConv;
+
+        Recorder(Plan plan, Layouts layouts, Placements pl) {
+            this.plan = plan;
+            this.layouts = layouts;
+            this.pl = pl;
+        }
+
+        @Override public String modelName() { return "test"; }
+        @Override public Plan plan() { return plan; }
+        @Override public DType precision() { return DType.F16; }
+
+        @Override
+        public long addr(int v) {
+            int root = plan.root(v), s = pl.storage(root);
+            return (1L + s) * (1L << 32) + (pl.into[root] >= 0 ? pl.channel[root] * 2 : 0);
+        }
+
+        @Override
+        public boolean nhwc(int v) {
+            return forceNhwc.getOrDefault(plan.root(v), layouts.nhwc(plan.root(v)));
+        }
+
+        @Override
+        public long pixelStride(int v) {
+            int root = plan.root(v);
+            return plan.shapes[pl.storage(root)][1];
+        }
+
+        @Override public long scratch() { return 1L << 60; }
+
+        @Override
+        public Kernel kernel(String name) {
+            kernels.add(name);
+            return null; // launches are recorded, never run
+        }
+
+        @Override
+        public Kernel kernel(String module, String name) {
+            return kernel(name);
+        }
+
+        @Override public void add(String kind, Launch l) { kinds.add(kind); }
+        @Override public long[] table(long[] data) { return new long[] {0}; }
+        @Override public long tableAddress(long[] ref) { return 0; }
+        @Override public long uploadF32(Object key, float[] data, String what) { return 1; }
+        @Override public long uploadInts(Object key, int[] data, String what) { return 1; }
+        @Override public long uploadActivations(Object key, float[] data, String what) { return 1; }
+
+        @Override
+        public long[] physical(int v, long[] shape, long[] strides, long offset) {
+            boolean n = nhwc(v);
+            long[] r = Layouts.restride(shape, strides, offset, plan.shapes[v], n, n ? pixelStride(v) : 0);
+            if (r == null) throw new IllegalStateException("not addressable");
+            return r;
+        }
+
+        @Override
+        public void copy(String kind, long x, long y, int elementBytes, long[] shape, long[] from, long fromOffset, long[] to,
+                         long toOffset) {
+            kinds.add(kind);
+        }
+
+        @Override public long cublas() { return 0; }
+        @Override public long cudnn() { return 0; }
+        @Override public Pointer one() { return null; }
+        @Override public Pointer zero() { return null; }
+        @Override public long[] workspace(long bytes) { return new long[] {0}; }
+
+        @Override
+        public void convolution(Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride, Epilogue epilogue) {
+            kinds.add("conv");
+            convStrides.put(c.out(), new long[] {xPixelStride, yPixelStride});
+        }
+
+        /** Lowers step {@code st}; returns the launch kinds it added. */
+        List<String> lower(Step st) {
+            int before = kinds.size();
+            st.gpu(this);
+            return new ArrayList<>(kinds.subList(before, kinds.size()));
+        }
+    }
+
+    @Test
+    void aC2fBlockMovesNothingAndItsReadersAndWritersGetTheConcatsPixelStride() {
+        OpCase c = OpCases.all().stream().filter(x -> x.name().equals("c2f_split_concat_in_place")).findFirst().orElseThrow();
+        OnnxModel m = OnnxModel.parse(c.model(), c.name());
+        Plan max = PlacementsCpuTest.plan(m, 2);
+        Layouts l = Layouts.channelsLast(max);
+        Placements pl = Placements.plan(max, l, DType.F16);
+        for (int batch : new int[] {1, 2}) {
+            Plan p = PlacementsCpuTest.plan(m, batch);
+            Recorder g = new Recorder(p, l, pl);
+            int cat = -1;
+            for (Step st : p.steps) if (st instanceof DataMovement.CopyGroup cg && cg.parts().length == 4) cat = cg.parts()[0].out();
+            long catChannels = p.shapes[cat][1];
+            for (Step st : p.steps) {
+                List<String> launched = g.lower(st);
+                String what = "batch " + batch + " " + st.node();
+                if (st instanceof DataMovement.CopyGroup) {
+                    assertEquals(List.of(), launched, what + ": the Split and the Concat move nothing");
+                } else if (st instanceof BinaryOps.Binary b) {
+                    assertEquals(List.of("binary"), launched, what);
+                    assertEquals("binary_rows8_f16", g.kernels.get(g.kernels.size() - 1), what + ": the addition writes its Concat slice by rows");
+                    assertEquals(cat, pl.storage(b.out()), what);
+                } else if (st instanceof Conv cv) {
+                    long[] s = g.convStrides.get(cv.out());
+                    boolean readsSlice = pl.storage(p.root(cv.in())) == cat, writesSlice = pl.storage(cv.out()) == cat;
+                    assertEquals(readsSlice ? catChannels : cv.c(), s[0], what + ": input pixel stride");
+                    assertEquals(writesSlice ? catChannels : cv.k(), s[1], what + ": output pixel stride");
+                }
+            }
+            // the first convolution writes the Concat's first 16 channels; the bottleneck convolutions read y1 and m0 from it
+            assertTrue(g.convStrides.values().stream().filter(s -> s[1] == catChannels).count() >= 1, "batch " + batch);
+            assertTrue(g.convStrides.values().stream().filter(s -> s[0] == catChannels).count() >= 2, "batch " + batch);
+        }
+    }
+
+    /**
+     * Binary operations whose output is not a slice lower as they did before channel views, at
+     * batch 1 too (a 12-channel NHWC addition: no row kernel, the table kernel with y contiguous);
+     * a slice output the row kernel cannot write is refused by name rather than written wrongly.
+     */
+    @Test
+    void binaryOutputsOutsideSlicesKeepTheirKernelsAndUnwritableSlicesAreRefused() {
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 12, 5, 5).input("z", "N", 12, 1, 5);
+        b.node("Add", new String[] {"x", "z"}, new String[] {"y"}).output("y");
+        OnnxModel m = OnnxModel.parse(b.build(), "add12");
+        for (int batch : new int[] {1, 2}) {
+            Plan p = PlacementsCpuTest.plan(m, batch);
+            Recorder g = new Recorder(p, Layouts.channelsLast(p), Placements.none(p.names.length));
+            BinaryOps.Binary add = (BinaryOps.Binary) p.steps.stream().filter(s -> s instanceof BinaryOps.Binary).findFirst().orElseThrow();
+            for (int v : new int[] {add.a(), add.b(), add.out()}) g.forceNhwc.put(p.root(v), true);
+            assertEquals(List.of("binary"), g.lower(add), "batch " + batch);
+            assertEquals("binary_bcast_f16", g.kernels.get(g.kernels.size() - 1), "batch " + batch);
+        }
+        OnnxBuilder b8 = new OnnxBuilder(13).input("x", "N", 8, 5, 5).input("z", "N", 8, 1, 5);
+        b8.node("Add", new String[] {"x", "z"}, new String[] {"y"}).node("Concat", new String[] {"y", "x"}, new String[] {"o"}, "axis", 1L)
+                .output("o");
+        OnnxModel m8 = OnnxModel.parse(b8.build(), "add8");
+        Plan p = PlacementsCpuTest.plan(m8, 2);
+        Layouts l = Layouts.channelsLast(p);
+        BinaryOps.Binary add = (BinaryOps.Binary) p.steps.stream().filter(s -> s instanceof BinaryOps.Binary).findFirst().orElseThrow();
+        int concat = p.steps.stream().filter(s -> s instanceof DataMovement.CopyGroup).mapToInt(s -> ((DataMovement.CopyGroup) s).parts()[0].out())
+                .findFirst().orElseThrow();
+        // pretend the broadcasting addition's output were placed in the Concat (Placements never does this)
+        Placements forced = Placements.none(p.names.length);
+        forced.into[add.out()] = concat;
+        Recorder g = new Recorder(p, l, forced);
+        for (int v : new int[] {add.a(), add.b(), add.out(), concat}) g.forceNhwc.put(p.root(v), true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> g.lower(add));
+        assertTrue(e.getMessage().contains("channel slice"), e.getMessage());
+        assertFalse(Placements.plan(p, l, DType.F16).into[add.out()] >= 0, "a broadcasting addition is not placed");
+    }
+}
