@@ -132,7 +132,7 @@ public final class Engine implements AutoCloseable {
         for (GpuPlan p : plans.values()) capture(p);
         GpuPlan top = plans.get(config.maxBatch());
         LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM and {} fused with their bias/activation at batch {} (fused graphs built in {} ms),"
-                        + " {} Concat inputs written in place,"
+                        + " {} values stored as channel views (Split outputs read, Concat parts written in place),"
                         + " {} launches per batch of {}, arena {} MiB, workspace {} MiB, pool {} used {} MiB, plan built in {} ms;"
                         + " CUDA graphs: {}", model, Cuda.describeDevice(), config.maxBatch(), r.dtype, r.layouts.count(),
                 max.names.length, top.convs.stream().filter(c -> c.useGemm && !c.fusedAway).count(), top.convs.size(), top.fused,
