@@ -15,8 +15,9 @@ import dev.vahost.nvmm.DType;
  * NHWC-native. Inputs and outputs keep the model's NCHW shapes either way.
  * {@code pointwise}: how channels-last 1x1 convolutions run (see {@link Pointwise}).
  * {@code fusion}: whether a convolution's bias and activation run inside it (see {@link Fusion}).
- * {@code concatInPlace}: fp16 channels-last convolutions whose output only feeds a channel Concat
- * write into the Concat's output directly, and the Concat does not copy them (default on).
+ * {@code concatInPlace}: channel views (default on): fp16 channels-last Split outputs are read in place
+ * from the Split's input, and Concat parts produced by convolutions or additions are written into the
+ * Concat's output, so those Splits and Concats copy nothing (internal.gpu.Placements).
  */
 public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, boolean tune, int[] tuneBatches,
                            boolean graphs, boolean channelsLast, Pointwise pointwise, Fusion fusion, boolean concatInPlace) {
