@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "host_check_io.h"  // nvmm/src/test/cuda: read_all, write_all
 #include "cvt_color.cu"
 #include "letterbox.cu"
 #include "overlay.cu"
@@ -32,23 +33,6 @@ struct Reader {
         return v;
     }
 };
-
-std::vector<unsigned char> read_all(const char* path) {
-    FILE* f = std::fopen(path, "rb");
-    if (!f) { std::perror(path); std::exit(2); }
-    std::vector<unsigned char> b;
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) b.insert(b.end(), buf, buf + n);
-    std::fclose(f);
-    return b;
-}
-
-void write_all(const char* path, const void* data, size_t n) {
-    FILE* f = std::fopen(path, "wb");
-    if (!f || std::fwrite(data, 1, n, f) != n) { std::perror(path); std::exit(2); }
-    std::fclose(f);
-}
 
 // Addresses in the case file are BASE + offset into the blob.
 const unsigned long long BASE = 0x100000000ULL;

@@ -47,7 +47,7 @@ class GlueKernelHostTest {
         // drop the stores through the other type and the results read as zeros)
         List<String> cmd = List.of(cxx, "-std=c++17", "-O2", "-fno-strict-aliasing", "-ffp-contract=off", "-DVAHOST_INFERENCE_HOST_EMU",
                 "-I", "src/main/cuda",
-                "-I", "src/test/cuda", "-x", "c++", "-o", exe.toString(), "src/test/cuda/glue_host_check.cu");
+                "-I", "src/test/cuda", "-I", "../nvmm/src/test/cuda", "-x", "c++", "-o", exe.toString(), "src/test/cuda/glue_host_check.cu");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "compiler timed out");

@@ -72,11 +72,12 @@ class KernelHostEmulationTest {
         Files.createDirectories(Path.of("target"));
         if (cxx != null) {
             compile("c++ (" + cxx + ")", Path.of("target/kernel-host-check-cxx"), List.of(cxx, "-std=c++17", "-O2",
-                    "-ffp-contract=off", "-DVAHOST_OPS_HOST_EMU", "-I", "src/test/cuda", "-I", "src/main/cuda", "-x", "c++"), src);
+                    "-ffp-contract=off", "-DVAHOST_OPS_HOST_EMU", "-I", "src/test/cuda", "-I", "../nvmm/src/test/cuda", "-I", "src/main/cuda",
+                    "-x", "c++"), src);
         }
         if (nvcc != null) {
             compile("nvcc (" + nvcc + ")", Path.of("target/kernel-host-check-nvcc"), List.of(nvcc, "-std=c++17", "-O2",
-                    "-Xcompiler", "-ffp-contract=off", "-I", "src/main/cuda"), src);
+                    "-Xcompiler", "-ffp-contract=off", "-I", "src/main/cuda", "-I", "../nvmm/src/test/cuda"), src);
         }
     }
 
