@@ -28,6 +28,7 @@ import dev.vahost.pipelines.source.LaunchBuilder;
 import dev.vahost.pipelines.source.SourceSpec;
 import dev.vahost.pipelines.source.StreamSource;
 import dev.vahost.pipelines.source.SyntheticCameras;
+import dev.vahost.pipelines.stage.OwnedThreads;
 import dev.vahost.pipelines.stage.StageRunner;
 
 /**
@@ -95,11 +96,8 @@ public final class AnalyticsService<F> implements AutoCloseable {
     private final Map<String, AtomicLong> adoptFailures = new ConcurrentHashMap<>();
     private final List<DetectionListener> listeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<String>> endListeners = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
-        Thread t = new Thread(r, "service-timer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final OwnedThreads timerThreads = new OwnedThreads("service-timer");
+    private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, timerThreads);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong detectNanos = new AtomicLong();
@@ -547,7 +545,7 @@ public final class AnalyticsService<F> implements AutoCloseable {
         }
         timer.shutdownNow();
         try {
-            timer.awaitTermination(5, TimeUnit.SECONDS);
+            if (timer.awaitTermination(5, TimeUnit.SECONDS)) timerThreads.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

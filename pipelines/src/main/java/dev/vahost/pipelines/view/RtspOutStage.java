@@ -1,5 +1,6 @@
 package dev.vahost.pipelines.view;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -21,6 +22,7 @@ import dev.vahost.gst.VideoInfo;
 import dev.vahost.ops.HostImage;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.analytics.AnalyticsFactory;
+import dev.vahost.pipelines.stage.OwnedThreads;
 import dev.vahost.pipelines.stage.Stage;
 import dev.vahost.pipelines.stage.StageBatch;
 import dev.vahost.pipelines.stage.StageFrame;
@@ -71,6 +73,7 @@ public final class RtspOutStage implements Stage {
     private final String name, streamId;
     private final RtspServer server;
     private final ThreadPoolExecutor renderer;
+    private final OwnedThreads renderThread;
     private final AtomicLong copied = new AtomicLong(), renderBehind = new AtomicLong(), bytesToHost = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private boolean configured; // batch thread only
@@ -79,11 +82,9 @@ public final class RtspOutStage implements Stage {
         this.name = name;
         this.streamId = streamId;
         this.server = server;
-        this.renderer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "rtsp-out-render-" + streamId);
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        this.renderThread = new OwnedThreads("rtsp-out-render-" + streamId);
+        this.renderer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), renderThread,
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** The first rtsp-out stage among a service's stages, or null. */
@@ -224,7 +225,7 @@ public final class RtspOutStage implements Stage {
         };
     }
 
-    /** Stops the render thread (at most 10 s), then the server (clients, loop thread, appsrc). Idempotent. */
+    /** Stops the render thread (at most 10 s) and waits until it has ended, then the server (clients, loop thread, appsrc). Idempotent. */
     @Override
     public void close() throws InterruptedException {
         if (!closed.compareAndSet(false, true)) return;
@@ -234,6 +235,8 @@ public final class RtspOutStage implements Stage {
                 LOG.warn("rtsp-out stage {}: the render thread did not finish within 10 s; stopping it", name);
                 renderer.shutdownNow();
             }
+            List<String> alive = renderThread.join(Duration.ofSeconds(10));
+            if (!alive.isEmpty()) LOG.warn("rtsp-out stage {}: {} still alive 10 s after the render pool ended", name, alive);
         } finally {
             server.close();
             LOG.info("stream {}: RTSP out closed: {} frames copied, {} encoded, {} dropped ({} with the render thread behind, {} with the"

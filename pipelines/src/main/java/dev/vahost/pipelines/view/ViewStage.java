@@ -1,6 +1,7 @@
 package dev.vahost.pipelines.view;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,7 @@ import dev.vahost.ops.HostImage;
 import dev.vahost.ops.overlay.Overlay;
 import dev.vahost.pipelines.FrameResult;
 import dev.vahost.pipelines.analytics.AnalyticsFactory;
+import dev.vahost.pipelines.stage.OwnedThreads;
 import dev.vahost.pipelines.stage.Stage;
 import dev.vahost.pipelines.stage.StageBatch;
 import dev.vahost.pipelines.stage.StageFrame;
@@ -100,6 +102,7 @@ public final class ViewStage implements Stage {
     private final LongSupplier clock;
     private final Map<String, StreamView> streams = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor renderer;
+    private final OwnedThreads renderThread;
     private final AtomicLong jpegBytesServed = new AtomicLong(), picturesServed = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile GpuPictures gpu; // GPU path: made by the batch thread on its first batch
@@ -118,11 +121,9 @@ public final class ViewStage implements Stage {
         this.quality = quality;
         this.snapshots = snapshots;
         this.clock = clock;
-        this.renderer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "view-render-" + name);
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        this.renderThread = new OwnedThreads("view-render-" + name);
+        this.renderer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), renderThread,
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** The first view stage among a service's stages, or null. */
@@ -430,7 +431,10 @@ public final class ViewStage implements Stage {
         return CounterSnapshot.CounterDataPointSnapshot.builder().labels(l).value(v).build();
     }
 
-    /** Stops the render thread: pictures queued are still made (snapshot files written), for at most 10 s. Idempotent. */
+    /**
+     * Stops the render thread: pictures queued are still made (snapshot files written), for at most 10 s; returns when
+     * the thread has ended. Idempotent.
+     */
     @Override
     public void close() throws InterruptedException {
         if (!closed.compareAndSet(false, true)) return;
@@ -439,6 +443,8 @@ public final class ViewStage implements Stage {
             LOG.warn("view stage {}: the render thread did not finish within 10 s; stopping it", name);
             renderer.shutdownNow();
         }
+        List<String> alive = renderThread.join(Duration.ofSeconds(10));
+        if (!alive.isEmpty()) LOG.warn("view stage {}: {} still alive 10 s after the render pool ended", name, alive);
         if (gpu != null) gpu.close();
     }
 }
