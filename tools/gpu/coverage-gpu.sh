@@ -12,7 +12,9 @@
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made; VAHOST_ZOO_FUSION=on|only: fused cases), ZooDetectionsGpuTest on /tmp/zoo-full
 #   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase (ZOO_FUSION=off,auto: each model
 #               unfused, then fused where faster)
-# ZOO_MODELS=a,b limits the zoo phase to those architectures (tools/zoo/archs.py names).
+# ZOO_MODELS=a,b limits the zoo phase to those architectures (tools/zoo/archs.py names); ZOO_COMPILE=32 adds
+# torch.compile(mode="reduce-overhead") at those batches to the zoo phase's PyTorch benchmark (each model and batch
+# compiles: about a minute per model), which ZooBench then prints beside eager (ZOO_BENCH_VS).
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
 #   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
 #               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
@@ -55,9 +57,10 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   fi
   if has zoo; then
     rm -rf /tmp/zoo-full
-    step "full zoo: TorchScript exports, goldens, PyTorch fp16 outputs, PyTorch eager benchmark" 420 \
+    step "full zoo: TorchScript exports, goldens, PyTorch fp16 outputs, PyTorch eager benchmark${ZOO_COMPILE:+ and torch.compile at $ZOO_COMPILE}" \
+        $([ -n "${ZOO_COMPILE:-}" ] && echo 560 || echo 420) \
         $PY tools/zoo/zoo.py --out /tmp/zoo-full --exporters torchscript --bench --bench-batches 1,8,32 --bench-seconds 0.5 \
-        ${ZOO_MODELS:+--models $ZOO_MODELS}
+        ${ZOO_MODELS:+--models $ZOO_MODELS} ${ZOO_COMPILE:+--compile-batches $ZOO_COMPILE}
     grep -h "^PYTORCH_BENCH" "$log" > /tmp/pytorch-bench.txt || true
     du -sh /tmp/zoo-full
   fi
@@ -157,7 +160,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|JAVA_ROOFLINE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|JAVA_ROOFLINE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|ZOO_PROFILE|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"

@@ -1,4 +1,4 @@
-"""PyTorch eager (and optionally torch.compile) baseline on CUDA for the zoo's full-size modules.
+"""PyTorch eager (and, at the batches asked, torch.compile) baseline on CUDA for the zoo's full-size modules.
 
 Setup per model, as tools/detector/bench_model.py measures its baseline: fp16, channels_last, cudnn.benchmark=True,
 BatchNorm folded into the preceding convolution wherever a Conv2d feeds a BatchNorm2d (checked numerically in fp32
@@ -74,7 +74,7 @@ def _err(name, e, log):
     return dict(model=name, error=text)
 
 
-def bench_one(name, b, batches, seconds, compile_, log):
+def bench_one(name, b, batches, seconds, compile_batches, log):
     dev = torch.device("cuda")
     rows = []
     h, w = b.input_size
@@ -102,13 +102,13 @@ def bench_one(name, b, batches, seconds, compile_, log):
         except Exception as e:  # noqa: BLE001
             rows.append(_err(name, e, log))
         torch.cuda.empty_cache()
-    if compile_:
+    if compile_batches:
         try:
             cm = torch.compile(m, mode="reduce-overhead")
         except Exception as e:  # noqa: BLE001
             rows.append(_err(name, e, log))
             cm = None
-        for bs in (batches if cm is not None else []):
+        for bs in (compile_batches if cm is not None else []):
             try:
                 xb = torch.rand(bs, 3, h, w, device=dev).half().contiguous(memory_format=torch.channels_last)
                 ips = _time(cm, xb, seconds, 10)
@@ -122,7 +122,7 @@ def bench_one(name, b, batches, seconds, compile_, log):
     return rows
 
 
-def run_all(names, built_full, build, batches, seconds, compile_, log):
+def run_all(names, built_full, build, batches, seconds, compile_batches, log):
     if not torch.cuda.is_available():
         log("[bench] no CUDA device: PyTorch benchmark not run")
         return [dict(error="no CUDA device")]
@@ -133,7 +133,7 @@ def run_all(names, built_full, build, batches, seconds, compile_, log):
     for name in names:
         try:
             b = built_full.get(name) or build(name, False, device="cuda")
-            rows += bench_one(name, b, batches, seconds, compile_, log)
+            rows += bench_one(name, b, batches, seconds, compile_batches, log)
         except Exception as e:  # noqa: BLE001 - one model's failure never stops the others
             rows.append(_err(name, e, log))
         torch.cuda.empty_cache()

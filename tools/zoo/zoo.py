@@ -4,7 +4,7 @@ export them, with onnxruntime reference outputs ("goldens") and a machine-readab
 
     python3 tools/zoo/zoo.py --out DIR [--tiny] [--models NAME,...] [--exporters torchscript,dynamo]
                              [--golden-batches 1,8] [--no-ort] [--strict] [--refusals]
-                             [--bench [--bench-batches 1,8,32] [--compile] [--bench-only]]
+                             [--bench [--bench-batches 1,8,32] [--compile | --compile-batches 32] [--bench-only]]
 
 Writes into DIR (every path in the index is relative to DIR):
   <model>[-<variant>].<exporter>.onnx          the model (weights inside the file)
@@ -21,7 +21,9 @@ Tensors are ONNX TensorProto files: float32 raw_data, little endian, name = grap
              script stops with a message before doing anything.
 --bench      PyTorch eager baseline on CUDA (fp16, channels_last, cudnn.benchmark, BN folded), printed as
              "PYTORCH_BENCH model=<name> variant=eager-fp16-channels_last batch=<B> images_per_s=<X>"; with
-             --compile also torch.compile(mode="reduce-overhead") lines. Always the full-size modules.
+             --compile also torch.compile(mode="reduce-overhead") lines at every bench batch, --compile-batches B,...
+             at those batches only (each batch size compiles and records its own CUDA graph: tens of seconds per
+             model and size). Always the full-size modules.
 --strict     exit status 1 if anything failed (otherwise only when nothing could be written).
 """
 import argparse
@@ -438,6 +440,7 @@ def parse_args(argv=None):
     ap.add_argument("--bench-batches", default="1,8,32")
     ap.add_argument("--bench-seconds", type=float, default=1.0)
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--compile-batches", default="", help="torch.compile at these batches only (implies --compile)")
     return ap.parse_args(argv)
 
 
@@ -603,7 +606,7 @@ def main(argv=None):
     if args.bench:
         import bench
         index["bench"] = bench.run_all(names, built_full, build, [int(v) for v in args.bench_batches.split(",")],
-                                       args.bench_seconds, args.compile, log)
+                                       args.bench_seconds, compile_batches(args), log)
 
     if not args.bench_only:
         with open(os.path.join(out, "zoo.json"), "w") as f:
@@ -619,6 +622,13 @@ def main(argv=None):
     if not args.bench_only and written == 0:
         return 1
     return 1 if (args.strict and failures) else 0
+
+
+def compile_batches(args):
+    """The batches torch.compile is measured at: --compile-batches, else every bench batch with --compile, else none."""
+    if args.compile_batches:
+        return [int(v) for v in args.compile_batches.split(",")]
+    return [int(v) for v in args.bench_batches.split(",")] if args.compile else []
 
 
 if __name__ == "__main__":

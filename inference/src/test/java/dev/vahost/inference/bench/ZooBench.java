@@ -28,7 +28,8 @@ import dev.vahost.nvmm.cuda.DevicePool;
  * batch measured, CUDA graphs) and images/s at each batch (input F16 already on the GPU, outputs F32
  * on the GPU, CUDA events around back-to-back infers after warm-up), beside PyTorch eager fp16
  * channels_last on the same GPU in the same run (the PYTORCH_BENCH lines of tools/zoo/zoo.py --bench,
- * given with --pytorch FILE). With --fusion off,auto each model is loaded twice: convolutions never fused
+ * given with --pytorch FILE), and beside torch.compile(mode="reduce-overhead") at the batches that file has it for
+ * (zoo.py --compile-batches; ZOO_BENCH_VS lines give both ratios). With --fusion off,auto each model is loaded twice: convolutions never fused
  * with their bias/activation, then fused where that measured faster (EngineConfig.Fusion). Prints ZOO_BENCH
  * lines and a table.
  *
@@ -54,10 +55,19 @@ public final class ZooBench {
         }
         if (zooDir == null) throw new IllegalArgumentException("--zoo is required");
         Zoo zoo = Zoo.at(Path.of(zooDir));
-        Map<String, Map<Integer, Double>> torch = pytorch == null ? Map.of() : readPytorch(Path.of(pytorch));
+        List<String> lines = pytorch == null ? List.of() : Files.readAllLines(Path.of(pytorch));
+        Map<String, Map<Integer, Double>> torch = readPytorch(lines, "eager"), compiled = readPytorch(lines, "compile");
         int max = Arrays.stream(batches).max().orElse(1);
+        boolean[] compileColumn = new boolean[batches.length];
+        for (int bi = 0; bi < batches.length; bi++) {
+            int b = batches[bi];
+            compileColumn[bi] = compiled.values().stream().anyMatch(byBatch -> byBatch.containsKey(b));
+        }
         StringBuilder table = new StringBuilder(String.format("%-34s %9s %9s", "model", "import_ms", "build_ms"));
-        for (int b : batches) table.append(String.format(" %12s %12s", "ours@" + b, "torch@" + b));
+        for (int bi = 0; bi < batches.length; bi++) {
+            table.append(String.format(" %12s %12s", "ours@" + batches[bi], "torch@" + batches[bi]));
+            if (compileColumn[bi]) table.append(String.format(" %12s", "compile@" + batches[bi]));
+        }
         table.append('\n');
         System.out.println("ZOO_BENCH_INFO device=" + Cuda.describeDevice());
         for (Zoo.Model m : zoo.models) {
@@ -107,8 +117,14 @@ public final class ZooBench {
                             System.out.printf("ZOO_BENCH model=%s exporter=%s fusion=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
                                     m.name(), m.exporter(), fusion, importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
                         }
-                        Double t = torch.getOrDefault(m.name(), Map.of()).get(max);
-                        if (t != null && ips[batches.length - 1] < t) profile(engine, s, max, label);
+                        for (int bi = 0; bi < batches.length; bi++) {
+                            String vs = vsLine(m.name(), fusion, batches[bi], ips[bi], torch.getOrDefault(m.name(), Map.of()).get(batches[bi]),
+                                    compiled.getOrDefault(m.name(), Map.of()).get(batches[bi]));
+                            if (vs != null) System.out.println(vs);
+                        }
+                        // where the time goes when a baseline is faster at the largest batch
+                        Double t = torch.getOrDefault(m.name(), Map.of()).get(max), c = compiled.getOrDefault(m.name(), Map.of()).get(max);
+                        if ((t != null && ips[batches.length - 1] < t) || (c != null && ips[batches.length - 1] < c)) profile(engine, s, max, label);
                         in.close();
                         for (DeviceBuffer x : ob) x.close();
                     }
@@ -116,6 +132,10 @@ public final class ZooBench {
                     for (int bi = 0; bi < batches.length; bi++) {
                         Double t = torch.getOrDefault(m.name(), Map.of()).get(batches[bi]);
                         table.append(String.format(" %12.1f %12s", ips[bi], t == null ? "-" : String.format("%.1f", t)));
+                        if (compileColumn[bi]) {
+                            Double c = compiled.getOrDefault(m.name(), Map.of()).get(batches[bi]);
+                            table.append(String.format(" %12s", c == null ? "-" : String.format("%.1f", c)));
+                        }
                     }
                     table.append('\n');
                 } catch (RuntimeException e) {
@@ -124,7 +144,8 @@ public final class ZooBench {
                 }
             }
         }
-        System.out.println("=== zoo speed, images/s, fp16, same GPU, same run (torch = PyTorch eager fp16 channels_last)");
+        System.out.println("=== zoo speed, images/s, fp16, same GPU, same run (torch = PyTorch eager fp16 channels_last; compile ="
+                + " torch.compile(mode=\"reduce-overhead\") of it)");
         System.out.print(table);
     }
 
@@ -146,13 +167,30 @@ public final class ZooBench {
                 System.out.printf("ZOO_PROFILE model=%s batch=%d top kind=%s node=%s ms=%.3f%n", model, batch, t.kind(), t.node(), t.ms()));
     }
 
-    /** PYTORCH_BENCH model=NAME variant=... batch=B images_per_s=X lines → model → batch → images/s (eager variant). */
-    static Map<String, Map<Integer, Double>> readPytorch(Path file) throws Exception {
+    /**
+     * One line comparing the engine with PyTorch at one batch, or null when neither baseline was measured there:
+     * {@code ZOO_BENCH_VS model=M fusion=F batch=B ours=X eager=E compile=C vs_eager=X/E vs_compile=X/C} ("-" for a
+     * baseline not measured).
+     */
+    static String vsLine(String model, EngineConfig.Fusion fusion, int batch, double ours, Double eager, Double compile) {
+        if (eager == null && compile == null) return null;
+        return String.format(java.util.Locale.ROOT, "ZOO_BENCH_VS model=%s fusion=%s batch=%d ours=%.1f eager=%s compile=%s vs_eager=%s vs_compile=%s",
+                model, fusion, batch, ours, eager == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", eager),
+                compile == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", compile),
+                eager == null ? "-" : String.format(java.util.Locale.ROOT, "%.2fx", ours / eager),
+                compile == null ? "-" : String.format(java.util.Locale.ROOT, "%.2fx", ours / compile));
+    }
+
+    /**
+     * PYTORCH_BENCH model=NAME variant=V batch=B images_per_s=X lines → model → batch → images/s, for the variants
+     * starting with {@code variantPrefix} ("eager": eager-fp16-channels_last; "compile": compile-reduce-overhead-fp16).
+     */
+    static Map<String, Map<Integer, Double>> readPytorch(List<String> lines, String variantPrefix) {
         Map<String, Map<Integer, Double>> r = new LinkedHashMap<>();
         Pattern p = Pattern.compile("PYTORCH_BENCH model=(\\S+) variant=(\\S+) batch=(\\d+) images_per_s=([0-9.]+)");
-        for (String line : Files.readAllLines(file)) {
+        for (String line : lines) {
             Matcher mm = p.matcher(line);
-            if (mm.find() && mm.group(2).startsWith("eager")) {
+            if (mm.find() && mm.group(2).startsWith(variantPrefix)) {
                 r.computeIfAbsent(mm.group(1), k -> new LinkedHashMap<>()).put(Integer.parseInt(mm.group(3)), Double.parseDouble(mm.group(4)));
             }
         }
