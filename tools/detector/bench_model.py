@@ -11,6 +11,9 @@
 --bench   PyTorch eager fp16 throughput (torch.backends.cudnn.benchmark = True) at --batches, on
           device-resident input, timed with CUDA events after warm-up; printed as lines
           "PYTORCH_BENCH variant=... batch=B images_per_s=X".
+--profile-batch B  after timing each torch.compile mode at batch B, its CUDA kernels over 20 calls by torch.profiler,
+          per kind as the Java engine's JAVA_PROFILE names them (conv, gemm, copy, pointwise, reduction, ...):
+          "PYTORCH_PROFILE variant=... batch=B kind=K ms=X share=S% launches=N" per call, then the slowest kernels.
 
 The network follows Ultralytics YOLOv8n's published structure (width 0.25, depth 0.33): Conv-BN-SiLU,
 C2f blocks, SPPF (MaxPool 5), nearest Upsample + Concat neck, decoupled Detect head with DFL
@@ -194,7 +197,65 @@ def fuse_conv_bn(model):
     return model
 
 
-def torch_bench(model_fp32, imgsz, batches, seconds, log=print, compile_modes=()):
+def kernel_kind(name):
+    """A CUDA kernel's kind from its name, in the Java engine's profile vocabulary where one exists."""
+    n = name.lower()
+    if n.startswith("memcpy") or n.startswith("memset"):
+        return "copy"
+    if "triton" in n:
+        # inductor names its kernels triton_{poi,red,per,tem}_fused_<ops>_<n>; "cat" among the ops: it writes a Concat's slice
+        kind = {"poi": "pointwise", "red": "reduction", "per": "reduction", "tem": "template"}.get(n.split("_")[1] if "_" in n else "", "other")
+        return "triton-" + kind + ("+cat" if "_cat_" in n or n.endswith("_cat") else "")
+    if "nchwtonhwc" in n or "nhwctonchw" in n or "transpose" in n:
+        return "copy"  # layout conversions (cuDNN's own among them)
+    if "fprop" in n or "conv" in n or "implicit_gemm" in n or "winograd" in n or "cudnn" in n:
+        return "conv"
+    if "gemm" in n or "gemv" in n or "cutlass" in n:
+        return "gemm"
+    if "copy" in n or "cat" in n:
+        return "copy"
+    if "softmax" in n or "reduce" in n:
+        return "reduction"
+    if "elementwise" in n or "vectorized" in n:
+        return "pointwise"
+    return "other"
+
+
+def profile_kernels(m, x, name, log, iters=20):
+    """Per call: CUDA kernel time by kind (kernel_kind) and the slowest kernels, by torch.profiler (CUPTI)."""
+    from torch.profiler import ProfilerActivity, profile
+    with torch.inference_mode():
+        for _ in range(3):
+            m(x)
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(iters):
+                m(x)
+            torch.cuda.synchronize()
+    kinds, kernels = {}, []
+    for e in prof.key_averages():
+        us = getattr(e, "self_device_time_total", None)
+        if us is None:
+            us = getattr(e, "self_cuda_time_total", 0)
+        if not us or e.key.startswith("ProfilerStep") or e.key.startswith("cuda"):
+            continue
+        k = kernel_kind(e.key)
+        t = kinds.setdefault(k, [0.0, 0])
+        t[0] += us / 1000.0 / iters
+        t[1] += e.count / iters
+        kernels.append((us / 1000.0 / iters, e.count / iters, k, e.key))
+    total = sum(t[0] for t in kinds.values())
+    if total == 0:
+        log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} no CUDA kernels recorded (CUDA graph replays hidden from CUPTI?)")
+        return
+    log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} sum_ms={total:.3f} launches={sum(t[1] for t in kinds.values()):.0f} (per call, {iters} calls)")
+    for k, (ms, n) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
+        log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} kind={k} ms={ms:.3f} share={100 * ms / total:.1f}% launches={n:.0f}")
+    for ms, n, k, key in sorted(kernels, reverse=True)[:10]:
+        log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} top kind={k} ms={ms:.3f} launches={n:.0f} name={key[:120]}")
+
+
+def torch_bench(model_fp32, imgsz, batches, seconds, log=print, compile_modes=(), profile_batch=0):
     """PyTorch fp16 images/s at each batch size: eager on several memory layouts, then each torch.compile mode
     given (BN fused, channels_last; "reduce-overhead" is inductor with CUDA graphs, what a PyTorch user reaches for
     next); returns {variant: {batch: ips}}."""
@@ -244,6 +305,11 @@ def torch_bench(model_fp32, imgsz, batches, seconds, log=print, compile_modes=()
             ips = iters * bs / (ms / 1000.0)
             res[bs] = ips
             log(f"PYTORCH_BENCH variant={name} batch={bs} images_per_s={ips:.1f} ms_per_batch={ms / iters:.3f} iters={iters}")
+            if mode is not None and bs == profile_batch:
+                try:
+                    profile_kernels(m, x, name, log)
+                except Exception as e:  # noqa: BLE001 - the profile is extra: never lose the benchmark for it
+                    log(f"PYTORCH_PROFILE variant={name} batch={bs} error={type(e).__name__}: {str(e)[:200]}")
         variants[name] = res
         del m
         torch.cuda.empty_cache()
@@ -265,6 +331,7 @@ def main():
     ap.add_argument("--batches", default="1,8,32")
     ap.add_argument("--seconds", type=float, default=1.5, help="timed seconds per batch size and variant")
     ap.add_argument("--compile", default="", help="torch.compile modes to add, comma-separated (e.g. reduce-overhead,max-autotune-no-cudagraphs)")
+    ap.add_argument("--profile-batch", type=int, default=0, help="profile each compiled variant's kernels at this batch")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     model = build(args.nc, args.imgsz, args.seed)
@@ -292,7 +359,8 @@ def main():
             print("[bench_model] no CUDA device: PyTorch benchmark not run", flush=True)
             sys.exit(3)
         torch_bench(model, args.imgsz, [int(b) for b in args.batches.split(",")], args.seconds,
-                    log=lambda s: print(s, flush=True), compile_modes=[c for c in args.compile.split(",") if c])
+                    log=lambda s: print(s, flush=True), compile_modes=[c for c in args.compile.split(",") if c],
+                    profile_batch=args.profile_batch)
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   if has engine; then
     rm -rf /tmp/eng; mkdir -p /tmp/eng
     step "bench640.onnx + PyTorch fp16 eager and torch.compile(reduce-overhead), same run" 380 $PY tools/detector/bench_model.py \
-        --out /tmp/eng --imgsz 640 --export --golden --bench --batches 1,8,32 --seconds 1.0 --compile reduce-overhead
+        --out /tmp/eng --imgsz 640 --export --golden --bench --batches 1,8,32 --seconds 1.0 --compile reduce-overhead --profile-batch 32
     [ -f /tmp/eng/bench640.onnx ] && step "Java benchmark (CudnnEngine fp16, channels-last) with its per-kind profile" 200 "$JAVA" -Xmx8g \
         -cp "$CP" dev.vahost.inference.bench.InferenceBench --model /tmp/eng/bench640.onnx --golden-dir /tmp/eng --batches 1,8,32 \
         --seconds 1.0 --precision f16 --layouts ${ENGINE_LAYOUTS:-nhwc-copies,nhwc}
@@ -160,7 +160,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     junit "GPU tests: fault fuzz on NVDEC" 300 --select-class dev.vahost.pipelines.faults.FaultFuzzGpuTest
   fi
   echo "=== summary"
-  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|JAVA_BENCH|JAVA_PROFILE|JAVA_ROOFLINE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|ZOO_PROFILE|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
+  grep -hE "^(=== .*exit|N=|full path|decode-only|  stage|UNDECODABLE|RESIDUE|PYTORCH_BENCH|PYTORCH_PROFILE|JAVA_BENCH|JAVA_PROFILE|JAVA_ROOFLINE|\[bench\]|overlay |nvJPEG|view GPU|N=.*view s|N=.*with stages|REPRO|fault fuzz|  total|  h264|.*completion marker was reached|ZOO_ACCURACY .*FAIL|ZOO_DETECTIONS|ZOO_BENCH|ZOO_PROFILE|PYTORCH_BENCH|DEMO|\[ +[0-9]+ tests (successful|failed))" "$log" 2>/dev/null | head -300
   echo "=== overall status $status"
 } 2>&1 | tee "$log"
 exit "${PIPESTATUS[0]}"
