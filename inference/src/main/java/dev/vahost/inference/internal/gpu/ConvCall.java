@@ -198,7 +198,7 @@ final class ConvCall implements GpuLowering.Launch {
     }
 
     /** A convolution's weights [K, C/g, kh, kw] permuted to [K, kh, kw, C/g] for NHWC convolutions, once per engine. */
-    private static long nhwcWeights(Resources r, Conv c, String what) {
+    static long nhwcWeights(Resources r, Conv c, String what) {
         Map<Object, Long> cache = r.nhwcWeights;
         Long a = cache.get(c.weight());
         if (a != null) return a;

@@ -74,10 +74,25 @@ final class FusedConv implements GpuLowering.Launch {
      * {@code y}; null, with the reason in {@code why[0]}, when no engine configuration runs it.
      */
     static FusedConv build(Resources r, ConvCall call, Conv c, long y, long yPixelStride, CudaStream s, String[] why) {
+        return build(r, call.where, c, call.x, call.xPixelStride, call.w, y, yPixelStride, s, why);
+    }
+
+    /**
+     * The same for a convolution no legacy-API call exists for: input {@code x} with pixels {@code xPixelStride}
+     * elements apart, KRSC weights {@code w}, output {@code y} with pixels {@code yPixelStride} apart (channel views
+     * of wider storage, which cuDNN's legacy API refuses).
+     */
+    static FusedConv build(Resources r, String where, Conv c, long x, long xPixelStride, long w, long y, long yPixelStride,
+                           CudaStream s, String[] why) {
+        // the tensors are declared 16-byte aligned: every pixel of x and y must start on 16 bytes
+        if (x % 16 != 0 || y % 16 != 0 || xPixelStride % 8 != 0 || yPixelStride % 8 != 0) {
+            why[0] = "operands not 16-byte aligned (x " + x % 16 + ", y " + y % 16 + ", pixel strides " + xPixelStride + ", " + yPixelStride + ")";
+            return null;
+        }
         List<BackendDesc> made = new ArrayList<>();
         FusedConv done = null;
         try {
-            done = tryBuild(r, call, c, y, yPixelStride, s, made, why);
+            done = tryBuild(r, where, c, x, xPixelStride, w, y, yPixelStride, s, made, why);
             return done;
         } catch (IllegalStateException e) {
             why[0] = e.getMessage();
@@ -118,11 +133,11 @@ final class FusedConv implements GpuLowering.Launch {
         return op.descriptors(Backend.ATTR_OPERATION_POINTWISE_YDESC, yd).finish();
     }
 
-    private static FusedConv tryBuild(Resources r, ConvCall call, Conv c, long y, long ys, CudaStream s, List<BackendDesc> made,
-                                      String[] why) {
+    private static FusedConv tryBuild(Resources r, String callWhere, Conv c, long x, long xs, long w, long y, long ys, CudaStream s,
+                                      List<BackendDesc> made, String[] why) {
         int half = Cudnn.CUDNN_DATA_HALF, f32 = Cudnn.CUDNN_DATA_FLOAT;
         long[] xd = {c.n(), c.c(), c.h(), c.w()}, yd = {c.n(), c.k(), c.oh(), c.ow()}, wd = {c.k(), c.c(), c.kh(), c.kw()};
-        long xs = call.xPixelStride; // the input's pixels: its own channel count, or a wider storage's (read in place)
+        // xs: the input's pixels are its own channel count apart, or a wider storage's (read in place)
         BackendDesc xt = tensor(made, X, half, xd, new long[] {(long) c.h() * c.w() * xs, 1, (long) c.w() * xs, xs}, false);
         BackendDesc wt = tensor(made, W, half, wd, nhwc(c.k(), c.c(), c.kh(), c.kw()), false);
         // the output's pixels ys elements apart: its own channel count, or a Concat's (written in place)
@@ -148,7 +163,7 @@ final class FusedConv implements GpuLowering.Launch {
                 .floatValue(Backend.ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, 0f).finish();
         List<BackendDesc> ops = new ArrayList<>(List.of(convOp));
         List<Long> ids = new ArrayList<>(List.of(X, W, Y));
-        List<Long> ptrs = new ArrayList<>(List.of(call.x, call.w, y));
+        List<Long> ptrs = new ArrayList<>(List.of(x, w, y));
         BackendDesc last = convOut;
         if (hasBias) {
             BackendDesc bt = tensor(made, B, half, new long[] {1, c.k(), 1, 1}, new long[] {c.k(), 1, c.k(), c.k()}, false);
@@ -171,7 +186,7 @@ final class FusedConv implements GpuLowering.Launch {
         }
         long[] uidArr = ids.stream().mapToLong(Long::longValue).toArray();
         long[] ptrArr = ptrs.stream().mapToLong(Long::longValue).toArray();
-        String where = call.where + " + " + (hasBias ? "bias" : "") + (hasBias && hasAct ? " + " : "") + (hasAct ? c.act() : "")
+        String where = callWhere + " + " + (hasBias ? "bias" : "") + (hasBias && hasAct ? " + " : "") + (hasAct ? c.act() : "")
                 + " fused";
         StringBuilder rejected = new StringBuilder();
         // The instant heuristics first; the fallback list when none of theirs runs.

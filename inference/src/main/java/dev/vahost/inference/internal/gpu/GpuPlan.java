@@ -355,13 +355,37 @@ public final class GpuPlan implements GpuLowering {
 
     @Override
     public void convolution(Conv c, boolean nhwc, long x, long xs, long y, long ys, Epilogue epilogue) {
+        convolutions++;
         ConvCall call;
         long xc = x, xcs = xs, yc = y, ycs = ys; // what the convolution itself reads and writes
+        EngineConfig.Fusion mode = r.config.fusion();
+        // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
+        // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
+        boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
         try {
             call = new ConvCall(r, c, nhwc, x, xs, y, ys, tune, tuneStream);
         } catch (IllegalStateException e) {
             if (ys == c.k() && xs == c.c()) throw e;
+            // cuDNN's legacy API refuses strided NHWC operands (measured with cuDNN 9.19). A backend graph
+            // states every stride: where one runs on the views themselves, nothing is copied.
+            if (epilogue != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+                String[] why = new String[1];
+                long t0 = System.nanoTime();
+                String where = "conv " + c.node() + " NHWC on channel views (input pixels " + xs + " apart, output " + ys + ")";
+                FusedConv f = FusedConv.build(r, where, c, x, xs, ConvCall.nhwcWeights(r, c, "weights of " + c.node() + " (KRSC)"), y, ys,
+                        tuneStream, why);
+                fusionMs += (System.nanoTime() - t0) / 1e6;
+                if (f != null) {
+                    fused++;
+                    fusedOnViews++;
+                    workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
+                    add("conv-fused", f);
+                    return;
+                }
+                LOG.info("{}: no fused graph on the channel views either: {}", c.node(), why[0]);
+            }
             // No algorithm reads or writes the channel slices: buffers of its own, copied from and into the slices.
+            throughBuffers++;
             LOG.info("{}: {}; reading and writing buffers of its own, copied from and into the wider storage", c.node(), e.getMessage());
             long rows = (long) c.n() * c.h() * c.w();
             if (xs != c.c()) {
@@ -378,10 +402,6 @@ public final class GpuPlan implements GpuLowering {
         }
         convs.add(call);
         Launch ep = epilogue == null ? null : epilogue.at(yc, ycs);
-        EngineConfig.Fusion mode = r.config.fusion();
-        // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
-        // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
-        boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
         FusedConv f = null;
         if (ep != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
             String[] why = new String[1];
@@ -418,8 +438,14 @@ public final class GpuPlan implements GpuLowering {
         }
     }
 
+    /** Convolutions lowered. */
+    int convolutions;
     /** Convolutions run as one fused cuDNN graph with their bias and activation. */
     int fused;
+    /** Of {@link #fused}: those reading or writing channel views in place (a backend graph with their strides). */
+    int fusedOnViews;
+    /** Convolutions on channel views that copy through buffers of their own (no cuDNN call takes the views). */
+    int throughBuffers;
     /** Host time spent building (compiling) and timing fused graphs. */
     double fusionMs;
 
