@@ -421,6 +421,52 @@ __device__ void maxpool_nhwc(const T* x, T* y, I batch, int c, int h, int w, int
 extern "C" __global__ void maxpool_nhwc_f32(const float* x, float* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
 extern "C" __global__ void maxpool_nhwc_f16(const __half* x, __half* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
 
+// fp16 NHWC max pooling, 8 channels (16 bytes) per thread: c8 = channels / 8. Pixels of x are xs
+// elements apart and pixels of y ys apart: the channel counts, or a wider storage's when x is read
+// from or y written into a channel slice of it (internal.gpu.Placements). Same taps and NaN rule as
+// maxpool_nhwc; the maximum of fp16 values is one of them, so the result is exact.
+template <typename I>
+__device__ void maxpool_nhwc8(const __half* x, __half* y, I batch, int c8, int h, int w, int oh, int ow, int kh, int kw, int sh,
+                              int sw, int pt, int pl, int dh, int dw, I xs, I ys) {
+    GRID_STRIDE(i, batch * oh * ow * c8) {
+        int cu = (int)(i % c8);
+        I t = i / c8;
+        int ox = (int)(t % ow);
+        t /= ow;
+        int oy = (int)(t % oh);
+        I b = t / oh;
+        float best[8];
+        #pragma unroll
+        for (int k = 0; k < 8; ++k) best[k] = -INFINITY;
+        for (int a = 0; a < kh; ++a) {
+            int iy = oy * sh - pt + a * dh;
+            if (iy < 0 || iy >= h) continue;
+            for (int q = 0; q < kw; ++q) {
+                int ix = ox * sw - pl + q * dw;
+                if (ix < 0 || ix >= w) continue;
+                uint4 v = *reinterpret_cast<const uint4*>(x + ((b * h + iy) * w + ix) * xs + cu * 8);
+                const __half2* hv = reinterpret_cast<const __half2*>(&v);
+                #pragma unroll
+                for (int k = 0; k < 4; ++k) {
+                    float2 f = __half22float2(hv[k]);
+                    best[2 * k] = (f.x > best[2 * k] || f.x != f.x) ? f.x : best[2 * k];
+                    best[2 * k + 1] = (f.y > best[2 * k + 1] || f.y != f.y) ? f.y : best[2 * k + 1];
+                }
+            }
+        }
+        uint4 o;
+        __half2* ho = reinterpret_cast<__half2*>(&o);
+        #pragma unroll
+        for (int k = 0; k < 4; ++k) ho[k] = __floats2half2_rn(best[2 * k], best[2 * k + 1]);
+        *reinterpret_cast<uint4*>(y + ((b * oh + oy) * ow + ox) * ys + cu * 8) = o;
+    }
+}
+extern "C" __global__ void maxpool_nhwc8_f16(const __half* x, __half* y, i64 batch, int c8, int h, int w, int oh, int ow, int kh,
+                                             int kw, int sh, int sw, int pt, int pl, int dh, int dw, i64 xs, i64 ys) {
+    INDEXED(batch * ((i64)h * w * xs + (i64)oh * ow * ys), maxpool_nhwc8<I>(x, y, (I)batch, c8, h, w, oh, ow, kh, kw, sh, sw, pt, pl,
+                                                                            dh, dw, (I)xs, (I)ys));
+}
+
 // Nearest resize of the spatial axes by index tables (source row per output row, column per column).
 template <typename I, typename T>
 __device__ void resize_nearest(const T* x, T* y, I planes, int h, int w, int oh, int ow, const int* rows, const int* cols) {
@@ -454,6 +500,28 @@ __device__ void resize_nearest_nhwc(const T* x, T* y, I batch, int c, int h, int
 #define RESIZE_NHWC_ARGS i64 batch, int c, int h, int w, int oh, int ow, const int* rows, const int* cols
 extern "C" __global__ void resize_nearest_nhwc_f32(const float* x, float* y, RESIZE_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), resize_nearest_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, rows, cols)); }
 extern "C" __global__ void resize_nearest_nhwc_f16(const __half* x, __half* y, RESIZE_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), resize_nearest_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, rows, cols)); }
+
+// fp16 NHWC nearest resize, 8 channels (16 bytes) per thread, pixels xs and ys elements apart in x
+// and y (see maxpool_nhwc8): an upsampled value read from or written into a channel slice.
+template <typename I>
+__device__ void resize_nearest_nhwc8(const __half* x, __half* y, I batch, int c8, int h, int w, int oh, int ow, const int* rows,
+                                     const int* cols, I xs, I ys) {
+    GRID_STRIDE(i, batch * oh * ow * c8) {
+        int cu = (int)(i % c8);
+        I t = i / c8;
+        int ox = (int)(t % ow);
+        t /= ow;
+        int oy = (int)(t % oh);
+        I b = t / oh;
+        *reinterpret_cast<uint4*>(y + ((b * oh + oy) * ow + ox) * ys + cu * 8) =
+                *reinterpret_cast<const uint4*>(x + ((b * h + rows[oy]) * w + cols[ox]) * xs + cu * 8);
+    }
+}
+extern "C" __global__ void resize_nearest_nhwc8_f16(const __half* x, __half* y, i64 batch, int c8, int h, int w, int oh, int ow,
+                                                    const int* rows, const int* cols, i64 xs, i64 ys) {
+    INDEXED(batch * ((i64)h * w * xs + (i64)oh * ow * ys), resize_nearest_nhwc8<I>(x, y, (I)batch, c8, h, w, oh, ow, rows, cols,
+                                                                                   (I)xs, (I)ys));
+}
 
 // Softmax over the middle axis of [outer, len, inner]: one thread per (outer, inner) column; the
 // columns of consecutive threads are adjacent in memory (coalesced). Max-subtracted, float sums.

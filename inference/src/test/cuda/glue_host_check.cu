@@ -10,6 +10,10 @@
 //   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
 //                                                          input: y (Y_BYTES) then the float bias; output: y
 //   widen rows c                                           input: x; output: y
+//   maxpool8 batch c8 h w oh ow kh kw sh sw pt pl dh dw xs ys
+//                                                          input: x; output: y (starts as 0xA5 bytes)
+//   resize8 X_BYTES batch c8 h w oh ow xs ys              input: x (X_BYTES), then oh row and ow column indices
+//                                                          (int32); output: y (starts as 0xA5 bytes)
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -60,6 +64,17 @@ int main(int argc, char** argv) {
                            argf(argv, 10), argf(argv, 11));
     } else if (k == "widen" && argc == 7) {
         widen_channels8_nhwc_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6));
+    } else if (k == "maxpool8" && argc == 21) {
+        maxpool_nhwc8_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6), (int)arg(argv, 7),
+                          (int)arg(argv, 8), (int)arg(argv, 9), (int)arg(argv, 10), (int)arg(argv, 11), (int)arg(argv, 12),
+                          (int)arg(argv, 13), (int)arg(argv, 14), (int)arg(argv, 15), (int)arg(argv, 16), (int)arg(argv, 17),
+                          (int)arg(argv, 18), arg(argv, 19), arg(argv, 20));
+    } else if (k == "resize8" && argc == 14) {
+        size_t xBytes = (size_t)arg(argv, 5);
+        int oh = (int)arg(argv, 10), ow = (int)arg(argv, 11);
+        const int* rows = (const int*)(in.data() + xBytes);
+        resize_nearest_nhwc8_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 6), (int)arg(argv, 7), (int)arg(argv, 8),
+                                 (int)arg(argv, 9), oh, ow, rows, rows + oh, arg(argv, 12), arg(argv, 13));
     } else {
         std::fprintf(stderr, "unknown kernel or wrong argument count: %s (%d arguments)\n", k.c_str(), argc);
         return 2;

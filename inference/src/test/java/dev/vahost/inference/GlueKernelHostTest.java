@@ -23,8 +23,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * inference_host_emu.h in place of cuda_fp16.h) and run on random cases against plain Java: the 2-D
  * strided copy (copy2d_b2/4/8/16, negative strides included), the fp16 binary operation over rows
  * with row-vector and per-row operands (binary_rows8_f16), the bias + activation on rows spaced
- * wider than their channels (bias_act_rows8_f16: a convolution's slice of a Concat) and the channel
- * widening of RGB stems (widen_channels8_nhwc_f16). Copies and widening must be byte-exact, and so
+ * wider than their channels (bias_act_rows8_f16: a convolution's slice of a Concat), the channel
+ * widening of RGB stems (widen_channels8_nhwc_f16), and max pooling and nearest resizing 8 channels at a
+ * time with pixels of x and y spaced wider than their channels (maxpool_nhwc8_f16,
+ * resize_nearest_nhwc8_f16: SPPF and upsampling reading and writing channel slices). Copies and widening must be byte-exact, and so
  * must arithmetic without an exponential; SiLU within one fp16 unit (the host's expf and Java's
  * Math.exp round differently). Indexing is what this checks; launch geometry is the GPU tests'.
  * Built with $CXX, else g++ or c++ (what CI has); skipped, saying so, when there is none.
@@ -246,6 +248,111 @@ class GlueKernelHostTest {
                     assertEquals(want, g.getShort(2 * (i * 8 + j)), c + " channels, row " + i + " channel " + j);
                 }
             }
+        }
+    }
+
+    /** A [batch, h, w] grid of pixels {@code stride} halves apart, each with {@code c} random channels then padding. */
+    private static short[] pixels(Random r, int batch, int h, int w, int c, int stride) {
+        short[] x = new short[batch * h * w * stride];
+        for (int i = 0; i < x.length; i++) x[i] = i % stride < c ? Half.fromFloat((r.nextFloat() * 2 - 1) * 4) : (short) 0x7e01; // pad: NaN
+        return x;
+    }
+
+    private static byte[] bytes(short[] halves, int[]... ints) {
+        int n = 2 * halves.length;
+        for (int[] a : ints) n += 4 * a.length;
+        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        for (short s : halves) b.putShort(s);
+        for (int[] a : ints) for (int v : a) b.putInt(v);
+        return b.array();
+    }
+
+    /** y's pixels {@code ys} apart: the first c halves of each are {@code want}'s, the rest untouched (0xA5A5). */
+    private static void assertPixels(short[] want, byte[] got, int pixels, int c, int ys, String what) {
+        ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+        for (int px = 0; px < pixels; px++) {
+            for (int j = 0; j < ys; j++) {
+                short gv = g.getShort(2 * (px * ys + j));
+                if (j >= c) assertEquals((short) 0xA5A5, gv, what + ": pixel " + px + " half " + j + " outside the slice, untouched");
+                else assertEquals(want[px * c + j], gv, what + ": pixel " + px + " channel " + j);
+            }
+        }
+    }
+
+    @Test
+    void maxpool8TakesEachWindowsMaximumReadingAndWritingSlices() throws Exception {
+        Random r = new Random(5);
+        for (int t = 0; t < 24; t++) {
+            int batch = 1 + r.nextInt(2), c = 8 * (1 + r.nextInt(2)), h = 3 + r.nextInt(5), w = 3 + r.nextInt(5);
+            int xs = c + 8 * r.nextInt(3), ys = c + 8 * r.nextInt(3);
+            int k = t % 3 == 0 ? 5 : 2 + r.nextInt(2), s = t % 3 == 0 ? 1 : 1 + r.nextInt(2), pad = t % 3 == 0 ? 2 : r.nextInt(k / 2 + 1);
+            int d = t % 4 == 3 ? 2 : 1;
+            int oh = (h + 2 * pad - d * (k - 1) - 1) / s + 1, ow = (w + 2 * pad - d * (k - 1) - 1) / s + 1;
+            if (oh < 1 || ow < 1) continue;
+            short[] x = pixels(r, batch, h, w, c, xs);
+            if (t % 5 == 2) x[r.nextInt(batch * h * w) * xs + r.nextInt(c)] = (short) 0x7e00; // a NaN inside: it wins its windows
+            short[] want = new short[batch * oh * ow * c];
+            for (int b = 0; b < batch; b++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int ch = 0; ch < c; ch++) {
+                            float best = Float.NEGATIVE_INFINITY;
+                            for (int a = 0; a < k; a++) {
+                                int iy = oy * s - pad + a * d;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int q = 0; q < k; q++) {
+                                    int ix = ox * s - pad + q * d;
+                                    if (ix < 0 || ix >= w) continue;
+                                    float v = Half.toFloat(x[((b * h + iy) * w + ix) * xs + ch]);
+                                    if (v > best || Float.isNaN(v)) best = v;
+                                }
+                            }
+                            want[((b * oh + oy) * ow + ox) * c + ch] = Float.isNaN(best) ? (short) 0x7e00 : Half.fromFloat(best);
+                        }
+                    }
+                }
+            }
+            int pixels = batch * oh * ow;
+            byte[] got = run("maxpool8", bytes(x), 2L * pixels * ys, batch, c / 8, h, w, oh, ow, k, k, s, s, pad, pad, d, d, xs, ys);
+            String what = "case " + t + ": " + batch + "x" + h + "x" + w + "x" + c + " k" + k + " s" + s + " p" + pad + " d" + d + ", pixels "
+                    + xs + " / " + ys + " apart";
+            assertPixels(want, canonicalNaN(got), pixels, c, ys, what);
+        }
+    }
+
+    /** fp16 NaNs as 0x7e00 (the kernel keeps the input's NaN, the reference writes the canonical one). */
+    private static byte[] canonicalNaN(byte[] got) {
+        ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i + 1 < got.length; i += 2) {
+            short v = g.getShort(i);
+            if (v != (short) 0xA5A5 && Float.isNaN(Half.toFloat(v))) g.putShort(i, (short) 0x7e00);
+        }
+        return got;
+    }
+
+    @Test
+    void resize8CopiesTheIndexedPixelReadingAndWritingSlices() throws Exception {
+        Random r = new Random(6);
+        for (int t = 0; t < 16; t++) {
+            int batch = 1 + r.nextInt(2), c = 8 * (1 + r.nextInt(3)), h = 1 + r.nextInt(5), w = 1 + r.nextInt(5);
+            int oh = t % 2 == 0 ? 2 * h : 1 + r.nextInt(9), ow = t % 2 == 0 ? 2 * w : 1 + r.nextInt(9);
+            int xs = c + 8 * r.nextInt(3), ys = c + 8 * r.nextInt(3);
+            int[] rows = new int[oh], cols = new int[ow];
+            for (int i = 0; i < oh; i++) rows[i] = t % 2 == 0 ? i / 2 : r.nextInt(h);
+            for (int i = 0; i < ow; i++) cols[i] = t % 2 == 0 ? i / 2 : r.nextInt(w);
+            short[] x = pixels(r, batch, h, w, c, xs);
+            short[] want = new short[batch * oh * ow * c];
+            for (int b = 0; b < batch; b++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        for (int ch = 0; ch < c; ch++) want[((b * oh + oy) * ow + ox) * c + ch] = x[((b * h + rows[oy]) * w + cols[ox]) * xs + ch];
+                    }
+                }
+            }
+            int pixels = batch * oh * ow;
+            byte[] got = run("resize8", bytes(x, rows, cols), 2L * pixels * ys, 2L * x.length, batch, c / 8, h, w, oh, ow, xs, ys);
+            assertPixels(want, got, pixels, c, ys, "case " + t + ": " + batch + "x" + h + "x" + w + "x" + c + " -> " + oh + "x" + ow
+                    + ", pixels " + xs + " / " + ys + " apart");
         }
     }
 }

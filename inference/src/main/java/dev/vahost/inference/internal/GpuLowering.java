@@ -55,6 +55,20 @@ public interface GpuLowering {
         return plan().shapes[v][1];
     }
 
+    /**
+     * For lowerings whose kernel addresses NHWC values by their own channel count: fails, naming the step,
+     * when one of {@code values} is stored as a channel view (its pixels wider apart) rather than
+     * addressing it wrongly. Placements only makes views whose readers and writer take them.
+     */
+    default void requireOwnPixels(String node, int... values) {
+        for (int v : values) {
+            if (pixelStride(v) != plan().shapes[v][1]) {
+                throw new IllegalStateException(node + ": " + plan().describe(v) + " is a channel slice (pixels " + pixelStride(v)
+                        + " elements apart) and this kernel addresses pixels " + plan().shapes[v][1] + " apart");
+            }
+        }
+    }
+
     /** Bytes per element of value {@code v}: the engine's precision for FLOAT, 4 (int32) for INT. */
     default int elementBytes(int v) {
         return plan().isInt(v) ? 4 : precision().bytes();

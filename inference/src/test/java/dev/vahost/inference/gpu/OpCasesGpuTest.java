@@ -55,16 +55,21 @@ class OpCasesGpuTest {
     static List<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
         for (OpCase c : OpCases.all()) {
-            r.add(Arguments.of(c, DType.F32, false));
-            r.add(Arguments.of(c, DType.F16, false));
-            r.add(Arguments.of(c, DType.F16, true));
+            r.add(Arguments.of(c, DType.F32, false, EngineConfig.Fusion.AUTO));
+            r.add(Arguments.of(c, DType.F16, false, EngineConfig.Fusion.AUTO));
+            r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.AUTO));
+            // channel views: convolutions on views fused in place (ON; AUTO where faster) or copying through their own buffers (OFF)
+            if (c.name().contains("in_place")) {
+                r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.OFF));
+                r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.ON));
+            }
         }
         return r;
     }
 
-    @ParameterizedTest(name = "{0} {1} nhwc={2}")
+    @ParameterizedTest(name = "{0} {1} nhwc={2} fusion={3}")
     @MethodSource("cases")
-    void matchesTheCpuExecutorAndOnnxruntime(OpCase c, DType precision, boolean nhwc) {
+    void matchesTheCpuExecutorAndOnnxruntime(OpCase c, DType precision, boolean nhwc, EngineConfig.Fusion fusion) {
         OnnxModel model = OnnxModel.parse(c.model(), c.name());
         int batch = c.shapes().get(0).length > 0 ? (int) c.shapes().get(0)[0] : 1;
         float[][] cpu;
@@ -72,7 +77,7 @@ class OpCasesGpuTest {
             cpu = e.runAll(c.inputs().toArray(new float[0][]), batch);
         }
         float[][] ort = Ort.available() ? Ort.run(c.model(), c.inputNames(), c.inputs(), c.shapes()) : null;
-        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, nhwc);
+        EngineConfig cfg = new EngineConfig(batch, precision, 64L << 20, true, new int[0], true, nhwc).withFusion(fusion);
         List<DeviceBuffer> bufs = new ArrayList<>();
         try (CudnnEngine engine = CudnnEngine.load(model, cfg, pool); CudaStream s = CudaStream.create()) {
             DeviceTensor[] in = new DeviceTensor[c.inputs().size()];
@@ -102,7 +107,7 @@ class OpCasesGpuTest {
                 for (int o = 0; o < out.length; o++) {
                     float[] got = new float[(int) out[o].numel()];
                     Transfers.toHost(got, out[o].address());
-                    String what = c.name() + " " + precision + (nhwc ? " NHWC" : " NCHW") + (graph ? " graph" : " launches") + " output " + o;
+                    String what = c.name() + " " + precision + (nhwc ? " NHWC" : " NCHW") + " fusion " + fusion + (graph ? " graph" : " launches") + " output " + o;
                     check(what + " vs CPU executor", got, cpu[o], tol);
                     if (ort != null) check(what + " vs onnxruntime", got, ort[o], tol);
                 }

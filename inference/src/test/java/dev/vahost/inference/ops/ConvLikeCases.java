@@ -139,6 +139,56 @@ final class ConvLikeCases {
     }
 
     /**
+     * YOLOv8's SPPF around the model input x [batch, 16, h, w]: t = SiLU(conv1x1(x)) (8), p1..p3 = three
+     * chained 5x5 stride-1 max pools (pads 2), y = conv1x1(Concat(t, p1, p2, p3)) (32 → 16). On the fp16
+     * channels-last GPU path t and the pools write their slices of the Concat and the pools read theirs
+     * (maxpool_nhwc8_f16): the Concat copies nothing.
+     */
+    private static OpCase sppf(String name, long seed, int batch, int h, int w) {
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 16, h, w);
+        b.floats("w0", random("w0", seed + 1, -0.4f, 0.4f, 8, 16, 1, 1).data(), 8, 16, 1, 1)
+                .floats("b0", random("b0", seed + 2, -0.5f, 0.5f, 8).data(), 8)
+                .floats("wo", random("wo", seed + 3, -0.3f, 0.3f, 16, 32, 1, 1).data(), 16, 32, 1, 1)
+                .floats("bo", random("bo", seed + 4, -0.5f, 0.5f, 16).data(), 16);
+        b.node("Conv", new String[] {"x", "w0", "b0"}, new String[] {"t0"}).node("Sigmoid", "t0", "t1")
+                .node("Mul", new String[] {"t0", "t1"}, new String[] {"t"});
+        String prev = "t";
+        for (int i = 1; i <= 3; i++) {
+            b.node("MaxPool", new String[] {prev}, new String[] {"p" + i}, "kernel_shape", new long[] {5, 5}, "pads",
+                    new long[] {2, 2, 2, 2}, "strides", new long[] {1, 1});
+            prev = "p" + i;
+        }
+        b.node("Concat", new String[] {"t", "p1", "p2", "p3"}, new String[] {"cat"}, "axis", 1L)
+                .node("Conv", new String[] {"cat", "wo", "bo"}, new String[] {"y"}).output("y");
+        return of(name, "Conv,Sigmoid,Mul,MaxPool,Concat", b, random("x", seed, -1, 1, batch, 16, h, w));
+    }
+
+    /**
+     * A YOLOv8 neck step around the model input x [batch, 16, h, w]: u = nearest x2 upsampling (Resize,
+     * scales) of SiLU(conv3x3 stride 2(x)) (16 channels at h/2), s = ReLU(conv1x1(x)) (8), y = conv1x1(Concat(u,
+     * s)) (24 → 8); h and w even. On the fp16 channels-last GPU path u and s write their Concat slices
+     * (resize_nearest_nhwc8_f16, the convolution's strided output).
+     */
+    private static OpCase upsampleConcat(String name, long seed, int batch, int h2, int w2) {
+        int h = 2 * h2, w = 2 * w2;
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 16, h, w);
+        b.floats("wd", random("wd", seed + 1, -0.25f, 0.25f, 16, 16, 3, 3).data(), 16, 16, 3, 3)
+                .floats("bd", random("bd", seed + 2, -0.5f, 0.5f, 16).data(), 16)
+                .floats("ws", random("ws", seed + 3, -0.4f, 0.4f, 8, 16, 1, 1).data(), 8, 16, 1, 1)
+                .floats("bs", random("bs", seed + 4, -0.5f, 0.5f, 8).data(), 8)
+                .floats("wo", random("wo", seed + 5, -0.3f, 0.3f, 8, 24, 1, 1).data(), 8, 24, 1, 1)
+                .floats("bo", random("bo", seed + 6, -0.5f, 0.5f, 8).data(), 8)
+                .floats("scales", new float[] {1, 1, 2, 2}, 4);
+        b.node("Conv", new String[] {"x", "wd", "bd"}, new String[] {"d0"}, "pads", new long[] {1, 1, 1, 1}, "strides", new long[] {2, 2})
+                .node("Sigmoid", "d0", "d1").node("Mul", new String[] {"d0", "d1"}, new String[] {"d"})
+                .node("Resize", new String[] {"d", "", "scales"}, new String[] {"u"}, "mode", "nearest")
+                .node("Conv", new String[] {"x", "ws", "bs"}, new String[] {"s0"}).node("Relu", "s0", "s")
+                .node("Concat", new String[] {"u", "s"}, new String[] {"cat"}, "axis", 1L)
+                .node("Conv", new String[] {"cat", "wo", "bo"}, new String[] {"y"}).output("y");
+        return of(name, "Conv,Sigmoid,Mul,Resize,Relu,Concat", b, random("x", seed, -1, 1, batch, 16, h, w));
+    }
+
+    /**
      * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
      * sizes name the batch, so those models have a fixed batch of 2).
      */
@@ -200,6 +250,10 @@ final class ConvLikeCases {
         c.add(concatOfConvs("concat_of_convs_in_place", 380, 2, 9, 11));
         // a C2f block: Split outputs read in place, the Split's input and the additions written into the Concat
         c.add(c2f("c2f_split_concat_in_place", 390, 2, 10, 12));
+        // SPPF: a convolution and three 5x5 max pools written into one Concat, the pools reading their slices
+        c.add(sppf("sppf_concat_in_place", 395, 2, 7, 9));
+        // the neck: a nearest x2 upsampling written into its Concat slice beside a convolution's output
+        c.add(upsampleConcat("upsample_concat_in_place", 398, 2, 5, 6));
         // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
         c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
         c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));

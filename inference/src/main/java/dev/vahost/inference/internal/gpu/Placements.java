@@ -10,6 +10,8 @@ import dev.vahost.inference.internal.Step;
 import dev.vahost.inference.internal.ops.BinaryOps;
 import dev.vahost.inference.internal.ops.Conv;
 import dev.vahost.inference.internal.ops.DataMovement;
+import dev.vahost.inference.internal.ops.PoolOps;
+import dev.vahost.inference.internal.ops.ResizeOps;
 import dev.vahost.nvmm.DType;
 
 /**
@@ -22,7 +24,8 @@ import dev.vahost.nvmm.DType;
  * <li><b>Split outputs</b> are read in place: a channel slice of the Split's input.</li>
  * <li><b>Concat parts</b> are written in place: the producer of a part writes its channel slice of the
  * Concat's output. Producers that write slices: convolutions (cuDNN strided descriptors, GEMM ldc,
- * strided Y in the fused graph) and same-shape binary operations (the fp16 row kernel). A Split
+ * strided Y in the fused graph), same-shape binary operations (the fp16 row kernel), max pooling and
+ * nearest resizing (the 16-byte kernels: SPPF's pools, the neck's upsampling). A Split
  * input whose Split outputs are all parts of one Concat, in order, is placed at the first one's
  * channel, so that the Split and those parts move nothing (C2f: cv1 → Split → ... → Concat).</li>
  * </ul>
@@ -31,7 +34,7 @@ import dev.vahost.nvmm.DType;
  * are multiples of 8 (16-byte rows for the vector kernels and cuDNN), is not a model input or output,
  * a constant or an alias, and is read only by steps that address their operands through
  * {@link dev.vahost.inference.internal.GpuLowering#physical} or pass the pixel stride on:
- * convolutions (input), binary operations and copies. Decided once, on the max-batch plan: offsets
+ * convolutions (input), binary operations, copies, max pooling and nearest resizing. Decided once, on the max-batch plan: offsets
  * are channel counts, the same at every batch size. {@link #into} and {@link #channel} are resolved
  * to the final storage (a view of a placed value points at the placed value's storage).
  */
@@ -188,6 +191,9 @@ final class Placements {
             if (producer[v] < 0) return false;
             Step st = p.steps.get(producer[v]);
             if (st instanceof Conv cv) return cv.out() == v && l.nhwc(p.root(cv.in()));
+            // the 16-byte kernels (maxpool_nhwc8_f16, resize_nearest_nhwc8_f16) write pixels at any stride (SPPF, upsampling)
+            if (st instanceof PoolOps.MaxPool mp) return mp.out() == v && l.nhwc(p.root(mp.in()));
+            if (st instanceof ResizeOps.Nearest nr) return nr.out() == v && l.nhwc(p.root(nr.in()));
             if (st instanceof BinaryOps.Binary b) {
                 // same-shape operands, no broadcasting: the fp16 row kernel writes rows of any stride
                 long[] rm = Layouts.rowMajor(p.shapes[v]);
@@ -204,6 +210,8 @@ final class Placements {
                 if (st == except) continue;
                 boolean ok = st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy
                         || st instanceof Conv cv && p.root(cv.in()) == v && cv.out() != v
+                        || st instanceof PoolOps.MaxPool mp && p.root(mp.in()) == v && mp.out() != v
+                        || st instanceof ResizeOps.Nearest nr && p.root(nr.in()) == v && nr.out() != v
                         || st instanceof BinaryOps.Binary b && !p.isInt(b.out());
                 if (!ok) return false;
             }

@@ -10,6 +10,7 @@ import dev.vahost.inference.internal.Layouts;
 import dev.vahost.inference.internal.Node;
 import dev.vahost.inference.internal.Planner;
 import dev.vahost.inference.internal.Step;
+import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.cuda.Kernel;
 
 import static dev.vahost.inference.internal.GpuLowering.THREADS;
@@ -132,7 +133,14 @@ public final class PoolOps {
         @Override
         public void gpu(GpuLowering g) {
             long x = g.addr(in), y = g.addr(out);
-            if (g.nhwc(in)) {
+            if (g.nhwc(in) && g.precision() == DType.F16 && c % 8 == 0) {
+                // 16 bytes per thread; pixels at the storages' strides (x read from, y written into channel slices: SPPF)
+                long units = (long) n * oh * ow * (c / 8), batchN = n, xs = g.pixelStride(in), ys = g.pixelStride(out);
+                Kernel k = g.kernel("maxpool_nhwc8_f16");
+                g.add("maxpool", s -> k.launch(s, blocks(units), 1, 1, THREADS, 1, 1, 0, x, y, batchN, c / 8, h, w,
+                        oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, xs, ys));
+            } else if (g.nhwc(in)) {
+                g.requireOwnPixels(node, in, out);
                 long count = (long) n * c * oh * ow, batchN = n;
                 Kernel k = g.kernel("maxpool_nhwc" + g.suffix());
                 g.add("maxpool", s -> k.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, x, y, batchN, c, h, w,

@@ -11,6 +11,7 @@ import dev.vahost.inference.internal.Node;
 import dev.vahost.inference.internal.Planner;
 import dev.vahost.inference.internal.Step;
 import dev.vahost.inference.internal.Tensor;
+import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.cuda.Kernel;
 
 import static dev.vahost.inference.internal.GpuLowering.THREADS;
@@ -281,7 +282,14 @@ public final class ResizeOps {
             long x = g.addr(in), y = g.addr(out);
             long rows = g.uploadInts(rowIndex, rowIndex, "resize rows of " + node);
             long cols = g.uploadInts(colIndex, colIndex, "resize columns of " + node);
-            if (g.nhwc(in)) {
+            if (g.nhwc(in) && g.precision() == DType.F16 && c % 8 == 0) {
+                // 16 bytes per thread; pixels at the storages' strides (an upsampled value written into its Concat slice)
+                long units = (long) n * oh * ow * (c / 8), batchN = n, xs = g.pixelStride(in), ys = g.pixelStride(out);
+                Kernel k = g.kernel("resize_nearest_nhwc8_f16");
+                g.add("resize", s -> k.launch(s, blocks(units), 1, 1, THREADS, 1, 1, 0, x, y, batchN, c / 8, h, w, oh, ow, rows, cols,
+                        xs, ys));
+            } else if (g.nhwc(in)) {
+                g.requireOwnPixels(node, in, out);
                 long count = (long) n * c * oh * ow, batchN = n;
                 Kernel k = g.kernel("resize_nearest_nhwc" + g.suffix());
                 g.add("resize", s -> k.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, x, y, batchN, c, h, w, oh, ow, rows, cols));

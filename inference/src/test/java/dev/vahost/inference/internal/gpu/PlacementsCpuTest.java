@@ -18,6 +18,8 @@ import dev.vahost.inference.internal.Step;
 import dev.vahost.inference.internal.ops.BinaryOps;
 import dev.vahost.inference.internal.ops.Conv;
 import dev.vahost.inference.internal.ops.DataMovement;
+import dev.vahost.inference.internal.ops.PoolOps;
+import dev.vahost.inference.internal.ops.ResizeOps;
 import dev.vahost.inference.zoo.Zoo;
 import dev.vahost.nvmm.DType;
 
@@ -44,6 +46,11 @@ class PlacementsCpuTest {
         dev.vahost.inference.ops.OpCase c2f = dev.vahost.inference.ops.OpCases.all().stream()
                 .filter(x -> x.name().equals("c2f_split_concat_in_place")).findFirst().orElseThrow();
         m.put(c2f.name(), OnnxModel.parse(c2f.model(), c2f.name()));
+        for (String name : List.of("sppf_concat_in_place", "upsample_concat_in_place")) {
+            dev.vahost.inference.ops.OpCase c3 = dev.vahost.inference.ops.OpCases.all().stream().filter(x -> x.name().equals(name))
+                    .findFirst().orElseThrow();
+            m.put(name, OnnxModel.parse(c3.model(), name));
+        }
         Zoo zoo = Zoo.at(Path.of(PlacementsCpuTest.class.getResource("/zoo/zoo.json").toURI()).getParent());
         for (Zoo.Model z : zoo.models) if (z.loadable() && z.exporter().equals("torchscript")) m.put(z.name() + "-" + z.variant(), zoo.load(z));
         return m;
@@ -86,6 +93,14 @@ class PlacementsCpuTest {
                         .mapToInt(st -> ((DataMovement.CopyGroup) st).parts()[0].out()).findFirst().orElseThrow();
                 for (int v = 0; v < p.names.length; v++) if (pl.into[v] >= 0) assertEquals(cat, pl.into[v], p.describe(v) + " in the Concat");
             }
+            if (e.getKey().equals("sppf_concat_in_place") || e.getKey().equals("upsample_concat_in_place")) {
+                int cat = p.steps.stream().filter(st -> st instanceof DataMovement.CopyGroup).mapToInt(st -> ((DataMovement.CopyGroup) st)
+                        .parts()[0].out()).findFirst().orElseThrow();
+                int parts = ((DataMovement.CopyGroup) p.steps.stream().filter(st -> st instanceof DataMovement.CopyGroup).findFirst()
+                        .orElseThrow()).parts().length;
+                assertEquals(parts, pl.parts, e.getKey() + ": every Concat part written in place (the pools and the upsampling too)");
+                for (int v = 0; v < p.names.length; v++) if (pl.into[v] >= 0) assertEquals(cat, pl.into[v], p.describe(v) + " in the Concat");
+            }
             total += pl.count();
             summary.add(e.getKey() + " " + pl.count() + " (" + pl.views + " views, " + pl.parts + " parts)");
         }
@@ -118,12 +133,15 @@ class PlacementsCpuTest {
                     assertEquals((x == o ? 0 : pl.channel[x]) + part.inOffset() / plane, pl.channel[v], what + ": channel in the storage");
                 } else {
                     assertTrue(st instanceof Conv c && c.out() == v && l.nhwc(p.root(c.in()))
-                            || st instanceof BinaryOps.Binary b && b.out() == v && Arrays.equals(b.shape(), p.shapes[v]), what + ": written by " + st);
+                            || st instanceof BinaryOps.Binary b && b.out() == v && Arrays.equals(b.shape(), p.shapes[v])
+                            || st instanceof PoolOps.MaxPool mp && mp.out() == v || st instanceof ResizeOps.Nearest nr && nr.out() == v,
+                            what + ": written by " + st);
                 }
             }
             if (Arrays.stream(st.reads()).anyMatch(r -> p.root(r) == v)) {
                 assertTrue(st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy || st instanceof BinaryOps.Binary
-                        || st instanceof Conv c && p.root(c.in()) == v, what + ": read by " + st + ", which needs its operands contiguous");
+                        || st instanceof Conv c && p.root(c.in()) == v || st instanceof PoolOps.MaxPool mp && p.root(mp.in()) == v
+                        || st instanceof ResizeOps.Nearest nr && p.root(nr.in()) == v, what + ": read by " + st + ", which needs its operands contiguous");
                 if (st instanceof DataMovement.CopyGroup g) {
                     for (DataMovement.Copy part : g.parts()) {
                         if (part.in() != v || part.out() != o) continue;

@@ -161,6 +161,43 @@ class SliceLoweringCpuTest {
     }
 
     /**
+     * SPPF and the neck's upsampling: the Concat moves nothing; the pools and the resize take the 16-byte
+     * kernels with the Concat's pixel stride for what they write (and, for the pools after the first, read).
+     */
+    @Test
+    void poolsAndUpsamplingWriteTheirConcatSlices() {
+        for (String name : List.of("sppf_concat_in_place", "upsample_concat_in_place")) {
+            OpCase c = OpCases.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            OnnxModel m = OnnxModel.parse(c.model(), c.name());
+            Plan max = PlacementsCpuTest.plan(m, 2);
+            Layouts l = Layouts.channelsLast(max);
+            Placements pl = Placements.plan(max, l, DType.F16);
+            for (int batch : new int[] {1, 2}) {
+                Plan p = PlacementsCpuTest.plan(m, batch);
+                Recorder g = new Recorder(p, l, pl);
+                int pools = 0, resizes = 0;
+                for (Step st : p.steps) {
+                    List<String> launched = g.lower(st);
+                    String what = name + " batch " + batch + " " + st.node();
+                    if (st instanceof DataMovement.CopyGroup) assertEquals(List.of(), launched, what + ": the Concat moves nothing");
+                    if (st instanceof dev.vahost.inference.internal.ops.PoolOps.MaxPool mp) {
+                        assertEquals("maxpool_nhwc8_f16", g.kernels.get(g.kernels.size() - 1), what);
+                        assertEquals(32, g.pixelStride(mp.out()), what + ": writes its slice of the 32-channel Concat");
+                        pools++;
+                    }
+                    if (st instanceof dev.vahost.inference.internal.ops.ResizeOps.Nearest nr) {
+                        assertEquals("resize_nearest_nhwc8_f16", g.kernels.get(g.kernels.size() - 1), what);
+                        assertEquals(24, g.pixelStride(nr.out()), what + ": writes its slice of the 24-channel Concat");
+                        resizes++;
+                    }
+                }
+                assertEquals(name.startsWith("sppf") ? 3 : 0, pools, name);
+                assertEquals(name.startsWith("sppf") ? 0 : 1, resizes, name);
+            }
+        }
+    }
+
+    /**
      * Binary operations whose output is not a slice lower as they did before channel views, at
      * batch 1 too (a 12-channel NHWC addition: no row kernel, the table kernel with y contiguous);
      * a slice output the row kernel cannot write is refused by name rather than written wrongly.
