@@ -58,3 +58,29 @@ extern "C" __global__ void widen_channels8_nhwc_f16(const __half* x, __half* y, 
         }
     });
 }
+
+// NCHW 1x1 convolution (stride 1, no padding, one group) with few output channels, k <= 8: YOLOv8's
+// DFL (16 -> 1 over [N, 16, 4, A]) and small heads, where cuDNN's kernels were measured at several
+// times the memory time. One thread per (image, pixel) computes all k outputs from its c inputs
+// (consecutive threads read consecutive pixels of each channel plane): y[n, j, p] = act(bias[j] +
+// sum_ch w[j * c + ch] * x[n, ch, p]), float sums in channel order, rounded once. bias may be null.
+template <typename I, typename T>
+__device__ void conv1x1_fewk(const T* x, const float* w, const float* bias, T* y, I batch, I hw, int c, int k, int a, float alpha,
+                             float beta) {
+    GRID_STRIDE(i, batch * hw) {
+        I n = i / hw, p = i - n * hw;
+        float acc[8];
+        #pragma unroll
+        for (int j = 0; j < 8; ++j) acc[j] = (j < k && bias != nullptr) ? bias[j] : 0.f;
+        for (int ch = 0; ch < c; ++ch) {
+            float v = ld(x, (n * c + ch) * hw + p);
+            #pragma unroll
+            for (int j = 0; j < 8; ++j) if (j < k) acc[j] += w[j * c + ch] * v;
+        }
+        #pragma unroll
+        for (int j = 0; j < 8; ++j) if (j < k) st(y, (n * k + j) * hw + p, act(acc[j], a, alpha, beta));
+    }
+}
+#define CONV1X1_FEWK_ARGS const float* w, const float* bias, i64 batch, i64 hw, int c, int k, int a, float alpha, float beta
+extern "C" __global__ void conv1x1_fewk_f32(const float* x, float* y, CONV1X1_FEWK_ARGS) { INDEXED(batch * hw * (c + k), conv1x1_fewk<I>(x, w, bias, y, (I)batch, (I)hw, c, k, a, alpha, beta)); }
+extern "C" __global__ void conv1x1_fewk_f16(const __half* x, __half* y, CONV1X1_FEWK_ARGS) { INDEXED(batch * hw * (c + k), conv1x1_fewk<I>(x, w, bias, y, (I)batch, (I)hw, c, k, a, alpha, beta)); }

@@ -56,6 +56,24 @@ __device__ void affine_act(const T* x, T* y, const float* scale, const float* sh
 extern "C" __global__ void affine_act_f32(const float* x, float* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha, beta)); }
 extern "C" __global__ void affine_act_f16(const __half* x, __half* y, const float* scale, const float* shift, i64 inner, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, affine_act<I>(x, y, scale, shift, (I)inner, channels, (I)n, a, alpha, beta)); }
 
+// The same activation on contiguous fp16 values, 8 per thread (n8 = n / 8 units of 16 bytes): the
+// stand-alone activations (a detector's class sigmoid over [N, classes, anchors]) without the
+// channel division of affine_act.
+extern "C" __global__ void unary_flat8_f16(const __half* x, __half* y, i64 n8, int a, float alpha, float beta) {
+    INDEXED(n8 * 8, {
+        GRID_STRIDE(i, (I)n8) {
+            uint4 q = reinterpret_cast<const uint4*>(x)[i];
+            __half2* h = reinterpret_cast<__half2*>(&q);
+            #pragma unroll
+            for (int k = 0; k < 4; ++k) {
+                float2 f = __half22float2(h[k]);
+                h[k] = __floats2half2_rn(act(f.x, a, alpha, beta), act(f.y, a, alpha, beta));
+            }
+            reinterpret_cast<uint4*>(y)[i] = q;
+        }
+    });
+}
+
 // Binary operation codes: dev.vahost.inference.internal.ops.BinaryOps.Op.
 __device__ __forceinline__ float binop(int op, float a, float b) {
     switch (op) {

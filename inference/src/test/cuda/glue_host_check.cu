@@ -12,6 +12,10 @@
 //   widen rows c                                           input: x; output: y
 //   maxpool8 batch c8 h w oh ow kh kw sh sw pt pl dh dw xs ys
 //                                                          input: x; output: y (starts as 0xA5 bytes)
+//   unary8 n8 act alpha beta                               input: x; output: y
+//   conv1x1_fewk X_BYTES W_FLOATS batch hw c k hasBias act alpha beta
+//                                                          input: x (fp16, X_BYTES), w (W_FLOATS floats), then bias (k
+//                                                          floats, when hasBias); output: y (fp16)
 //   resize8 X_BYTES batch c8 h w oh ow xs ys              input: x (X_BYTES), then oh row and ow column indices
 //                                                          (int32); output: y (starts as 0xA5 bytes)
 #include <cstdio>
@@ -69,6 +73,14 @@ int main(int argc, char** argv) {
                           (int)arg(argv, 8), (int)arg(argv, 9), (int)arg(argv, 10), (int)arg(argv, 11), (int)arg(argv, 12),
                           (int)arg(argv, 13), (int)arg(argv, 14), (int)arg(argv, 15), (int)arg(argv, 16), (int)arg(argv, 17),
                           (int)arg(argv, 18), arg(argv, 19), arg(argv, 20));
+    } else if (k == "unary8" && argc == 9) {
+        unary_flat8_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6), argf(argv, 7), argf(argv, 8));
+    } else if (k == "conv1x1_fewk" && argc == 15) {
+        size_t xBytes = (size_t)arg(argv, 5), wFloats = (size_t)arg(argv, 6);
+        const float* w = (const float*)(in.data() + xBytes);
+        const float* bias = arg(argv, 11) ? w + wFloats : nullptr;
+        conv1x1_fewk_f16((const __half*)in.data(), (__half*)out.data(), w, bias, arg(argv, 7), arg(argv, 8), (int)arg(argv, 9),
+                         (int)arg(argv, 10), (int)arg(argv, 12), argf(argv, 13), argf(argv, 14));
     } else if (k == "resize8" && argc == 14) {
         size_t xBytes = (size_t)arg(argv, 5);
         int oh = (int)arg(argv, 10), ow = (int)arg(argv, 11);

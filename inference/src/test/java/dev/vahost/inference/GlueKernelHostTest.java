@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * wider than their channels (bias_act_rows8_f16: a convolution's slice of a Concat), the channel
  * widening of RGB stems (widen_channels8_nhwc_f16), and max pooling and nearest resizing 8 channels at a
  * time with pixels of x and y spaced wider than their channels (maxpool_nhwc8_f16,
- * resize_nearest_nhwc8_f16: SPPF and upsampling reading and writing channel slices). Copies and widening must be byte-exact, and so
+ * resize_nearest_nhwc8_f16: SPPF and upsampling reading and writing channel slices), the 8-wide
+ * stand-alone activation (unary_flat8_f16) and the few-output-channel 1x1 convolution (conv1x1_fewk_f16:
+ * YOLOv8's DFL). Copies and widening must be byte-exact, and so
  * must arithmetic without an exponential; SiLU within one fp16 unit (the host's expf and Java's
  * Math.exp round differently). Indexing is what this checks; launch geometry is the GPU tests'.
  * Built with $CXX, else g++ or c++ (what CI has); skipped, saying so, when there is none.
@@ -353,6 +355,81 @@ class GlueKernelHostTest {
             byte[] got = run("resize8", bytes(x, rows, cols), 2L * pixels * ys, 2L * x.length, batch, c / 8, h, w, oh, ow, xs, ys);
             assertPixels(want, got, pixels, c, ys, "case " + t + ": " + batch + "x" + h + "x" + w + "x" + c + " -> " + oh + "x" + ow
                     + ", pixels " + xs + " / " + ys + " apart");
+        }
+    }
+
+    @Test
+    void unary8AppliesTheActivationToEveryValue() throws Exception {
+        Random r = new Random(7);
+        Act[] acts = {Act.NONE, Act.RELU, Act.SIGMOID, Act.SILU, Act.TANH, Act.HARDSIGMOID, Act.NEG, Act.CLIP};
+        for (Act act : acts) {
+            int n8 = 1 + r.nextInt(20);
+            short[] x = randomHalves(r, 8 * n8);
+            x[0] = (short) 0x8000; // -0
+            float alpha = act == Act.CLIP ? -1f : 0.2f, beta = act == Act.CLIP ? 1.5f : 0.5f;
+            byte[] got = runF("unary8", bytes(x), 2L * x.length, n8, act.code, alpha, beta);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < x.length; i++) {
+                short want = Half.fromFloat(act.apply(Half.toFloat(x[i]), alpha, beta)), gv = g.getShort(2 * i);
+                String what = act + " of " + Half.toFloat(x[i]) + " (element " + i + ")";
+                if (act == Act.SIGMOID || act == Act.SILU || act == Act.TANH) {
+                    assertEquals(Half.toFloat(want), Half.toFloat(gv), Half.ulp(Half.toFloat(want)), what);
+                } else {
+                    assertEquals(want, gv, what + ": bit for bit (the sign of zero too)");
+                }
+            }
+        }
+    }
+
+    /** {@link #run} with float arguments after the integer ones (printed in full precision). */
+    private static byte[] runF(String kernel, byte[] input, long outBytes, long n8, int code, float alpha, float beta) throws Exception {
+        Assumptions.assumeTrue(exe != null, "no C++ compiler");
+        Path in = Files.createTempFile("glue-in", ".bin"), out = Files.createTempFile("glue-out", ".bin");
+        try {
+            Files.write(in, input);
+            return exec(List.of(exe.toAbsolutePath().toString(), kernel, in.toString(), out.toString(), Long.toString(outBytes),
+                    Long.toString(n8), Integer.toString(code), Float.toString(alpha), Float.toString(beta)), out);
+        } finally {
+            Files.deleteIfExists(in);
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void conv1x1FewKSumsTheChannelsOfEachPixel() throws Exception {
+        Random r = new Random(8);
+        Act[] acts = {Act.NONE, Act.RELU, Act.SILU};
+        for (int t = 0; t < 18; t++) {
+            int batch = 1 + r.nextInt(3), hw = 1 + r.nextInt(40), c = 1 + r.nextInt(24), k = 1 + r.nextInt(8);
+            if (t == 0) { // the DFL: 16 -> 1 over [N, 16, 4, A]
+                c = 16;
+                k = 1;
+                hw = 4 * 21;
+            }
+            boolean hasBias = t % 2 == 1;
+            Act act = acts[t % acts.length];
+            short[] x = randomHalves(r, batch * c * hw);
+            float[] w = new float[k * c], bias = new float[hasBias ? k : 0];
+            for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() - 0.5f;
+            for (int i = 0; i < bias.length; i++) bias[i] = r.nextFloat() - 0.5f;
+            ByteBuffer in = ByteBuffer.allocate(2 * x.length + 4 * (w.length + bias.length)).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : x) in.putShort(v);
+            for (float v : w) in.putFloat(v);
+            for (float v : bias) in.putFloat(v);
+            byte[] got = run("conv1x1_fewk", in.array(), 2L * batch * k * hw, 2L * x.length, w.length, batch, hw, c, k, hasBias ? 1 : 0,
+                    act.code, 0, 0);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int n = 0; n < batch; n++) {
+                for (int j = 0; j < k; j++) {
+                    for (int p = 0; p < hw; p++) {
+                        float acc = hasBias ? bias[j] : 0f;
+                        for (int ch = 0; ch < c; ch++) acc += w[j * c + ch] * Half.toFloat(x[(n * c + ch) * hw + p]);
+                        float want = Half.round(act.apply(acc, 0f, 0f)), gv = Half.toFloat(g.getShort(2 * ((n * k + j) * hw + p)));
+                        assertEquals(want, gv, act == Act.SILU ? Half.ulp(want) : 0f, "case " + t + ": " + batch + "x" + c + "x" + hw
+                                + " -> " + k + " " + act + (hasBias ? " bias" : "") + ", image " + n + " output " + j + " pixel " + p);
+                    }
+                }
+            }
         }
     }
 }

@@ -250,6 +250,9 @@ final class ConvLikeCases {
         c.add(concatOfConvs("concat_of_convs_in_place", 380, 2, 9, 11));
         // a C2f block: Split outputs read in place, the Split's input and the additions written into the Concat
         c.add(c2f("c2f_split_concat_in_place", 390, 2, 10, 12));
+        // 1x1 convolutions with few outputs (conv1x1_fewk on the GPU): YOLOv8's DFL 16 -> 1 over [N, 16, 4, A], a small head
+        c.add(convAct("conv1x1_dfl_16_to_1", 392, 2, 16, 4, 37, 1, 1, 1, false, null));
+        c.add(convAct("conv1x1_12_to_3_bias_relu", 393, 3, 12, 5, 9, 3, 1, 1, true, "Relu"));
         // SPPF: a convolution and three 5x5 max pools written into one Concat, the pools reading their slices
         c.add(sppf("sppf_concat_in_place", 395, 2, 7, 9));
         // the neck: a nearest x2 upsampling written into its Concat slice beside a convolution's output

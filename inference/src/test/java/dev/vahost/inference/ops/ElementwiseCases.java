@@ -54,6 +54,11 @@ final class ElementwiseCases {
         c.add(unary("mish", "Mish", 18, -5, 5));
         c.add(unary("hardsigmoid_default", "HardSigmoid", 7, -6, 6));
         c.add(unary("hardsigmoid_attrs", "HardSigmoid", 7, -6, 6, "alpha", 1f / 6f, "beta", 0.5f));
+        // a multiple of 8 values: fp16 engines take unary_flat8_f16 (8 per thread)
+        c.add(of("sigmoid_8wide", "Sigmoid", new OnnxBuilder(13).input("x", "N", 8, 4, 5).node("Sigmoid", "x", "y").output("y"),
+                random("x", 43, -6, 6, 2, 8, 4, 5)));
+        c.add(of("neg_8wide", "Neg", new OnnxBuilder(13).input("x", "N", 8, 4, 5).node("Neg", "x", "y").output("y"),
+                random("x", 44, -6, 6, 2, 8, 4, 5)));
         c.add(unary("gelu_erf", "Gelu", 20, -4, 4));
         c.add(unary("gelu_tanh", "Gelu", 20, -4, 4, "approximate", "tanh"));
         // Round: half to even on exact halves, and ordinary values

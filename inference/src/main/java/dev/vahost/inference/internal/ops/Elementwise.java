@@ -11,6 +11,7 @@ import dev.vahost.inference.internal.Node;
 import dev.vahost.inference.internal.Planner;
 import dev.vahost.inference.internal.Step;
 import dev.vahost.inference.internal.Tensor;
+import dev.vahost.nvmm.DType;
 import dev.vahost.nvmm.cuda.Kernel;
 
 import static dev.vahost.inference.internal.GpuLowering.THREADS;
@@ -161,6 +162,14 @@ public final class Elementwise {
             if (g.plan().isInt(in)) throw new dev.vahost.inference.UnsupportedModelException(g.modelName() + ": " + node
                     + ": " + act + " of a run-time integer tensor is not supported on the GPU");
             long x = g.addr(in), y = g.addr(out), count = g.plan().numel(out);
+            if (g.precision() == DType.F16 && count % 8 == 0 && x % 16 == 0 && y % 16 == 0) {
+                // 16 bytes per thread (arena values are 256-byte aligned; never a channel view: Placements)
+                Kernel k8 = g.kernel("unary_flat8_f16");
+                long n8 = count / 8;
+                int code = act.code;
+                g.add("activation", s -> k8.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, x, y, n8, code, alpha, beta));
+                return;
+            }
             // f(x * 1 + 0) over one channel: exact, and one kernel less to maintain.
             long one = g.uploadF32("one", new float[] {1f}, "unit scale"), zero = g.uploadF32("zero", new float[] {0f}, "zero shift");
             Kernel a = g.kernel("affine_act" + g.suffix());
