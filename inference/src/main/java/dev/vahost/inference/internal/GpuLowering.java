@@ -138,10 +138,18 @@ public interface GpuLowering {
      * channel slices of wider storage) (cuDNN, or cuBLAS for channels-last
      * 1x1) followed by {@code epilogue} (its bias and activation in place on {@code y}; null when it
      * has none), or, where the engine's fusion setting allows and it measured faster, one fused cuDNN
-     * graph doing both.
+     * graph doing both. {@code residual} (or null): an addition of another value after the epilogue
+     * ({@link dev.vahost.inference.internal.ops.Conv#residual}), which the engine may take into the fused
+     * graph; returns true when it did, false when the caller must add it.
      */
-    void convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride,
-                     Epilogue epilogue);
+    boolean convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride,
+                        Epilogue epilogue, Residual residual);
+
+    /**
+     * The residual a convolution's output is added to: fp16 NHWC at {@code address}, pixels {@code pixelStride}
+     * elements apart, then {@code act}(alpha, beta).
+     */
+    record Residual(long address, long pixelStride, dev.vahost.inference.internal.Act act, float alpha, float beta) {}
 
     /** A convolution's bias/activation kernel on its output at {@code y}, pixels {@code pixelStride} elements apart. */
     interface Epilogue {

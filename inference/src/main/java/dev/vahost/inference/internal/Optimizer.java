@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * constants are evaluated once (constant folding); the LayerNorm that PyTorch exports before opset 17
  * as nine nodes becomes one LayerNormalization; a BatchNormalization after a Conv is folded into
  * the Conv's weights and bias; {@code x * Sigmoid(x)} becomes one SiLU; an activation read only by
- * itself after a Conv is fused into the Conv ({@code vahost.act}, {@code vahost.alpha} attributes).
+ * itself after a Conv is fused into the Conv ({@code vahost.act}, {@code vahost.alpha} attributes);
+ * a residual Add of a Conv's output (read by nothing else) and another value becomes part of the Conv
+ * (input 3, with the Add's fused activation as {@code vahost.post_act}), the Conv moved to the Add's place.
  */
 public final class Optimizer {
     private static final Logger LOG = LoggerFactory.getLogger(Optimizer.class);
@@ -37,6 +39,7 @@ public final class Optimizer {
         foldBatchNorm(g);
         fuseSilu(g);
         fuseActivations(g);
+        fuseResiduals(g);
         LOG.debug("{}: {} nodes -> {} after optimisation", g.source, before, g.nodes.size());
     }
 
@@ -327,6 +330,55 @@ public final class Optimizer {
             conv.outputs.set(0, a.output());
             it.remove();
         }
+    }
+
+    /**
+     * {@code Add(Conv(x), r)} (either order, with the activation fuseActivations put into the Add) becomes one
+     * Conv with {@code r} as input 3 and the Add's activation as {@code vahost.post_act}/{@code post_alpha}/
+     * {@code post_beta}: y = post_act(act(conv(x) + bias) + r), the same float operations in the same order
+     * (float addition commutes exactly). The Conv's output must be read by the Add alone and r must not be a
+     * constant; the Conv moves to the Add's place in the node order, where r has been computed. Whether r has
+     * the Conv output's shape is known only when planning: {@code ConvOps} plans a broadcasting Add after the
+     * Conv when it has not. The GPU engine runs the addition inside the convolution's fused cuDNN graph
+     * where that builds and measures faster, else as the same addition kernel as before (ResNet and YOLO
+     * bottlenecks: one read and one write of the block's output fewer).
+     */
+    static void fuseResiduals(Graph g) {
+        Map<String, Integer> uses = g.useCounts();
+        Map<String, Node> producers = g.producers();
+        List<Node> out = new ArrayList<>(g.nodes.size());
+        Set<Node> moved = Collections.newSetFromMap(new IdentityHashMap<>());
+        Map<Node, Node> into = new IdentityHashMap<>(); // Add -> the Conv that takes its place
+        for (Node a : g.nodes) {
+            if (!a.op.equals("Add") || a.inputs.size() != 2 || a.has("broadcast") || !a.hasInput(0) || !a.hasInput(1)) continue;
+            for (int i = 0; i < 2; i++) {
+                Node conv = producers.get(a.input(i));
+                String r = a.input(1 - i);
+                if (conv == null || !conv.op.equals("Conv") || moved.contains(conv) || conv.hasInput(3) || r.equals(a.input(i))
+                        || uses.getOrDefault(conv.output(), 0) != 1 || g.isGraphOutput(conv.output()) || g.constants.containsKey(r)) {
+                    continue;
+                }
+                while (conv.inputs.size() < 3) conv.inputs.add("");
+                conv.inputs.add(r);
+                if (a.has("vahost.act")) {
+                    conv.attrs.put("vahost.post_act", a.attrs.get("vahost.act"));
+                    conv.attrs.put("vahost.post_alpha", a.attrs.getOrDefault("vahost.alpha", 0f));
+                    conv.attrs.put("vahost.post_beta", a.attrs.getOrDefault("vahost.beta", 0f));
+                }
+                conv.outputs.set(0, a.output());
+                moved.add(conv);
+                into.put(a, conv);
+                break;
+            }
+        }
+        if (into.isEmpty()) return;
+        for (Node n : g.nodes) {
+            if (moved.contains(n)) continue;
+            out.add(into.getOrDefault(n, n));
+        }
+        g.nodes.clear();
+        g.nodes.addAll(out);
+        LOG.debug("{}: {} residual Adds fused into the Conv before them", g.source, into.size());
     }
 
     /** Clip's {min, max} when both are attributes (opset < 11) or constants, else null. */

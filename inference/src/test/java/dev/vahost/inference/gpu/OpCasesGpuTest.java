@@ -58,8 +58,8 @@ class OpCasesGpuTest {
             r.add(Arguments.of(c, DType.F32, false, EngineConfig.Fusion.AUTO));
             r.add(Arguments.of(c, DType.F16, false, EngineConfig.Fusion.AUTO));
             r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.AUTO));
-            // channel views: convolutions on views fused in place (ON; AUTO where faster) or copying through their own buffers (OFF)
-            if (c.name().contains("in_place")) {
+            // channel views and residuals: convolutions on views / with their residual Add fused (ON; AUTO where faster) or not (OFF)
+            if (c.name().contains("in_place") || c.name().contains("in_graph")) {
                 r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.OFF));
                 r.add(Arguments.of(c, DType.F16, true, EngineConfig.Fusion.ON));
             }

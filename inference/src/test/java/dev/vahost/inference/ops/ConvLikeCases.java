@@ -139,6 +139,27 @@ final class ConvLikeCases {
     }
 
     /**
+     * y = post(SiLU(conv3x3(x) + bias) + tanh(r)) with x [batch, c, h, w] and r [batch, k, h, w] (or [batch, k, 1, 1] when
+     * {@code broadcast}); tanh(r) is computed after the convolution in node order, so taking the Add into the
+     * convolution must move the convolution after it. {@code residualFirst}: Add(tanh(r), conv) instead.
+     */
+    private static OpCase convResidual(String name, long seed, int batch, int c, int h, int w, int k, boolean broadcast,
+                                       boolean residualFirst, String post) {
+        int rh = broadcast ? 1 : h, rw = broadcast ? 1 : w;
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", c, h, w).input("r", "N", k, rh, rw);
+        b.floats("w", random("w", seed + 1, -0.3f, 0.3f, k, c, 3, 3).data(), k, c, 3, 3)
+                .floats("b", random("b", seed + 2, -0.5f, 0.5f, k).data(), k);
+        b.node("Conv", new String[] {"x", "w", "b"}, new String[] {"c0"}, "pads", new long[] {1, 1, 1, 1})
+                .node("Sigmoid", "c0", "c1").node("Mul", new String[] {"c0", "c1"}, new String[] {"cv"})
+                .node("Tanh", "r", "rt")
+                .node("Add", residualFirst ? new String[] {"rt", "cv"} : new String[] {"cv", "rt"}, new String[] {post == null ? "y" : "sum"});
+        if (post != null) b.node(post, "sum", "y");
+        b.output("y");
+        return of(name, "Conv,Sigmoid,Mul,Tanh,Add" + (post == null ? "" : "," + post), b, random("x", seed, -1, 1, batch, c, h, w),
+                random("r", seed + 3, -1, 1, batch, k, rh, rw));
+    }
+
+    /**
      * YOLOv8's SPPF around the model input x [batch, 16, h, w]: t = SiLU(conv1x1(x)) (8), p1..p3 = three
      * chained 5x5 stride-1 max pools (pads 2), y = conv1x1(Concat(t, p1, p2, p3)) (32 → 16). On the fp16
      * channels-last GPU path t and the pools write their slices of the Concat and the pools read theirs
@@ -253,6 +274,12 @@ final class ConvLikeCases {
         // 1x1 convolutions with few outputs (conv1x1_fewk on the GPU): YOLOv8's DFL 16 -> 1 over [N, 16, 4, A], a small head
         c.add(convAct("conv1x1_dfl_16_to_1", 392, 2, 16, 4, 37, 1, 1, 1, false, null));
         c.add(convAct("conv1x1_12_to_3_bias_relu", 393, 3, 12, 5, 9, 3, 1, 1, true, "Relu"));
+        // residual Adds taken into the Conv before them (Optimizer.fuseResiduals; on the GPU inside the fused graph where faster):
+        // the residual computed after the Conv in node order, either operand order, an activation after the Add, and a
+        // broadcasting residual (planned as an Add after the Conv)
+        c.add(convResidual("conv_residual_relu_in_graph", 394, 2, 8, 6, 7, 16, false, false, "Relu"));
+        c.add(convResidual("conv_residual_first_operand_in_graph", 396, 2, 16, 5, 5, 8, false, true, null));
+        c.add(convResidual("conv_residual_broadcast", 397, 2, 8, 4, 6, 8, true, false, "Relu"));
         // SPPF: a convolution and three 5x5 max pools written into one Concat, the pools reading their slices
         c.add(sppf("sppf_concat_in_place", 395, 2, 7, 9));
         // the neck: a nearest x2 upsampling written into its Concat slice beside a convolution's output

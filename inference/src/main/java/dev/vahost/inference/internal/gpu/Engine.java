@@ -131,12 +131,13 @@ public final class Engine implements AutoCloseable {
         }
         for (GpuPlan p : plans.values()) capture(p);
         GpuPlan top = plans.get(config.maxBatch());
-        LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM and {} fused with their bias/activation at batch {} (fused graphs built in {} ms),"
+        LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM and {} fused with their bias/activation ({} of them with their residual Add) at batch {}"
+                        + " (fused graphs built in {} ms),"
                         + " {} values stored as channel views (Split outputs read, Concat parts written in place; convolutions on views:"
                         + " {} fused in place, {} copying through buffers of their own),"
                         + " {} launches per batch of {}, arena {} MiB, workspace {} MiB, pool {} used {} MiB, plan built in {} ms;"
                         + " CUDA graphs: {}", model, Cuda.describeDevice(), config.maxBatch(), r.dtype, r.layouts.count(),
-                max.names.length, top.convs.stream().filter(c -> c.useGemm && !c.fusedAway).count(), top.convolutions, top.fused,
+                max.names.length, top.convs.stream().filter(c -> c.useGemm && !c.fusedAway).count(), top.convolutions, top.fused, top.residualsFused,
                 config.maxBatch(), Math.round(plans.values().stream().mapToDouble(p -> p.fusionMs).sum()), r.placements.count(),
                 top.fusedOnViews, top.throughBuffers,
                 top.launchCount(), config.maxBatch(), r.arena.bytes >> 20, r.workspaceBytes >> 20, r.pool.name(),

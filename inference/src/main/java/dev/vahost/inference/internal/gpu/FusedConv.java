@@ -27,7 +27,7 @@ final class FusedConv implements GpuLowering.Launch {
     private static final Logger LOG = LoggerFactory.getLogger(FusedConv.class);
     /** Engine configurations tried per convolution: each may compile a kernel at load. */
     static final int MAX_CONFIGS = 2;
-    private static final long X = 1, W = 2, B = 3, Y = 4, CONV_OUT = 10, ADD_OUT = 11;
+    private static final long X = 1, W = 2, B = 3, Y = 4, R = 5, VIRTUAL = 10;
 
     final String where;
     final double ms;
@@ -62,19 +62,25 @@ final class FusedConv implements GpuLowering.Launch {
         };
     }
 
-    /** Whether a fused graph may express {@code c} at all (the engines decide the rest). */
-    static boolean eligible(Resources r, Conv c, boolean nhwc) {
+    /** Whether a fused graph may express {@code c} at all (the engines decide the rest); with its residual addition too. */
+    static boolean eligible(Resources r, Conv c, boolean nhwc, boolean withResidual) {
         boolean act = c.act() == Act.NONE || mode(c.act()) >= 0;
-        return nhwc && r.dtype == DType.F16 && act && (c.bias() != null || c.act() != Act.NONE) && c.groups() == 1
+        return nhwc && r.dtype == DType.F16 && act && (c.bias() != null || c.act() != Act.NONE || withResidual) && c.groups() == 1
                 && c.c() % 8 == 0 && c.k() % 8 == 0;
+    }
+
+    /** Whether a fused graph can end with this residual addition and its activation (16-byte pixels, a pointwise mode). */
+    static boolean takes(GpuLowering.Residual res) {
+        return (res.act() == Act.NONE || mode(res.act()) >= 0) && res.address() % 16 == 0 && res.pixelStride() % 8 == 0;
     }
 
     /**
      * Builds and times the fused graph of {@code c} reading {@code call}'s input and weights and writing
      * {@code y}; null, with the reason in {@code why[0]}, when no engine configuration runs it.
      */
-    static FusedConv build(Resources r, ConvCall call, Conv c, long y, long yPixelStride, CudaStream s, String[] why) {
-        return build(r, call.where, c, call.x, call.xPixelStride, call.w, y, yPixelStride, s, why);
+    static FusedConv build(Resources r, ConvCall call, Conv c, long y, long yPixelStride, GpuLowering.Residual residual, CudaStream s,
+                           String[] why) {
+        return build(r, call.where, c, call.x, call.xPixelStride, call.w, y, yPixelStride, residual, s, why);
     }
 
     /**
@@ -83,7 +89,7 @@ final class FusedConv implements GpuLowering.Launch {
      * of wider storage, which cuDNN's legacy API refuses).
      */
     static FusedConv build(Resources r, String where, Conv c, long x, long xPixelStride, long w, long y, long yPixelStride,
-                           CudaStream s, String[] why) {
+                           GpuLowering.Residual residual, CudaStream s, String[] why) {
         // the tensors are declared 16-byte aligned: every pixel of x and y must start on 16 bytes
         if (x % 16 != 0 || y % 16 != 0 || xPixelStride % 8 != 0 || yPixelStride % 8 != 0) {
             why[0] = "operands not 16-byte aligned (x " + x % 16 + ", y " + y % 16 + ", pixel strides " + xPixelStride + ", " + yPixelStride + ")";
@@ -92,7 +98,7 @@ final class FusedConv implements GpuLowering.Launch {
         List<BackendDesc> made = new ArrayList<>();
         FusedConv done = null;
         try {
-            done = tryBuild(r, where, c, x, xPixelStride, w, y, yPixelStride, s, made, why);
+            done = tryBuild(r, where, c, x, xPixelStride, w, y, yPixelStride, residual, s, made, why);
             return done;
         } catch (IllegalStateException e) {
             why[0] = e.getMessage();
@@ -133,8 +139,8 @@ final class FusedConv implements GpuLowering.Launch {
         return op.descriptors(Backend.ATTR_OPERATION_POINTWISE_YDESC, yd).finish();
     }
 
-    private static FusedConv tryBuild(Resources r, String callWhere, Conv c, long x, long xs, long w, long y, long ys, CudaStream s,
-                                      List<BackendDesc> made, String[] why) {
+    private static FusedConv tryBuild(Resources r, String callWhere, Conv c, long x, long xs, long w, long y, long ys,
+                                      GpuLowering.Residual residual, CudaStream s, List<BackendDesc> made, String[] why) {
         int half = Cudnn.CUDNN_DATA_HALF, f32 = Cudnn.CUDNN_DATA_FLOAT;
         long[] xd = {c.n(), c.c(), c.h(), c.w()}, yd = {c.n(), c.k(), c.oh(), c.ow()}, wd = {c.k(), c.c(), c.kh(), c.kw()};
         // xs: the input's pixels are its own channel count apart, or a wider storage's (read in place)
@@ -142,8 +148,14 @@ final class FusedConv implements GpuLowering.Launch {
         BackendDesc wt = tensor(made, W, half, wd, nhwc(c.k(), c.c(), c.kh(), c.kw()), false);
         // the output's pixels ys elements apart: its own channel count, or a Concat's (written in place)
         BackendDesc yt = tensor(made, Y, half, yd, new long[] {(long) c.oh() * c.ow() * ys, 1, (long) c.ow() * ys, ys}, false);
-        boolean hasBias = c.bias() != null, hasAct = c.act() != Act.NONE;
-        BackendDesc convOut = tensor(made, CONV_OUT, f32, yd, nhwc(c.n(), c.k(), c.oh(), c.ow()), true);
+        boolean hasBias = c.bias() != null, hasAct = c.act() != Act.NONE, hasRes = residual != null;
+        boolean hasPost = hasRes && residual.act() != Act.NONE;
+        // the pointwise chain after the convolution: + bias, activation, + residual, its activation; the last writes Y
+        int chain = (hasBias ? 1 : 0) + (hasAct ? 1 : 0) + (hasRes ? 1 : 0) + (hasPost ? 1 : 0);
+        long[] virtualUid = {VIRTUAL};
+        java.util.function.IntFunction<BackendDesc> next = left -> left == 0 ? yt
+                : tensor(made, virtualUid[0]++, f32, yd, nhwc(c.n(), c.k(), c.oh(), c.ow()), true);
+        BackendDesc convOut = chain == 0 ? yt : next.apply(chain);
         BackendDesc conv = BackendDesc.create(Backend.CONVOLUTION_DESCRIPTOR, "convolution");
         made.add(conv);
         conv.longs(Backend.ATTR_CONVOLUTION_SPATIAL_DIMS, Backend.TYPE_INT64, 2)
@@ -165,16 +177,32 @@ final class FusedConv implements GpuLowering.Launch {
         List<Long> ids = new ArrayList<>(List.of(X, W, Y));
         List<Long> ptrs = new ArrayList<>(List.of(x, w, y));
         BackendDesc last = convOut;
+        int left = chain;
         if (hasBias) {
             BackendDesc bt = tensor(made, B, half, new long[] {1, c.k(), 1, 1}, new long[] {c.k(), 1, c.k(), c.k()}, false);
-            BackendDesc out = hasAct ? tensor(made, ADD_OUT, f32, yd, nhwc(c.n(), c.k(), c.oh(), c.ow()), true) : yt;
+            BackendDesc out = next.apply(--left);
             ops.add(pointwise(made, Backend.POINTWISE_ADD, last, bt, out));
             float[] b = c.bias().floats();
             ids.add(B);
             ptrs.add(r.uploadActivations(b, b, "bias of " + c.node() + " (" + r.dtype + ", fused)"));
             last = out;
         }
-        if (hasAct) ops.add(pointwise(made, mode(c.act()), last, null, yt));
+        if (hasAct) {
+            BackendDesc out = next.apply(--left);
+            ops.add(pointwise(made, mode(c.act()), last, null, out));
+            last = out;
+        }
+        if (hasRes) {
+            // the residual: fp16, NHWC, its pixels residual.pixelStride() apart (a channel view of wider storage, or its own)
+            long rs = residual.pixelStride();
+            BackendDesc rt = tensor(made, R, half, yd, new long[] {(long) c.oh() * c.ow() * rs, 1, (long) c.ow() * rs, rs}, false);
+            BackendDesc out = next.apply(--left);
+            ops.add(pointwise(made, Backend.POINTWISE_ADD, last, rt, out));
+            ids.add(R);
+            ptrs.add(residual.address());
+            last = out;
+        }
+        if (hasPost) ops.add(pointwise(made, mode(residual.act()), last, null, next.apply(--left)));
         BackendDesc graph = BackendDesc.create(Backend.OPERATIONGRAPH_DESCRIPTOR, "operation graph");
         made.add(graph);
         graph.longs(Backend.ATTR_OPERATIONGRAPH_HANDLE, Backend.TYPE_HANDLE, r.cudnn)
@@ -186,8 +214,11 @@ final class FusedConv implements GpuLowering.Launch {
         }
         long[] uidArr = ids.stream().mapToLong(Long::longValue).toArray();
         long[] ptrArr = ptrs.stream().mapToLong(Long::longValue).toArray();
-        String where = callWhere + " + " + (hasBias ? "bias" : "") + (hasBias && hasAct ? " + " : "") + (hasAct ? c.act() : "")
-                + " fused";
+        List<String> parts = new ArrayList<>();
+        if (hasBias) parts.add("bias");
+        if (hasAct) parts.add(c.act().name());
+        if (hasRes) parts.add("residual" + (hasPost ? " + " + residual.act() : ""));
+        String where = callWhere + " + " + String.join(" + ", parts) + " fused";
         StringBuilder rejected = new StringBuilder();
         // The instant heuristics first; the fallback list when none of theirs runs.
         for (int heurMode : new int[] {Backend.HEUR_MODE_INSTANT, Backend.HEUR_MODE_FALLBACK}) {

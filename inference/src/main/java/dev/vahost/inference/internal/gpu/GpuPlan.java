@@ -354,7 +354,7 @@ public final class GpuPlan implements GpuLowering {
     long workspaceNeeded;
 
     @Override
-    public void convolution(Conv c, boolean nhwc, long x, long xs, long y, long ys, Epilogue epilogue) {
+    public boolean convolution(Conv c, boolean nhwc, long x, long xs, long y, long ys, Epilogue epilogue, Residual residual) {
         convolutions++;
         ConvCall call;
         long xc = x, xcs = xs, yc = y, ycs = ys; // what the convolution itself reads and writes
@@ -362,25 +362,27 @@ public final class GpuPlan implements GpuLowering {
         // AUTO fuses in the plans tuned at load only: building a fused graph compiles its kernels (about
         // 0.1 s per configuration tried on the H200), too slow for every batch size prepared afterwards.
         boolean tryFusion = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO && tune);
+        Residual res = residual != null && FusedConv.takes(residual) ? residual : null;
         try {
             call = new ConvCall(r, c, nhwc, x, xs, y, ys, tune, tuneStream);
         } catch (IllegalStateException e) {
             if (ys == c.k() && xs == c.c()) throw e;
             // cuDNN's legacy API refuses strided NHWC operands (measured with cuDNN 9.19). A backend graph
             // states every stride: where one runs on the views themselves, nothing is copied.
-            if (epilogue != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+            if ((epilogue != null || res != null) && tryFusion && FusedConv.eligible(r, c, nhwc, res != null)) {
                 String[] why = new String[1];
                 long t0 = System.nanoTime();
                 String where = "conv " + c.node() + " NHWC on channel views (input pixels " + xs + " apart, output " + ys + ")";
                 FusedConv f = FusedConv.build(r, where, c, x, xs, ConvCall.nhwcWeights(r, c, "weights of " + c.node() + " (KRSC)"), y, ys,
-                        tuneStream, why);
+                        res, tuneStream, why);
                 fusionMs += (System.nanoTime() - t0) / 1e6;
                 if (f != null) {
                     fused++;
                     fusedOnViews++;
+                    if (res != null) residualsFused++;
                     workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
                     add("conv-fused", f);
-                    return;
+                    return res != null;
                 }
                 LOG.info("{}: no fused graph on the channel views either: {}", c.node(), why[0]);
             }
@@ -402,16 +404,21 @@ public final class GpuPlan implements GpuLowering {
         }
         convs.add(call);
         Launch ep = epilogue == null ? null : epilogue.at(yc, ycs);
+        // the residual joins the graph only where the graph writes the output itself (not through a buffer of its own)
+        Residual inGraph = yc == y ? res : null;
         FusedConv f = null;
-        if (ep != null && tryFusion && FusedConv.eligible(r, c, nhwc)) {
+        if ((ep != null || inGraph != null) && tryFusion && FusedConv.eligible(r, c, nhwc, inGraph != null)) {
             String[] why = new String[1];
             long t0 = System.nanoTime();
-            f = FusedConv.build(r, call, c, yc, ycs, tuneStream, why);
+            f = FusedConv.build(r, call, c, yc, ycs, inGraph, tuneStream, why);
             fusionMs += (System.nanoTime() - t0) / 1e6;
             ConvCall unfusedCall = call;
+            // what the fused graph replaces: the convolution, its epilogue, and the residual addition as the Add ran it
+            Launch add = inGraph == null ? null : residualAdd(c, yc, ycs, inGraph);
             double unfused = f == null || mode == EngineConfig.Fusion.ON ? Double.NaN : ConvCall.time(tuneStream, st -> {
                 unfusedCall.run(st);
-                ep.run(st);
+                if (ep != null) ep.run(st);
+                if (add != null) add.run(st);
             });
             if (f == null) {
                 LOG.debug("{}: not fused: {}", call.where, why[0]);
@@ -422,9 +429,12 @@ public final class GpuPlan implements GpuLowering {
                 LOG.debug("{}: fused {} ms (unfused {} ms)", call.where, f.ms, unfused);
             }
         }
+        boolean residualDone = false;
         if (f != null) {
             fused++;
             call.fusedAway = true;
+            residualDone = inGraph != null;
+            if (residualDone) residualsFused++;
             workspaceNeeded = Math.max(workspaceNeeded, f.wsBytes);
             add("conv-fused", f);
         } else {
@@ -436,6 +446,22 @@ public final class GpuPlan implements GpuLowering {
             long rows = (long) c.n() * c.oh() * c.ow();
             copy("copy", yc, y, r.dtype.bytes(), new long[] {rows, c.k()}, new long[] {c.k(), 1}, 0, new long[] {ys, 1}, 0);
         }
+        return residualDone;
+    }
+
+    /**
+     * The residual addition as a launch of its own, for timing against the fused graph: y += r, then the
+     * activation, fp16 rows of k channels (binary_rows8_f16, which the Add lowers to for channel slices;
+     * FusedConv.eligible asks k % 8 == 0).
+     */
+    private Launch residualAdd(Conv c, long y, long ys, Residual res) {
+        Kernel k = kernel("binary_rows8_f16");
+        long rows = (long) c.n() * c.oh() * c.ow(), cols8 = c.k() / 8, rs = res.pixelStride(), span = rows * Math.max(ys, rs);
+        int code = res.act().code;
+        float alpha = res.alpha(), beta = res.beta();
+        long ra = res.address();
+        return s -> k.launch(s, blocks(rows * cols8), 1, 1, THREADS, 1, 1, 0, y, ra, y, 0, rows, cols8, ys, rs, ys, 0, 0, code, alpha, beta,
+                span);
     }
 
     /** Convolutions lowered. */
@@ -444,6 +470,8 @@ public final class GpuPlan implements GpuLowering {
     int fused;
     /** Of {@link #fused}: those reading or writing channel views in place (a backend graph with their strides). */
     int fusedOnViews;
+    /** Of {@link #fused}: those whose graph also adds the residual (a ResNet/YOLO bottleneck's Add). */
+    int residualsFused;
     /** Convolutions on channel views that copy through buffers of their own (no cuDNN call takes the views). */
     int throughBuffers;
     /** Host time spent building (compiling) and timing fused graphs. */

@@ -34,7 +34,7 @@ import dev.vahost.nvmm.DType;
  * are multiples of 8 (16-byte rows for the vector kernels and cuDNN), is not a model input or output,
  * a constant or an alias, and is read only by steps that address their operands through
  * {@link dev.vahost.inference.internal.GpuLowering#physical} or pass the pixel stride on:
- * convolutions (input), binary operations, copies, max pooling and nearest resizing. Decided once, on the max-batch plan: offsets
+ * convolutions (input and residual), binary operations, copies, max pooling and nearest resizing. Decided once, on the max-batch plan: offsets
  * are channel counts, the same at every batch size. {@link #into} and {@link #channel} are resolved
  * to the final storage (a view of a placed value points at the placed value's storage).
  */
@@ -209,7 +209,7 @@ final class Placements {
             for (Step st : readers.get(v)) {
                 if (st == except) continue;
                 boolean ok = st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy
-                        || st instanceof Conv cv && p.root(cv.in()) == v && cv.out() != v
+                        || st instanceof Conv cv && (p.root(cv.in()) == v || cv.residual() >= 0 && p.root(cv.residual()) == v) && cv.out() != v
                         || st instanceof PoolOps.MaxPool mp && p.root(mp.in()) == v && mp.out() != v
                         || st instanceof ResizeOps.Nearest nr && p.root(nr.in()) == v && nr.out() != v
                         || st instanceof BinaryOps.Binary b && !p.isInt(b.out());

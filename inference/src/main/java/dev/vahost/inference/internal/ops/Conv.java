@@ -26,7 +26,12 @@ import static dev.vahost.inference.internal.GpuLowering.blocks;
  */
 public record Conv(String node, int in, int out, int n, int c, int h, int w, int k, int oh, int ow, int kh, int kw,
                    int sh, int sw, int pt, int pl, int dh, int dw, int groups, Tensor weight, Tensor bias,
-                   Act act, float alpha, float beta) implements Step.OneToOne {
+                   Act act, float alpha, float beta, int residual, Act postAct, float postAlpha, float postBeta) implements Step.OneToOne {
+    @Override
+    public int[] reads() {
+        return residual < 0 ? new int[] {in} : new int[] {in, residual};
+    }
+
     @Override
     public boolean layouts(Layouts.Rules r) {
         // Few output channels (YOLOv8's DFL: 16 -> 1): no tensor-core NHWC kernel, and the chain before
@@ -69,14 +74,14 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
             System.arraycopy(src, o * c * plane, dst, o * 8 * plane, c * plane);
         }
         return new Conv(node, in, out, n, 8, h, w, k, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, 1,
-                Tensor.ofFloats(dst, k, 8, kh, kw), bias, act, alpha, beta);
+                Tensor.ofFloats(dst, k, 8, kh, kw), bias, act, alpha, beta, residual, postAct, postAlpha, postBeta);
     }
 
     // ------------------------------------------------------------------ CPU
 
     @Override
     public void cpu(CpuRun r) {
-        float[] input = r.f(in), output = r.outF(out);
+        float[] input = r.f(in), output = r.outF(out), res = residual < 0 ? null : r.f(residual);
         int cg = c / groups, kg = k / groups;
         int kd = cg * kh * kw;
         int hw = oh * ow, inHw = h * w;
@@ -106,6 +111,11 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
                     gemmRows(wt, wBase, kd, src, srcOff, hw, output, outBase, k0, k1, b, gk);
                     if (act != Act.NONE) {
                         for (int i = outBase + k0 * hw, e = outBase + k1 * hw; i < e; i++) output[i] = act.apply(output[i], alpha, beta);
+                    }
+                    if (res != null) { // the residual Add taken in (same shape, row-major): y = postAct(y + r)
+                        for (int i = outBase + k0 * hw, e = outBase + k1 * hw; i < e; i++) {
+                            output[i] = postAct.apply(output[i] + res[i], postAlpha, postBeta);
+                        }
                     }
                 });
             }
@@ -218,6 +228,19 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
     @Override
     public void gpu(GpuLowering g) {
         boolean inNhwc = g.nhwc(in), outNhwc = g.nhwc(out);
+        lowerConvolution(g, inNhwc, outNhwc);
+    }
+
+    /**
+     * The residual addition the convolution did not take in: the Add it replaced, as that Add was lowered
+     * (same kernels, any layouts, channel views through {@link GpuLowering#physical}), in place on the output.
+     */
+    private void lowerResidual(GpuLowering g) {
+        long[] shape = g.plan().shapes[out], rm = Layouts.rowMajor(shape);
+        new BinaryOps.Binary(node, BinaryOps.Op.ADD, out, residual, out, shape, rm, rm, postAct, postAlpha, postBeta).gpu(g);
+    }
+
+    private void lowerConvolution(GpuLowering g, boolean inNhwc, boolean outNhwc) {
         if (fewOutputs(inNhwc, outNhwc)) {
             long x = g.addr(in), y = g.addr(out), batch = n, hw = (long) h * w, pixels = batch * hw;
             float[] wk = weight.floats();
@@ -226,6 +249,7 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
             Kernel kf = g.kernel("convlike", "conv1x1_fewk" + g.suffix());
             int a = act.code;
             g.add("conv1x1-fewk", s -> kf.launch(s, blocks(pixels), 1, 1, THREADS, 1, 1, 0, x, y, wAddr, b, batch, hw, c, k, a, alpha, beta));
+            if (residual >= 0) lowerResidual(g);
             return;
         }
         boolean widen = widens(inNhwc, g.precision() == DType.F16);
@@ -265,12 +289,16 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
         }
         // pixels of x this many elements apart: c, or more when x is read in place from a wider value's storage
         long xs = inNhwc && !widen ? g.pixelStride(in) : run.c;
-        g.convolution(run, inNhwc, x, xs, y, ys, epilogue);
+        // the residual can join the convolution's fused graph when the convolution writes the output itself, in its layout
+        GpuLowering.Residual res = residual >= 0 && inNhwc == outNhwc && outNhwc && g.nhwc(residual)
+                ? new GpuLowering.Residual(g.addr(residual), g.pixelStride(residual), postAct, postAlpha, postBeta) : null;
+        boolean added = g.convolution(run, inNhwc, x, xs, y, ys, epilogue, res);
         if (inNhwc != outNhwc) {
             long[] shape = {n, k, oh, ow};
             g.copy("layout", y, g.addr(out), g.elementBytes(out), shape, Layouts.physicalStrides(shape, inNhwc), 0,
                     Layouts.physicalStrides(shape, outNhwc), 0);
         }
+        if (residual >= 0 && !added) lowerResidual(g);
     }
 
     @Override

@@ -123,7 +123,12 @@ public final class ConvOps {
         float alpha = n.f("vahost.alpha", 0.01f), beta = n.f("vahost.beta", 0f);
         Tensor bias = b == null ? null : Tensor.ofFloats(b.asFloats(), k);
         long[] ys = dims == 2 ? new long[] {xs[0], k, hy[0], wx[0]} : new long[] {xs[0], k, wx[0]};
-        int y = p.define(n, 0, ys, ElemType.FLOAT);
+        // Input 3: a residual Add fused by Optimizer.fuseResiduals; part of this step when it has the output's shape
+        int residual = n.hasInput(3) ? p.in(n, 3) : -1;
+        Act postAct = n.has("vahost.post_act") ? Act.valueOf(n.s("vahost.post_act", "NONE")) : Act.NONE;
+        float postAlpha = n.f("vahost.post_alpha", 0f), postBeta = n.f("vahost.post_beta", 0f);
+        boolean inStep = residual >= 0 && !p.isInt(residual) && Arrays.equals(p.shape(residual), ys);
+        int y = residual >= 0 && !inStep ? p.defineNamed(n, n.output() + "/vahost.conv", ys, ElemType.FLOAT) : p.define(n, 0, ys, ElemType.FLOAT);
         // cuDNN's legacy API pads both ends of an axis with the begin padding. Where that gives another
         // output size (TensorFlow's SAME_UPPER with stride 2, hand-written asymmetric pads) the input is
         // zero-padded into a temporary first by the difference, and the convolution pads symmetrically.
@@ -141,7 +146,20 @@ public final class ConvOps {
             pl = e[0];
         }
         p.add(new Conv(n.name, in, y, (int) xs[0], c, ih, iw, k, hy[0], wx[0], kh, kw,
-                (int) st[0], (int) st[1], pt, pl, (int) dl[0], (int) dl[1], group, w, bias, act, alpha, beta));
+                (int) st[0], (int) st[1], pt, pl, (int) dl[0], (int) dl[1], group, w, bias, act, alpha, beta,
+                inStep ? residual : -1, inStep ? postAct : Act.NONE, postAlpha, postBeta));
+        if (residual >= 0 && !inStep) {
+            // r broadcasts (or is not a float): the Add the optimiser took in, planned as it was, after the Conv
+            Map<String, Object> attrs = new java.util.HashMap<>();
+            if (postAct != Act.NONE) {
+                attrs.put("vahost.act", postAct.name());
+                attrs.put("vahost.alpha", postAlpha);
+                attrs.put("vahost.beta", postBeta);
+            }
+            Node add = new Node(n.name + "/vahost.residual_add", "Add", java.util.List.of(n.output() + "/vahost.conv", n.input(3)),
+                    java.util.List.of(n.output()), attrs);
+            BinaryOps.binary(p, add, BinaryOps.Op.ADD);
+        }
     }
 
     /**

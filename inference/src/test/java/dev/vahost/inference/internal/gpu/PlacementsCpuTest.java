@@ -88,7 +88,8 @@ class PlacementsCpuTest {
             }
             if (e.getKey().equals("c2f_split_concat_in_place")) {
                 assertEquals(2, pl.views, "y0 and y1 read in place");
-                assertEquals(3, pl.parts, "the Split's input and the two additions written into the Concat");
+                assertEquals(3, pl.parts, "the Split's input and the two bottlenecks' last convolutions (their residual additions taken in)"
+                        + " written into the Concat");
                 int cat = p.steps.stream().filter(st -> st instanceof DataMovement.CopyGroup g && g.parts().length == 4)
                         .mapToInt(st -> ((DataMovement.CopyGroup) st).parts()[0].out()).findFirst().orElseThrow();
                 for (int v = 0; v < p.names.length; v++) if (pl.into[v] >= 0) assertEquals(cat, pl.into[v], p.describe(v) + " in the Concat");
@@ -140,7 +141,8 @@ class PlacementsCpuTest {
             }
             if (Arrays.stream(st.reads()).anyMatch(r -> p.root(r) == v)) {
                 assertTrue(st instanceof DataMovement.CopyGroup || st instanceof DataMovement.Copy || st instanceof BinaryOps.Binary
-                        || st instanceof Conv c && p.root(c.in()) == v || st instanceof PoolOps.MaxPool mp && p.root(mp.in()) == v
+                        || st instanceof Conv c && (p.root(c.in()) == v || c.residual() >= 0 && p.root(c.residual()) == v)
+                        || st instanceof PoolOps.MaxPool mp && p.root(mp.in()) == v
                         || st instanceof ResizeOps.Nearest nr && p.root(nr.in()) == v, what + ": read by " + st + ", which needs its operands contiguous");
                 if (st instanceof DataMovement.CopyGroup g) {
                     for (DataMovement.Copy part : g.parts()) {

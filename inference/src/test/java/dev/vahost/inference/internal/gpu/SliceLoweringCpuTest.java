@@ -42,6 +42,7 @@ class SliceLoweringCpuTest {
         final List<String> kernels = new ArrayList<>(), kinds = new ArrayList<>();
         final Map<Integer, long[]> convStrides = new HashMap<>(); // conv output value -> {x pixel stride, y pixel stride}
         final Map<Integer, Boolean> forceNhwc = new HashMap<>();
+        final Map<Integer, Residual> residuals = new HashMap<>(); // conv output value -> the residual it was handed
         Conv lastConv;
 
         Recorder(Plan plan, Layouts layouts, Placements pl) {
@@ -112,9 +113,12 @@ class SliceLoweringCpuTest {
         @Override public long[] workspace(long bytes) { return new long[] {0}; }
 
         @Override
-        public void convolution(Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride, Epilogue epilogue) {
+        public boolean convolution(Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride, Epilogue epilogue,
+                                   Residual residual) {
             kinds.add("conv");
             convStrides.put(c.out(), new long[] {xPixelStride, yPixelStride});
+            if (residual != null) residuals.put(c.out(), residual);
+            return false; // as an engine whose fused graph does not take the residual: the Conv lowers the addition itself
         }
 
         /** Lowers step {@code st}; returns the launch kinds it added. */
@@ -135,7 +139,7 @@ class SliceLoweringCpuTest {
         for (int batch : new int[] {1, 2}) {
             Plan p = PlacementsCpuTest.plan(m, batch);
             Recorder g = new Recorder(p, l, pl);
-            int cat = -1;
+            int cat = -1, residualConvs = 0;
             for (Step st : p.steps) if (st instanceof DataMovement.CopyGroup cg && cg.parts().length == 4) cat = cg.parts()[0].out();
             long catChannels = p.shapes[cat][1];
             for (Step st : p.steps) {
@@ -152,8 +156,17 @@ class SliceLoweringCpuTest {
                     boolean readsSlice = pl.storage(p.root(cv.in())) == cat, writesSlice = pl.storage(cv.out()) == cat;
                     assertEquals(readsSlice ? catChannels : cv.c(), s[0], what + ": input pixel stride");
                     assertEquals(writesSlice ? catChannels : cv.k(), s[1], what + ": output pixel stride");
+                    if (cv.residual() >= 0) {
+                        // a bottleneck's Add taken in: handed to the engine with the residual's slice stride; this recorder
+                        // declines it, so the convolution adds it by rows like the Add did
+                        assertEquals(catChannels, g.residuals.get(cv.out()).pixelStride(), what + ": residual pixel stride");
+                        assertEquals(List.of("conv", "binary"), launched, what);
+                        assertEquals("binary_rows8_f16", g.kernels.get(g.kernels.size() - 1), what);
+                        residualConvs++;
+                    }
                 }
             }
+            assertEquals(2, residualConvs, "batch " + batch + ": both bottleneck Adds taken into their convolutions (Optimizer.fuseResiduals)");
             // the first convolution writes the Concat's first 16 channels; the bottleneck convolutions read y1 and m0 from it
             assertTrue(g.convStrides.values().stream().filter(s -> s[1] == catChannels).count() >= 1, "batch " + batch);
             assertTrue(g.convStrides.values().stream().filter(s -> s[0] == catChannels).count() >= 2, "batch " + batch);
