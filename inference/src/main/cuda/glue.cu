@@ -439,6 +439,17 @@ __device__ void maxpool_nhwc(const T* x, T* y, I batch, int c, int h, int w, int
 extern "C" __global__ void maxpool_nhwc_f32(const float* x, float* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
 extern "C" __global__ void maxpool_nhwc_f16(const __half* x, __half* y, MAXPOOL_NHWC_ARGS) { INDEXED(batch * c * (h * w + oh * ow), maxpool_nhwc<I>(x, y, (I)batch, c, h, w, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw)); }
 
+// Unit i of an NHWC grid walked 8 channels at a time: its channel unit cu (< c8), pixel (ox, oy) and image b.
+template <typename I>
+__device__ __forceinline__ void nhwc8_unit(I i, int c8, int oh, int ow, int& cu, int& ox, int& oy, I& b) {
+    cu = (int)(i % c8);
+    I t = i / c8;
+    ox = (int)(t % ow);
+    t /= ow;
+    oy = (int)(t % oh);
+    b = t / oh;
+}
+
 // fp16 NHWC max pooling, 8 channels (16 bytes) per thread: c8 = channels / 8. Pixels of x are xs
 // elements apart and pixels of y ys apart: the channel counts, or a wider storage's when x is read
 // from or y written into a channel slice of it (internal.gpu.Placements). Same taps and NaN rule as
@@ -447,12 +458,9 @@ template <typename I>
 __device__ void maxpool_nhwc8(const __half* x, __half* y, I batch, int c8, int h, int w, int oh, int ow, int kh, int kw, int sh,
                               int sw, int pt, int pl, int dh, int dw, I xs, I ys) {
     GRID_STRIDE(i, batch * oh * ow * c8) {
-        int cu = (int)(i % c8);
-        I t = i / c8;
-        int ox = (int)(t % ow);
-        t /= ow;
-        int oy = (int)(t % oh);
-        I b = t / oh;
+        int cu, ox, oy;
+        I b;
+        nhwc8_unit<I>(i, c8, oh, ow, cu, ox, oy, b);
         float best[8];
         #pragma unroll
         for (int k = 0; k < 8; ++k) best[k] = -INFINITY;
@@ -525,12 +533,9 @@ template <typename I>
 __device__ void resize_nearest_nhwc8(const __half* x, __half* y, I batch, int c8, int h, int w, int oh, int ow, const int* rows,
                                      const int* cols, I xs, I ys) {
     GRID_STRIDE(i, batch * oh * ow * c8) {
-        int cu = (int)(i % c8);
-        I t = i / c8;
-        int ox = (int)(t % ow);
-        t /= ow;
-        int oy = (int)(t % oh);
-        I b = t / oh;
+        int cu, ox, oy;
+        I b;
+        nhwc8_unit<I>(i, c8, oh, ow, cu, ox, oy, b);
         *reinterpret_cast<uint4*>(y + ((b * oh + oy) * ow + ox) * ys + cu * 8) =
                 *reinterpret_cast<const uint4*>(x + ((b * h + rows[oy]) * w + cols[ox]) * xs + cu * 8);
     }

@@ -129,13 +129,23 @@ class SliceLoweringCpuTest {
         }
     }
 
+    /** An operator case's model with the fp16 channels-last layouts and placements of its batch-2 plan. */
+    private record Placed(OnnxModel m, Layouts l, Placements pl) {
+        static Placed of(String caseName) {
+            OpCase c = OpCases.all().stream().filter(x -> x.name().equals(caseName)).findFirst().orElseThrow();
+            OnnxModel m = OnnxModel.parse(c.model(), c.name());
+            Plan max = PlacementsCpuTest.plan(m, 2);
+            Layouts l = Layouts.channelsLast(max);
+            return new Placed(m, l, Placements.plan(max, l, DType.F16));
+        }
+    }
+
     @Test
     void aC2fBlockMovesNothingAndItsReadersAndWritersGetTheConcatsPixelStride() {
-        OpCase c = OpCases.all().stream().filter(x -> x.name().equals("c2f_split_concat_in_place")).findFirst().orElseThrow();
-        OnnxModel m = OnnxModel.parse(c.model(), c.name());
-        Plan max = PlacementsCpuTest.plan(m, 2);
-        Layouts l = Layouts.channelsLast(max);
-        Placements pl = Placements.plan(max, l, DType.F16);
+        Placed c2f = Placed.of("c2f_split_concat_in_place");
+        OnnxModel m = c2f.m();
+        Layouts l = c2f.l();
+        Placements pl = c2f.pl();
         for (int batch : new int[] {1, 2}) {
             Plan p = PlacementsCpuTest.plan(m, batch);
             Recorder g = new Recorder(p, l, pl);
@@ -180,14 +190,10 @@ class SliceLoweringCpuTest {
     @Test
     void poolsAndUpsamplingWriteTheirConcatSlices() {
         for (String name : List.of("sppf_concat_in_place", "upsample_concat_in_place")) {
-            OpCase c = OpCases.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
-            OnnxModel m = OnnxModel.parse(c.model(), c.name());
-            Plan max = PlacementsCpuTest.plan(m, 2);
-            Layouts l = Layouts.channelsLast(max);
-            Placements pl = Placements.plan(max, l, DType.F16);
+            Placed c = Placed.of(name);
             for (int batch : new int[] {1, 2}) {
-                Plan p = PlacementsCpuTest.plan(m, batch);
-                Recorder g = new Recorder(p, l, pl);
+                Plan p = PlacementsCpuTest.plan(c.m(), batch);
+                Recorder g = new Recorder(p, c.l(), c.pl());
                 int pools = 0, resizes = 0;
                 for (Step st : p.steps) {
                     List<String> launched = g.lower(st);
