@@ -43,6 +43,15 @@ class SliceLoweringCpuTest {
         final Map<Integer, long[]> convStrides = new HashMap<>(); // conv output value -> {x pixel stride, y pixel stride}
         final Map<Integer, Boolean> forceNhwc = new HashMap<>();
         final Map<Integer, Residual> residuals = new HashMap<>(); // conv output value -> the residual it was handed
+        /**
+         * null: convolutions are recorded as "conv" and decline residuals. Else the engine's convolution as
+         * PlanCensusCpuTest assumes it: true, cuDNN runs fused graphs on channel views (and takes residuals into
+         * them); false, it refuses strided operands, so a convolution on views copies through buffers of its own
+         * and the Conv adds its residual itself.
+         */
+        Boolean stridedConvs;
+        /** Bytes the recorded copies read and write. */
+        long copyBytes;
         Conv lastConv;
 
         Recorder(Plan plan, Layouts layouts, Placements pl) {
@@ -104,6 +113,7 @@ class SliceLoweringCpuTest {
         public void copy(String kind, long x, long y, int elementBytes, long[] shape, long[] from, long fromOffset, long[] to,
                          long toOffset) {
             kinds.add(kind);
+            copyBytes += 2 * dev.vahost.inference.internal.Tensor.numel(shape) * elementBytes;
         }
 
         @Override public long cublas() { return 0; }
@@ -115,10 +125,29 @@ class SliceLoweringCpuTest {
         @Override
         public boolean convolution(Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride, Epilogue epilogue,
                                    Residual residual) {
-            kinds.add("conv");
             convStrides.put(c.out(), new long[] {xPixelStride, yPixelStride});
             if (residual != null) residuals.put(c.out(), residual);
-            return false; // as an engine whose fused graph does not take the residual: the Conv lowers the addition itself
+            if (stridedConvs == null) {
+                kinds.add("conv");
+                return false; // as an engine whose fused graph does not take the residual: the Conv lowers the addition itself
+            }
+            boolean fusable = nhwc && c.groups() == 1 && c.c() % 8 == 0 && c.k() % 8 == 0;
+            boolean onViews = xPixelStride != c.c() || yPixelStride != c.k();
+            if (onViews && !(stridedConvs && fusable)) {
+                long in = (long) c.n() * c.h() * c.w() * c.c(), out = (long) c.n() * c.oh() * c.ow() * c.k();
+                if (xPixelStride != c.c()) {
+                    kinds.add("copy");
+                    copyBytes += 2 * 2 * in;
+                }
+                kinds.add("conv");
+                if (yPixelStride != c.k()) {
+                    kinds.add("copy");
+                    copyBytes += 2 * 2 * out;
+                }
+                return false;
+            }
+            kinds.add("conv");
+            return residual != null && fusable && stridedConvs;
         }
 
         /** Lowers step {@code st}; returns the launch kinds it added. */
