@@ -73,6 +73,30 @@ class LayoutsCpuTest {
         assertArrayEquals(new long[] {0, 1, 0, 0, 0}, b);
     }
 
+    /**
+     * Channels read as two dimensions ([N, 64, H, W] as [N, 4, 16, H, W], as YOLOv8's DFL reshape reads a convolution's box
+     * channels): both step within the channel dimension, each at its multiple of the channel stride, in any order.
+     */
+    @Test
+    void severalIterationDimensionsWithinOneValueDimension() {
+        long[] v = {2, 64, 3, 5}, rm = Layouts.rowMajor(v);
+        long[] it = {2, 16, 4, 3, 5}; // iterate [N, 16, 4, H, W]: a transpose of the split channels
+        long[] got = Layouts.restride(it, new long[] {rm[0], rm[1], 16 * rm[1], rm[2], rm[3]}, 0, v, true);
+        assertNotNull(got);
+        for (long n = 0; n < 2; n++) {
+            for (long i = 0; i < 16; i++) {
+                for (long j = 0; j < 4; j++) {
+                    long addr = got[5] + n * got[0] + i * got[1] + j * got[2] + 2 * got[3] + 4 * got[4];
+                    assertEquals(nhwcIndex(v, n, 16 * j + i, 2, 4), addr, "n " + n + " i " + i + " j " + j);
+                }
+            }
+        }
+        // 16 channels from channel 50 on run past the 64th: refused
+        assertNull(Layouts.restride(new long[] {1, 16, 1, 1}, rm, 50 * rm[1], v, true));
+        // two dimensions within one that together overrun it: refused
+        assertNull(Layouts.restride(new long[] {1, 5, 16, 1, 1}, new long[] {rm[0], 16 * rm[1], rm[1], rm[2], rm[3]}, 0, v, true));
+    }
+
     @Test
     void mergedDimensionsAndWrappingSlicesAreRefused() {
         long[] v = {2, 4, 3, 5};

@@ -135,8 +135,8 @@ public final class Layouts {
      * {@code offset}, and {@code logical} strides, one per dimension of the iteration {@code shape},
      * 0 for broadcast) into its physical layout. Returns the physical strides followed by the
      * physical offset ({@code shape.length + 1} numbers), or null when it cannot be expressed: every
-     * iteration dimension of size &gt; 1 must step along its own dimension of the value (no merged
-     * dimensions) and stay within it.
+     * iteration dimension of size &gt; 1 must step within one dimension of the value (no merged
+     * dimensions; several may step within the same one) and stay within it.
      */
     public static long[] restride(long[] shape, long[] logical, long offset, long[] valueShape, boolean nhwc) {
         return restride(shape, logical, offset, valueShape, nhwc, nhwc ? valueShape[1] : 0);
@@ -165,16 +165,21 @@ public final class Layouts {
             rem -= at[j] * rm[j];
             phys += at[j] * ph[j];
         }
-        boolean[] used = new boolean[valueShape.length];
+        long[] reach = new long[valueShape.length]; // per value dimension: how far past `at` the iteration steps
         for (int d = 0; d < shape.length; d++) {
             if (shape[d] == 1 || logical[d] == 0) continue;
             int match = -1;
             for (int j = 0; j < valueShape.length; j++) {
-                if (valueShape[j] > 1 && rm[j] == logical[d]) match = j;
+                long s = logical[d];
+                if (valueShape[j] > 1 && rm[j] <= s && s % rm[j] == 0 && s / rm[j] < valueShape[j]) match = j;
             }
-            if (match < 0 || used[match] || at[match] + shape[d] > valueShape[match]) return null;
-            used[match] = true;
-            out[d] = ph[match];
+            if (match < 0) return null;
+            // q indices of that dimension per step: several iteration dimensions may step within one value dimension
+            // (a reshape's split channels: [.., 64, ..] read as [.., 4, 16, ..])
+            long q = logical[d] / rm[match];
+            reach[match] += (shape[d] - 1) * q;
+            if (at[match] + reach[match] >= valueShape[match]) return null;
+            out[d] = q * ph[match];
         }
         out[shape.length] = phys;
         return out;

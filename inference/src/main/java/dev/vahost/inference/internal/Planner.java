@@ -63,7 +63,8 @@ public final class Planner {
                 }
             }
         }
-        return p.build(in, out);
+        // copies of copies read their sources directly (a detection head's Concat/Split/Transpose chain)
+        return CopyChains.fold(p.build(in, out));
     }
 
     /**

@@ -83,6 +83,14 @@ final class ShapeCases {
                 .node("Gather", new String[] {"nzf", "zero"}, new String[] {"row"}, "axis", 0L) // [1, 3]
                 .node("Add", new String[] {"x", "eye"}, new String[] {"xe"})
                 .node("Add", new String[] {"xe", "row"}, new String[] {"y"}).output("y"), random("x", 8, -1, 1, 2, 3, 3)));
+        // a detection head's copy chain (folded by CopyChains): per level Concat(box, cls) -> Reshape -> Concat over levels ->
+        // Split into box and class rows -> Reshape -> Transpose; and a Concat also read by a non-copy (kept)
+        c.add(detectHeadChain());
+        c.add(of("copy_chain_partly_read_elsewhere", "Concat,Slice,Sigmoid", new OnnxBuilder(13).input("a", "N", 3, 5).input("b", "N", 3, 4)
+                .longs("st", new long[] {2}).longs("en", new long[] {7}).longs("ax", new long[] {2})
+                .node("Concat", new String[] {"a", "b"}, new String[] {"cat"}, "axis", 2L)
+                .node("Slice", new String[] {"cat", "st", "en", "ax"}, new String[] {"y1"}).node("Sigmoid", "cat", "y2")
+                .output("y1").output("y2"), random("a", 11, -2, 2, 2, 3, 5), random("b", 12, -2, 2, 2, 3, 4)));
         // Expand and Tile of run-time data
         c.add(of("expand_tile", "Expand,Tile", new OnnxBuilder(13).input("x", "N", 1, 4).longs("shape", new long[] {1, 3, 4})
                 .longs("reps", new long[] {1, 2, 3})
@@ -103,5 +111,34 @@ final class ShapeCases {
                 .node("Gather", new String[] {"x", "ii"}, new String[] {"y"}, "axis", 1L).output("y"),
                 random("x", 12, -1, 1, 2, 6), OpCase.in("i", new float[] {5.7f, 0.2f, 2.9f}, 3)));
         return c;
+    }
+
+    /**
+     * YOLOv8's head on two levels, small: per level box = conv1x1(x) (16 channels), cls = conv1x1(x) (8), cat = Concat(box,
+     * cls) [N, 24, h, w] -> Reshape [N, 24, hw]; Concat over levels (axis 2) [N, 24, A]; Split (16, 8) on axis 1; the box
+     * rows Reshape [N, 4, 4, A] -> Transpose (0, 2, 1, 3) -> Softmax (axis 1) (y1), the class rows -> Sigmoid (y2).
+     */
+    static OpCase detectHeadChain() {
+        OnnxBuilder b = new OnnxBuilder(13).input("x0", "N", 8, 4, 6).input("x1", "N", 8, 2, 3);
+        int[][] hw = {{4, 6}, {2, 3}};
+        int a = 0;
+        for (int l = 0; l < 2; l++) {
+            int n = hw[l][0] * hw[l][1];
+            a += n;
+            b.floats("wb" + l, random("wb" + l, 20 + l, -0.5f, 0.5f, 16, 8, 1, 1).data(), 16, 8, 1, 1)
+                    .floats("wc" + l, random("wc" + l, 30 + l, -0.5f, 0.5f, 8, 8, 1, 1).data(), 8, 8, 1, 1)
+                    .longs("s" + l, new long[] {-1, 24, n}, 3)
+                    .node("Conv", new String[] {"x" + l, "wb" + l}, new String[] {"box" + l})
+                    .node("Conv", new String[] {"x" + l, "wc" + l}, new String[] {"cls" + l})
+                    .node("Concat", new String[] {"box" + l, "cls" + l}, new String[] {"cat" + l}, "axis", 1L)
+                    .node("Reshape", new String[] {"cat" + l, "s" + l}, new String[] {"r" + l});
+        }
+        b.node("Concat", new String[] {"r0", "r1"}, new String[] {"all"}, "axis", 2L).longs("split", new long[] {16, 8}, 2)
+                .node("Split", new String[] {"all", "split"}, new String[] {"boxes", "classes"}, "axis", 1L)
+                .longs("s4", new long[] {-1, 4, 4, a}, 4).node("Reshape", new String[] {"boxes", "s4"}, new String[] {"b4"})
+                .node("Transpose", "b4", "t", "perm", new long[] {0, 2, 1, 3}).node("Softmax", "t", "y1", "axis", 1L)
+                .node("Sigmoid", "classes", "y2").output("y1").output("y2");
+        return of("detect_head_copy_chain", "Conv,Concat,Reshape,Split,Transpose,Softmax,Sigmoid", b,
+                random("x0", 13, -1, 1, 2, 8, 4, 6), random("x1", 14, -1, 1, 2, 8, 2, 3));
     }
 }
