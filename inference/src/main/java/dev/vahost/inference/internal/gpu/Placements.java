@@ -190,7 +190,8 @@ final class Placements {
         private boolean writesSlices(int v) {
             if (producer[v] < 0) return false;
             Step st = p.steps.get(producer[v]);
-            if (st instanceof Conv cv) return cv.out() == v && l.nhwc(p.root(cv.in()));
+            // (a residual the fused graph may not take is added by the row kernel, which reads it channels-last)
+            if (st instanceof Conv cv) return cv.out() == v && l.nhwc(p.root(cv.in())) && (cv.residual() < 0 || l.nhwc(p.root(cv.residual())));
             // the 16-byte kernels (maxpool_nhwc8_f16, resize_nearest_nhwc8_f16) write pixels at any stride (SPPF, upsampling)
             if (st instanceof PoolOps.MaxPool mp) return mp.out() == v && l.nhwc(p.root(mp.in()));
             if (st instanceof ResizeOps.Nearest nr) return nr.out() == v && l.nhwc(p.root(nr.in()));
