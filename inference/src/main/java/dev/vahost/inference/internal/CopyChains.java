@@ -50,23 +50,62 @@ final class CopyChains {
         }
     }
 
+    /**
+     * Who touches each storage root in the current steps (built once per pass, not per value): the copy
+     * parts writing and reading it, the reshapes reading it, the steps writing it, and whether any other
+     * step reads or writes it.
+     */
+    private static final class Index {
+        final List<List<Part>> writers = new ArrayList<>(), readers = new ArrayList<>();
+        final List<Set<Integer>> reshapes = new ArrayList<>(), writeSteps = new ArrayList<>();
+        final boolean[] other;
+
+        Index(Plan p, List<Step> steps) {
+            int n = p.names.length;
+            other = new boolean[n];
+            for (int v = 0; v < n; v++) {
+                writers.add(new ArrayList<>());
+                readers.add(new ArrayList<>());
+                reshapes.add(new HashSet<>());
+                writeSteps.add(new HashSet<>());
+            }
+            for (int si = 0; si < steps.size(); si++) {
+                Step st = steps.get(si);
+                for (int w : st.writes()) writeSteps.get(p.root(w)).add(si);
+                if (st instanceof Planner.Reshape rs) {
+                    reshapes.get(p.root(rs.in())).add(si);
+                    continue;
+                }
+                DataMovement.Copy[] parts = st instanceof DataMovement.CopyGroup g ? g.parts()
+                        : st instanceof DataMovement.Copy c ? new DataMovement.Copy[] {c} : null;
+                if (parts == null) {
+                    for (int w : st.writes()) other[p.root(w)] = true;
+                    for (int r : st.reads()) other[p.root(r)] = true;
+                    continue;
+                }
+                for (int i = 0; i < parts.length; i++) {
+                    int index = st instanceof DataMovement.CopyGroup ? i : -1;
+                    writers.get(p.root(parts[i].out())).add(new Part(si, index, parts[i]));
+                    readers.get(p.root(parts[i].in())).add(new Part(si, index, parts[i]));
+                }
+            }
+        }
+    }
+
     static Plan fold(Plan p) {
         List<Step> steps = new ArrayList<>(p.steps);
         boolean[] reshaped = new boolean[p.names.length];
         for (int u = 0; u < p.names.length; u++) if (p.aliasOf[u] >= 0) reshaped[p.root(u)] = true;
-        Set<Integer> refused = new HashSet<>();
         boolean changed = true;
         while (changed) {
             changed = false;
+            Index ix = new Index(p, steps);
             for (int v = 0; v < p.names.length && !changed; v++) {
-                if (refused.contains(v) || !candidate(p, v, reshaped[v])) continue;
-                List<Step> folded = foldValue(p, steps, v);
-                if (folded == null) {
-                    refused.add(v);
-                } else {
-                    steps = folded;
+                if (!candidate(p, v, reshaped[v])) continue;
+                List<Step> folded = foldValue(p, steps, ix, v);
+                if (folded != null) {
+                    steps = folded; // a fold changes who touches what: the next pass indexes again
                     changed = true;
-                    refused.clear(); // a fold changes what reads and writes the values it touched
                 }
             }
         }
@@ -82,28 +121,10 @@ final class CopyChains {
     }
 
     /** The steps with {@code v} folded away, or null when it cannot be. */
-    private static List<Step> foldValue(Plan p, List<Step> steps, int v) {
-        List<Part> writers = new ArrayList<>(), readers = new ArrayList<>();
-        Set<Integer> reshapes = new HashSet<>(); // the reshapes of v (no data moved): dropped with it
-        for (int si = 0; si < steps.size(); si++) {
-            Step st = steps.get(si);
-            if (st instanceof Planner.Reshape rs && p.root(rs.in()) == v) {
-                reshapes.add(si);
-                continue;
-            }
-            DataMovement.Copy[] parts = st instanceof DataMovement.CopyGroup g ? g.parts()
-                    : st instanceof DataMovement.Copy c ? new DataMovement.Copy[] {c} : null;
-            if (parts == null) {
-                for (int w : st.writes()) if (p.root(w) == v) return null;
-                for (int r : st.reads()) if (p.root(r) == v) return null;
-                continue;
-            }
-            for (int i = 0; i < parts.length; i++) {
-                int index = st instanceof DataMovement.CopyGroup ? i : -1;
-                if (p.root(parts[i].out()) == v) writers.add(new Part(si, index, parts[i]));
-                if (p.root(parts[i].in()) == v) readers.add(new Part(si, index, parts[i]));
-            }
-        }
+    private static List<Step> foldValue(Plan p, List<Step> steps, Index ix, int v) {
+        if (ix.other[v]) return null;
+        List<Part> writers = ix.writers.get(v), readers = ix.readers.get(v);
+        Set<Integer> reshapes = ix.reshapes.get(v); // the reshapes of v (no data moved): dropped with it
         if (writers.isEmpty() || readers.isEmpty()) return null;
         long[] vs = p.shapes[v];
         int firstReader = readers.get(0).step(), lastReader = readers.get(readers.size() - 1).step();
@@ -114,10 +135,7 @@ final class CopyChains {
             wb[i] = box(w.copy().shape(), w.copy().outStrides(), w.copy().outOffset(), w.copy().inStrides(), vs);
             if (wb[i] == null || !wb[i].broadcast().isEmpty()) return null;
             // its source must hold the same elements from the writing part to the last reading part
-            int src = p.root(w.copy().in());
-            for (int si = w.step() + 1; si <= lastReader; si++) {
-                for (int x : steps.get(si).writes()) if (p.root(x) == src) return null;
-            }
+            for (int si : ix.writeSteps.get(p.root(w.copy().in()))) if (si > w.step() && si <= lastReader) return null;
             for (int j = 0; j < i; j++) if (overlap(wb[i], wb[j])) return null;
         }
         List<List<DataMovement.Copy>> composed = new ArrayList<>();
