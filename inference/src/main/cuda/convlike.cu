@@ -84,3 +84,101 @@ __device__ void conv1x1_fewk(const T* x, const float* w, const float* bias, T* y
 #define CONV1X1_FEWK_ARGS const float* w, const float* bias, i64 batch, i64 hw, int c, int k, int a, float alpha, float beta
 extern "C" __global__ void conv1x1_fewk_f32(const float* x, float* y, CONV1X1_FEWK_ARGS) { INDEXED(batch * hw * (c + k), conv1x1_fewk<I>(x, w, bias, y, (I)batch, (I)hw, c, k, a, alpha, beta)); }
 extern "C" __global__ void conv1x1_fewk_f16(const __half* x, __half* y, CONV1X1_FEWK_ARGS) { INDEXED(batch * hw * (c + k), conv1x1_fewk<I>(x, w, bias, y, (I)batch, (I)hw, c, k, a, alpha, beta)); }
+
+// A convolution on few input channels (c < 8: a network's first convolution, on RGB), fp16 in and out,
+// float sums, bias and activation applied before the single rounding. cuDNN has no tensor-core kernel for
+// c < 8; the engine's other route widens the input to 8 channels in a copy first (0.30 ms in all for bench640's
+// 3x3 stem at batch 32 on the H200, and 0.30 ms for a first version of this kernel that read its weights from
+// shared memory once per multiply-add and its input pixel by pixel from global memory).
+// x is read through element strides (xsn, xsc, xsy, xsx: NHWC, or NCHW planes); y is NHWC, pixels ys elements
+// apart (the channel count, or a Concat's when written into a slice), k % 8 == 0. w: float [k/8][kh][kw][c][8]
+// (each group of 8 output channels' taps, input channel, then the 8), bias: float [k] or null.
+// A block takes a tile of CONV_FEWC_TW output pixels of one output row: the kh input rows it reads (zero
+// outside the image) are staged in shared memory by coalesced loads, with all the weights (k·kh·kw·c <=
+// CONV_FEWC_WEIGHTS floats, kh·span·c <= CONV_FEWC_TILE halves, span the tile's input columns); each thread
+// then computes one pixel's 8 output channels of a group (two groups at once per pixel), 8 multiply-adds per
+// input value read and per two 16-byte weight reads, and stores them in one 16-byte store. Sums in tap order
+// (row, column, channel; padding adds zeros). Loops over threadIdx also cover a one-thread block (host check).
+#define CONV_FEWC_TW 128
+#define CONV_FEWC_WEIGHTS 4096
+#define CONV_FEWC_TILE 12288
+template <typename I, int C>
+__device__ __forceinline__ void conv_fewc_nhwc8(float* ws, unsigned short* xt, const __half* x, __half* y, const float* w, const float* bias, I batch,
+                                int h, int wd, int k, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw,
+                                I xsn, I xsc, I xsy, I xsx, I ys, int a, float alpha, float beta) {
+    const int taps = kh * kw * C, groups = k / 8;
+    const int span = (CONV_FEWC_TW - 1) * sw + (kw - 1) * dw + 1, tilesX = (ow + CONV_FEWC_TW - 1) / CONV_FEWC_TW;
+    for (int i = threadIdx.x; i < taps * k; i += blockDim.x) ws[i] = w[i];
+    const I tiles = batch * oh * tilesX;
+    for (I tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        const int tx = (int)(tile % tilesX);
+        const I t2 = tile / tilesX;
+        const int oy = (int)(t2 % oh);
+        const I n = t2 / oh;
+        const int ox0 = tx * CONV_FEWC_TW, ix0 = ox0 * sw - pl, iy0 = oy * sh - pt;
+        __syncthreads();  // the weights are stored, the previous tile's input no longer read
+        for (int i = threadIdx.x; i < kh * span * C; i += blockDim.x) {
+            const int ci = i % C, col = (i / C) % span, row = i / (C * span);
+            const int iy = iy0 + row * dh, ix = ix0 + col;
+            xt[i] = (iy >= 0 && iy < h && ix >= 0 && ix < wd) ? __half_as_ushort(x[n * xsn + (I)iy * xsy + (I)ix * xsx + (I)ci * xsc])
+                                                              : (unsigned short)0;
+        }
+        __syncthreads();
+        for (int t = threadIdx.x; t < 2 * CONV_FEWC_TW; t += blockDim.x) {
+            const int px = t % CONV_FEWC_TW, ox = ox0 + px;
+            if (ox >= ow) continue;
+            for (int g = t / CONV_FEWC_TW; g < groups; g += 2) {
+                float acc[8];
+                #pragma unroll
+                for (int j = 0; j < 8; ++j) acc[j] = bias != nullptr ? bias[g * 8 + j] : 0.f;
+                const float* wg = ws + g * taps * 8;
+                for (int ky = 0; ky < kh; ++ky) {
+                    const unsigned short* xr = xt + (ky * span + px * sw) * C;
+                    for (int kx = 0; kx < kw; ++kx) {
+                        const unsigned short* xp = xr + kx * dw * C;
+                        const float4* wt = reinterpret_cast<const float4*>(wg + (ky * kw + kx) * C * 8);
+                        #pragma unroll
+                        for (int ci = 0; ci < C; ++ci) {
+                            const float v = __half2float(__ushort_as_half(xp[ci]));
+                            const float4 w0 = wt[2 * ci], w1 = wt[2 * ci + 1];
+                            acc[0] += v * w0.x;
+                            acc[1] += v * w0.y;
+                            acc[2] += v * w0.z;
+                            acc[3] += v * w0.w;
+                            acc[4] += v * w1.x;
+                            acc[5] += v * w1.y;
+                            acc[6] += v * w1.z;
+                            acc[7] += v * w1.w;
+                        }
+                    }
+                }
+                uint4 o;
+                __half2* ho = reinterpret_cast<__half2*>(&o);
+                #pragma unroll
+                for (int j = 0; j < 4; ++j) ho[j] = __floats2half2_rn(act(acc[2 * j], a, alpha, beta), act(acc[2 * j + 1], a, alpha, beta));
+                *reinterpret_cast<uint4*>(y + ((n * oh + oy) * ow + ox) * ys + g * 8) = o;
+            }
+        }
+    }
+}
+template <typename I>
+__device__ __forceinline__ void conv_fewc_nhwc8_any(float* ws, unsigned short* xt, const __half* x, __half* y, const float* w, const float* bias, I batch,
+                                    int c, int h, int wd, int k, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh,
+                                    int dw, I xsn, I xsc, I xsy, I xsx, I ys, int a, float alpha, float beta) {
+#define CONV_FEWC_CASE(C) case C: conv_fewc_nhwc8<I, C>(ws, xt, x, y, w, bias, batch, h, wd, k, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, xsn, \
+                                                       xsc, xsy, xsx, ys, a, alpha, beta); break;
+    switch (c) {
+        CONV_FEWC_CASE(1) CONV_FEWC_CASE(2) CONV_FEWC_CASE(3) CONV_FEWC_CASE(4) CONV_FEWC_CASE(5) CONV_FEWC_CASE(6) CONV_FEWC_CASE(7)
+        default: break;  // the engine asks c < 8
+    }
+#undef CONV_FEWC_CASE
+}
+extern "C" __global__ void conv_fewc_nhwc8_f16(const __half* x, __half* y, const float* w, const float* bias, i64 batch, int c, int h,
+                                               int wd, int k, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl, int dh,
+                                               int dw, i64 xsn, i64 xsc, i64 xsy, i64 xsx, i64 ys, int a, float alpha, float beta) {
+    __shared__ __align__(16) float ws[CONV_FEWC_WEIGHTS];           // all the weights
+    __shared__ __align__(16) unsigned short xt[CONV_FEWC_TILE];     // one tile's input rows
+    INDEXED(batch * xsn + batch * oh * ow * ys, conv_fewc_nhwc8_any<I>(ws, xt, x, y, w, bias, (I)batch, c, h, wd, k, oh, ow, kh, kw, sh,
+                                                                        sw, pt, pl, dh, dw, (I)xsn, (I)xsc, (I)xsy, (I)xsx, (I)ys, a,
+                                                                        alpha, beta));
+}

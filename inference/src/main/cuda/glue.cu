@@ -347,6 +347,46 @@ COPY2D_KERNEL(copy2d_b4, unsigned)
 COPY2D_KERNEL(copy2d_b8, uint2)
 COPY2D_KERNEL(copy2d_b16, uint4)
 
+// The same copy of 2-byte elements when it transposes: y[b1, b2, r, s] = x[b1, b2, r, s] (offsets xo, yo; strides
+// per dimension) where x runs contiguously along r (xr = 1) and y along s (ys = 1): a channels-last value's
+// channels copied into channel-major rows (a detection head's NHWC outputs into its [N, C, anchors] tensors).
+// The general copy reads there one element per pixel stride (one 32-byte sector for 2 bytes); here each block
+// moves 32 x 32 tiles through shared memory, reading along r and writing along s, both coalesced. Blocks of
+// 32 x 8 threads stride the tiles; the loops over threadIdx also cover a one-thread block (the host check).
+template <typename I>
+__device__ void transpose2(const unsigned short* x, unsigned short* y, I b1n, I b2n, I rn, I sn, I xb1, I xb2, I xr, I xs, I yb1, I yb2,
+                           I yr, I ys, I xo, I yo) {
+    __shared__ unsigned short tile[32][33];
+    const I tilesS = (sn + 31) / 32, tilesR = (rn + 31) / 32, tiles = b1n * b2n * tilesR * tilesS;
+    for (I t = blockIdx.x; t < tiles; t += gridDim.x) {
+        I u = t / tilesS, s0 = (t - u * tilesS) * 32;
+        I v = u / tilesR, r0 = (u - v * tilesR) * 32;
+        I b1 = v / b2n, b2 = v - b1 * b2n;
+        const unsigned short* xb = x + xo + b1 * xb1 + b2 * xb2;
+        unsigned short* yb = y + yo + b1 * yb1 + b2 * yb2;
+        __syncthreads();  // the previous tile is written out
+        for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+            for (int j = threadIdx.x; j < 32; j += blockDim.x) {
+                I r = r0 + j, s = s0 + i;
+                if (r < rn && s < sn) tile[i][j] = xb[r * xr + s * xs];
+            }
+        }
+        __syncthreads();
+        for (int i = threadIdx.y; i < 32; i += blockDim.y) {
+            for (int j = threadIdx.x; j < 32; j += blockDim.x) {
+                I r = r0 + i, s = s0 + j;
+                if (r < rn && s < sn) yb[r * yr + s * ys] = tile[j][i];
+            }
+        }
+    }
+}
+extern "C" __global__ void __launch_bounds__(256) transpose_b2(const unsigned short* x, unsigned short* y, i64 b1n, i64 b2n, i64 rn, i64 sn,
+                                                               i64 xb1, i64 xb2, i64 xr, i64 xs, i64 yb1, i64 yb2, i64 yr, i64 ys, i64 xo,
+                                                               i64 yo, i64 span) {
+    INDEXED(span + b1n * b2n * (rn + 31) * (sn + 31), transpose2<I>(x, y, (I)b1n, (I)b2n, (I)rn, (I)sn, (I)xb1, (I)xb2, (I)xr, (I)xs,
+                                                                     (I)yb1, (I)yb2, (I)yr, (I)ys, (I)xo, (I)yo));
+}
+
 // Contiguous copy with conversion (engine input and outputs, Identity).
 #define CONVERT_KERNEL(name, A, B) \
     extern "C" __global__ void name(const A* x, B* y, i64 n) { INDEXED(n, GRID_STRIDE(i, n) st(y, i, ld(x, i))); }

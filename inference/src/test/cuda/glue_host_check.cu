@@ -5,6 +5,8 @@
 //
 // Usage: glue_host_check KERNEL INPUT_FILE OUTPUT_FILE OUTPUT_BYTES ARGS...
 //   copy2d WIDTH rows cols xs ys xc yc xo yo span          input: x; output: y (starts as 0xA5 bytes)
+//   transpose b1n b2n rn sn xb1 xb2 xr xs yb1 yb2 yr ys xo yo span
+//                                                          input: x (2-byte elements); output: y (starts as 0xA5 bytes)
 //   binary_rows8 A_BYTES op rows cols8 as bs ys aScalar bScalar act alpha beta span
 //                                                          input: a (A_BYTES) then b; output: y
 //   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
@@ -16,6 +18,9 @@
 //   conv1x1_fewk X_BYTES W_FLOATS batch hw c k hasBias act alpha beta
 //                                                          input: x (fp16, X_BYTES), w (W_FLOATS floats), then bias (k
 //                                                          floats, when hasBias); output: y (fp16)
+//   conv_fewc X_BYTES W_FLOATS hasBias batch c h w k oh ow kh kw sh sw pt pl dh dw xsn xsc xsy xsx ys act alpha beta
+//                                                          input: x (fp16, X_BYTES), w (W_FLOATS floats, [k/8][kh][kw][c][8]),
+//                                                          then bias (k floats, when hasBias); output: y (starts as 0xA5 bytes)
 //   resize8 X_BYTES batch c8 h w oh ow xs ys              input: x (X_BYTES), then oh row and ow column indices
 //                                                          (int32); output: y (starts as 0xA5 bytes)
 #include <cstdio>
@@ -53,6 +58,11 @@ int main(int argc, char** argv) {
             case 16: copy2d_b16((const uint4*)x, (uint4*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
             default: std::fprintf(stderr, "width %d\n", width); return 2;
         }
+    } else if (k == "transpose" && argc == 20) {
+        long long v[15];
+        for (int i = 0; i < 15; ++i) v[i] = arg(argv, 5 + i);
+        transpose_b2((const unsigned short*)in.data(), (unsigned short*)out.data(), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+                     v[9], v[10], v[11], v[12], v[13], v[14]);
     } else if (k == "binary_rows8" && argc == 18) {
         size_t aBytes = (size_t)arg(argv, 5);
         const __half* a = (const __half*)in.data();
@@ -81,6 +91,15 @@ int main(int argc, char** argv) {
         const float* bias = arg(argv, 11) ? w + wFloats : nullptr;
         conv1x1_fewk_f16((const __half*)in.data(), (__half*)out.data(), w, bias, arg(argv, 7), arg(argv, 8), (int)arg(argv, 9),
                          (int)arg(argv, 10), (int)arg(argv, 12), argf(argv, 13), argf(argv, 14));
+    } else if (k == "conv_fewc" && argc == 31) {
+        size_t xBytes = (size_t)arg(argv, 5), wFloats = (size_t)arg(argv, 6);
+        const float* w = (const float*)(in.data() + xBytes);
+        const float* bias = arg(argv, 7) ? w + wFloats : nullptr;
+        int v[14];
+        for (int i = 0; i < 14; ++i) v[i] = (int)arg(argv, 9 + i);  // c h w k oh ow kh kw sh sw pt pl dh dw
+        conv_fewc_nhwc8_f16((const __half*)in.data(), (__half*)out.data(), w, bias, arg(argv, 8), v[0], v[1], v[2], v[3], v[4], v[5],
+                            v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], arg(argv, 23), arg(argv, 24), arg(argv, 25),
+                            arg(argv, 26), arg(argv, 27), (int)arg(argv, 28), argf(argv, 29), argf(argv, 30));
     } else if (k == "resize8" && argc == 14) {
         size_t xBytes = (size_t)arg(argv, 5);
         int oh = (int)arg(argv, 10), ow = (int)arg(argv, 11);

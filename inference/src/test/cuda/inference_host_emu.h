@@ -16,6 +16,7 @@ using std::min;
 
 struct uint2 { unsigned int x, y; };
 struct float2 { float x, y; };
+struct float4 { float x, y, z, w; };
 inline constexpr vahost_emu_dim3 gridDim{1, 1, 1};
 template <typename T> inline T __shfl_xor_sync(unsigned, T v, int, int = 32) { return v; }
 
@@ -46,6 +47,7 @@ inline float __half2float(__half h) {
 inline float2 __half22float2(__half2 h) { return float2{__half2float(h.x), __half2float(h.y)}; }
 inline __half2 __floats2half2_rn(float a, float b) { return __half2{__float2half_rn(a), __float2half_rn(b)}; }
 inline unsigned short __half_as_ushort(__half h) { return h.x; }
+inline __half __ushort_as_half(unsigned short u) { return __half{u}; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, sizeof f); return f; }
 inline float __expf(float x) { return std::exp(x); }
 inline float __logf(float x) { return std::log(x); }

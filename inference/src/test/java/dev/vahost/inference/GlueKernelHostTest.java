@@ -21,14 +21,15 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * Kernels of glue.cu and convlike.cu compiled for the host (src/test/cuda/glue_host_check.cu with
  * inference_host_emu.h in place of cuda_fp16.h) and run on random cases against plain Java: the 2-D
- * strided copy (copy2d_b2/4/8/16, negative strides included), the fp16 binary operation over rows
+ * strided copy (copy2d_b2/4/8/16, negative strides included), the tiled transposing copy (transpose_b2), the fp16 binary operation over rows
  * with row-vector and per-row operands (binary_rows8_f16), the bias + activation on rows spaced
  * wider than their channels (bias_act_rows8_f16: a convolution's slice of a Concat), the channel
  * widening of RGB stems (widen_channels8_nhwc_f16), and max pooling and nearest resizing 8 channels at a
  * time with pixels of x and y spaced wider than their channels (maxpool_nhwc8_f16,
  * resize_nearest_nhwc8_f16: SPPF and upsampling reading and writing channel slices), the 8-wide
- * stand-alone activation (unary_flat8_f16) and the few-output-channel 1x1 convolution (conv1x1_fewk_f16:
- * YOLOv8's DFL). Copies and widening must be byte-exact, and so
+ * stand-alone activation (unary_flat8_f16), the few-output-channel 1x1 convolution (conv1x1_fewk_f16:
+ * YOLOv8's DFL) and the direct convolution on few input channels (conv_fewc_nhwc8_f16: a network's first
+ * convolution, on RGB, from NHWC or NCHW input into a channel slice). Copies and widening must be byte-exact, and so
  * must arithmetic without an exponential; SiLU within one fp16 unit (the host's expf and Java's
  * Math.exp round differently). Indexing is what this checks; launch geometry is the GPU tests'.
  * Built with $CXX, else g++ or c++ (what CI has); skipped, saying so, when there is none.
@@ -429,6 +430,151 @@ class GlueKernelHostTest {
                                 + " -> " + k + " " + act + (hasBias ? " bias" : "") + ", image " + n + " output " + j + " pixel " + p);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * conv_fewc_nhwc8_f16 against the convolution's definition (ONNX Conv, weights [K, C, kh, kw]): random
+     * geometry (padding on each side, stride, dilation), input NHWC with pixels wider apart than its channels
+     * or NCHW planes, output pixels ys apart with the bytes between them left alone. The weights are handed
+     * over in the kernel's [K/8][kh][kw][C][8] order; sums run in the kernel's order (row, column, channel,
+     * bias first) in float, so only SiLU may differ (by one fp16 unit).
+     */
+    @Test
+    void directConvolutionOnFewChannelsMatchesTheDefinition() throws Exception {
+        Random r = new Random(16);
+        Act[] acts = {Act.NONE, Act.RELU, Act.SILU};
+        for (int t = 0; t < 24; t++) {
+            int batch = 1 + r.nextInt(2), c = 1 + r.nextInt(7), k = 8 * (1 + r.nextInt(3)), kh = 1 + r.nextInt(7), kw = 1 + r.nextInt(7);
+            if (t == 0) { // bench640's stem: 3x3 stride 2, pad 1, 3 -> 16
+                c = 3;
+                k = 16;
+                kh = kw = 3;
+            }
+            int sh = 1 + r.nextInt(2), sw = 1 + r.nextInt(2), dh = 1 + r.nextInt(2), dw = 1 + r.nextInt(2);
+            // within the kernel's shared memory, as Conv.fewChannels asks: k·kh·kw·c <= 4096 weights, kh·span·c <= 12288 halves
+            while (k * kh * kw * c > 4096 || kh * (127 * sw + (kw - 1) * dw + 1) * c > 12288) {
+                if (kw > 1) kw--;
+                else kh--;
+            }
+            int pt = r.nextInt(kh), pb = r.nextInt(kh), pl = r.nextInt(kw), pr = r.nextInt(kw);
+            // every fourth case wider than one tile (128 output pixels per block), the last tile partial
+            int h = dh * (kh - 1) + 1 + r.nextInt(9), w = dw * (kw - 1) + 1 + (t % 4 == 1 ? 130 * sw + r.nextInt(200) : r.nextInt(9));
+            if (t == 0) {
+                sh = sw = 2;
+                dh = dw = 1;
+                pt = pb = pl = pr = 1;
+                h = 10;
+                w = 12;
+            }
+            int oh = (h + pt + pb - dh * (kh - 1) - 1) / sh + 1, ow = (w + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+            boolean nchw = t % 3 == 2, hasBias = t % 2 == 0;
+            int xs = c + (nchw ? 0 : r.nextInt(3)), ys = k + 8 * r.nextInt(2);
+            long xsn, xsc, xsy, xsx;
+            if (nchw) {
+                xsn = (long) c * h * w;
+                xsc = (long) h * w;
+                xsy = w;
+                xsx = 1;
+            } else {
+                xsn = (long) h * w * xs;
+                xsc = 1;
+                xsy = (long) w * xs;
+                xsx = xs;
+            }
+            Act act = acts[t % acts.length];
+            short[] x = randomHalves(r, (int) (batch * xsn));
+            float[] wt = new float[k * c * kh * kw], bias = new float[hasBias ? k : 0];
+            for (int i = 0; i < wt.length; i++) wt[i] = r.nextFloat() - 0.5f;
+            for (int i = 0; i < bias.length; i++) bias[i] = r.nextFloat() - 0.5f;
+            ByteBuffer in = ByteBuffer.allocate(2 * x.length + 4 * (wt.length + bias.length)).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : x) in.putShort(v);
+            for (int g8 = 0; g8 < k / 8; g8++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        for (int ci = 0; ci < c; ci++) {
+                            for (int j = 0; j < 8; j++) in.putFloat(wt[(((g8 * 8 + j) * c + ci) * kh + ky) * kw + kx]);
+                        }
+                    }
+                }
+            }
+            for (float v : bias) in.putFloat(v);
+            long pixels = (long) batch * oh * ow;
+            byte[] got = run("conv_fewc", in.array(), 2L * pixels * ys, 2L * x.length, wt.length, hasBias ? 1 : 0, batch, c, h, w, k, oh, ow,
+                    kh, kw, sh, sw, pt, pl, dh, dw, xsn, xsc, xsy, xsx, ys, act.code, 0, 0);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            String where = "case " + t + ": " + batch + "x" + c + "x" + h + "x" + w + (nchw ? " NCHW" : " NHWC pixels " + xs + " apart")
+                    + " -> " + k + "x" + oh + "x" + ow + " k" + kh + "x" + kw + " s" + sh + "," + sw + " d" + dh + "," + dw + " pads " + pt + ","
+                    + pl + " " + act + (hasBias ? " bias" : "") + ", output pixels " + ys + " apart";
+            for (int n = 0; n < batch; n++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        long pix = ((long) n * oh + oy) * ow + ox;
+                        for (int o = 0; o < ys; o++) {
+                            short gv = g.getShort((int) (2 * (pix * ys + o)));
+                            if (o >= k) {
+                                assertEquals((short) 0xA5A5, gv, where + ": wrote channel " + o + " of pixel " + pix + " outside its slice");
+                                continue;
+                            }
+                            float acc = hasBias ? bias[o] : 0f;
+                            for (int ky = 0; ky < kh; ky++) {
+                                int iy = oy * sh - pt + ky * dh;
+                                if (iy < 0 || iy >= h) continue;
+                                for (int kx = 0; kx < kw; kx++) {
+                                    int ix = ox * sw - pl + kx * dw;
+                                    if (ix < 0 || ix >= w) continue;
+                                    for (int ci = 0; ci < c; ci++) {
+                                        float v = Half.toFloat(x[(int) (n * xsn + ci * xsc + iy * xsy + ix * xsx)]);
+                                        acc += v * wt[((o * c + ci) * kh + ky) * kw + kx];
+                                    }
+                                }
+                            }
+                            float want = Half.round(act.apply(acc, 0f, 0f)), have = Half.toFloat(gv);
+                            assertEquals(want, have, act == Act.SILU ? Half.ulp(want) : 0f, where + ", pixel " + pix + " channel " + o);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * transpose_b2 against the copy's definition: y[yo + b1·yb1 + b2·yb2 + r·yr + s] = x[xo + b1·xb1 + b2·xb2 + r + s·xs]
+     * over random sizes (tiles cut at both edges, one or two batch dimensions, sizes below and above 32), as a
+     * detection head's channels-last output copied into channel-major rows; every element written exactly, and
+     * no other byte of y touched.
+     */
+    @Test
+    void transposingCopyMovesEveryElementAndNothingElse() throws Exception {
+        Random r = new Random(32);
+        for (int t = 0; t < 20; t++) {
+            long b1n = 1 + r.nextInt(3), b2n = 1 + r.nextInt(3), rn = 8 + r.nextInt(70), sn = 8 + r.nextInt(90);
+            long xs = rn + r.nextInt(20), xb2 = xs * sn + r.nextInt(5), xb1 = xb2 * b2n + r.nextInt(5);  // x: [b1][b2][s][r...]
+            long yr = sn + r.nextInt(9), yb2 = yr * rn + r.nextInt(5), yb1 = yb2 * b2n + r.nextInt(5);   // y: [b1][b2][r][s...]
+            long xo = r.nextInt(7), yo = r.nextInt(7);
+            int xLen = (int) (xo + xb1 * b1n), yLen = (int) (yo + yb1 * b1n);
+            short[] x = new short[xLen];
+            for (int i = 0; i < xLen; i++) x[i] = (short) r.nextInt();
+            ByteBuffer in = ByteBuffer.allocate(2 * xLen).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : x) in.putShort(v);
+            byte[] got = run("transpose", in.array(), 2L * yLen, b1n, b2n, rn, sn, xb1, xb2, 1, xs, yb1, yb2, yr, 1, xo, yo,
+                    Math.max(xLen, yLen));
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            short[] want = new short[yLen];
+            java.util.Arrays.fill(want, (short) 0xA5A5);
+            for (long b1 = 0; b1 < b1n; b1++) {
+                for (long b2 = 0; b2 < b2n; b2++) {
+                    for (long i = 0; i < rn; i++) {
+                        for (long j = 0; j < sn; j++) {
+                            want[(int) (yo + b1 * yb1 + b2 * yb2 + i * yr + j)] = x[(int) (xo + b1 * xb1 + b2 * xb2 + i + j * xs)];
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < yLen; i++) {
+                assertEquals(want[i], g.getShort(2 * i), "case " + t + ": " + b1n + "x" + b2n + " batches of " + rn + "x" + sn
+                        + " (x rows " + xs + " apart, y rows " + yr + " apart), y element " + i);
             }
         }
     }

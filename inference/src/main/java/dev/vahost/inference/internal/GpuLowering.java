@@ -145,6 +145,18 @@ public interface GpuLowering {
     boolean convolution(dev.vahost.inference.internal.ops.Conv c, boolean nhwc, long x, long xPixelStride, long y, long yPixelStride,
                         Epilogue epilogue, Residual residual);
 
+    /** The engine's fusion setting (see {@link dev.vahost.inference.EngineConfig.Fusion}). */
+    dev.vahost.inference.EngineConfig.Fusion fusion();
+
+    /**
+     * Lowers the current step one of two ways, {@code a} or {@code b} (each appends its launches), and returns true
+     * when {@code a} was kept. In the plans tuned at load both are lowered and timed on the tuning stream, the
+     * slower one's launches (and the counts of the load line) taken back, and the choice remembered under
+     * {@code key}; plans prepared later follow the remembered choice, else {@code untunedA}. Neither way may
+     * register index tables ({@link #table}): they have no address until the plan is complete.
+     */
+    boolean faster(String key, Runnable a, Runnable b, boolean untunedA);
+
     /**
      * The residual a convolution's output is added to: fp16 NHWC at {@code address}, pixels {@code pixelStride}
      * elements apart, then {@code act}(alpha, beta).

@@ -132,13 +132,14 @@ public final class Engine implements AutoCloseable {
         for (GpuPlan p : plans.values()) capture(p);
         GpuPlan top = plans.get(config.maxBatch());
         LOG.info("{}: loaded on {} for batch <= {}, {}, {} of {} values NHWC, {} of {} convolutions as cuBLAS GEMM and {} fused with their bias/activation ({} of them with their residual Add) at batch {}"
-                        + " (fused graphs built in {} ms),"
+                        + " (fused graphs built in {} ms), {} on fewer than 8 input channels by the engine's direct kernel,"
                         + " {} values stored as channel views (Split outputs read, Concat parts written in place; convolutions on views:"
                         + " {} fused in place, {} copying through buffers of their own),"
                         + " {} launches per batch of {}, arena {} MiB, workspace {} MiB, pool {} used {} MiB, plan built in {} ms;"
                         + " CUDA graphs: {}", model, Cuda.describeDevice(), config.maxBatch(), r.dtype, r.layouts.count(),
                 max.names.length, top.convs.stream().filter(c -> c.useGemm && !c.fusedAway).count(), top.convolutions, top.fused, top.residualsFused,
-                config.maxBatch(), Math.round(plans.values().stream().mapToDouble(p -> p.fusionMs).sum()), r.placements.count(),
+                config.maxBatch(), Math.round(plans.values().stream().mapToDouble(p -> p.fusionMs).sum()),
+                top.kinds.stream().filter("conv-fewc"::equals).count(), r.placements.count(),
                 top.fusedOnViews, top.throughBuffers,
                 top.launchCount(), config.maxBatch(), r.arena.bytes >> 20, r.workspaceBytes >> 20, r.pool.name(),
                 r.pool.used() >> 20, (System.nanoTime() - t0) / 1_000_000, graphSummary());

@@ -307,7 +307,43 @@ public final class GpuPlan implements GpuLowering {
             return;
         }
         if (es != 2) throw new IllegalStateException("no copy kernel for " + es + "-byte elements");
+        if (transpose(kind, x, y, t, rank, c.span())) return;
         launchCopy(kind, x, y, 2, t, rank, c.n(), c.span());
+    }
+
+    /** A 2-byte copy that transposes, by tiles ({@code transpose_b2}, see {@link #transposeArgs}); false, launching nothing, for others. */
+    private boolean transpose(String kind, long x, long y, long[] t, int rank, long span) {
+        long[] a = transposeArgs(t, rank);
+        if (a == null) return false;
+        long tiles = a[0] * a[1] * ((a[2] + 31) / 32) * ((a[3] + 31) / 32);
+        int grid = (int) Math.min(tiles, 1L << 20);
+        Kernel k = kernel("transpose_b2");
+        add(kind, st -> k.launch(st, grid, 1, 1, 32, 8, 1, 0, x, y, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11],
+                a[12], a[13], span));
+        return true;
+    }
+
+    /**
+     * {@code transpose_b2}'s arguments for a copy by table {@code t} ({@link #stridedCopy}) when, after coalescing, it has at
+     * most four dimensions, the destination contiguous along the last (s), the source contiguous along another (r),
+     * both at least 8 long, the others (up to two) batches: {b1n, b2n, rn, sn, xb1, xb2, xr, xs, yb1, yb2, yr, ys, xo, yo}.
+     * Null for any other copy.
+     */
+    static long[] transposeArgs(long[] t, int rank) {
+        int s = rank - 1, rd = -1;
+        if (rank < 2 || rank > 4 || t[2 * rank + s] != 1 || t[rank + s] == 1 || t[s] < 8) return null;
+        for (int d = 0; d < s; d++) if (t[rank + d] == 1 && t[d] >= 8) rd = d;
+        if (rd < 0) return null;
+        long[] bn = {1, 1}, bx = {0, 0}, by = {0, 0};
+        for (int d = 0, b = 0; d < s; d++) {
+            if (d == rd) continue;
+            bn[b] = t[d];
+            bx[b] = t[rank + d];
+            by[b] = t[2 * rank + d];
+            b++;
+        }
+        return new long[] {bn[0], bn[1], t[rd], t[s], bx[0], bx[1], t[rank + rd], t[rank + s], by[0], by[1], t[2 * rank + rd],
+                t[2 * rank + s], t[3 * rank], t[3 * rank + 1]};
     }
 
     /**
@@ -462,6 +498,63 @@ public final class GpuPlan implements GpuLowering {
         long ra = res.address();
         return s -> k.launch(s, blocks(rows * cols8), 1, 1, THREADS, 1, 1, 0, y, ra, y, 0, rows, cols8, ys, rs, ys, 0, 0, code, alpha, beta,
                 span);
+    }
+
+    @Override
+    public EngineConfig.Fusion fusion() {
+        return r.config.fusion();
+    }
+
+    @Override
+    public boolean faster(String key, Runnable a, Runnable b, boolean untunedA) {
+        if (!tune) {
+            Boolean chosen = r.choices.get(key);
+            boolean keepA = chosen != null ? chosen : untunedA;
+            (keepA ? a : b).run();
+            return keepA;
+        }
+        Mark m = new Mark();
+        a.run();
+        double msA = m.ms();
+        m.undo();
+        b.run();
+        double msB = m.ms();
+        boolean keepA = msA < msB;
+        if (keepA) {
+            m.undo();
+            a.run();
+        }
+        r.choices.put(key, keepA);
+        LOG.debug("{} at batch {}: {} ms one way, {} ms the other: {}", key, batch, msA, msB, keepA ? "the first" : "the second");
+        return keepA;
+    }
+
+    /** What the launch list and the load line's counts were at a point of lowering, to time or take back what came after. */
+    private final class Mark {
+        final int launches0 = launches.size(), meta0 = meta.size(), convs0 = convs.size(), lastWorkStep0 = lastWorkStep;
+        final int convolutions0 = convolutions, fused0 = fused, fusedOnViews0 = fusedOnViews, residualsFused0 = residualsFused,
+                throughBuffers0 = throughBuffers;
+        final long workspaceNeeded0 = workspaceNeeded;
+
+        /** Milliseconds per run of the launches appended since, on the tuning stream. */
+        double ms() {
+            if (meta.size() != meta0) throw new IllegalStateException(node + ": an alternative lowering registered index tables");
+            List<Launch> since = List.copyOf(launches.subList(launches0, launches.size()));
+            return ConvCall.time(tuneStream, s -> since.forEach(l -> l.run(s)));
+        }
+
+        /** Takes back the launches appended since and their counts (buffers allocated since stay with the engine). */
+        void undo() {
+            for (List<?> l : List.of(launches, kinds, nodes, flops, bytes)) l.subList(launches0, l.size()).clear();
+            convs.subList(convs0, convs.size()).clear();
+            lastWorkStep = lastWorkStep0;
+            convolutions = convolutions0;
+            fused = fused0;
+            fusedOnViews = fusedOnViews0;
+            residualsFused = residualsFused0;
+            throughBuffers = throughBuffers0;
+            workspaceNeeded = workspaceNeeded0;
+        }
     }
 
     /** Convolutions lowered. */

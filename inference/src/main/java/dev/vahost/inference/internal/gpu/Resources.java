@@ -44,6 +44,8 @@ public final class Resources implements AutoCloseable {
     private final Map<Object, Long> uploaded = new IdentityHashMap<>();
     /** KRSC copies of convolution weights (per weight tensor, identity), shared by every batch size. */
     final Map<Object, Long> nhwcWeights = new IdentityHashMap<>();
+    /** Choices the plans tuned at load made by timing ({@link GpuPlan#faster}), by key, for the plans prepared later. */
+    final Map<String, Boolean> choices = new HashMap<>();
     final Memory one = new Memory(4), zero = new Memory(4);
     long cudnn, cublas;
     long cublasWorkspace, cublasWorkspaceBytes;

@@ -1,5 +1,6 @@
 package dev.vahost.inference.internal.ops;
 
+import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.internal.Act;
 import dev.vahost.inference.internal.CpuRun;
 import dev.vahost.inference.internal.GpuLowering;
@@ -252,6 +253,62 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
             if (residual >= 0) lowerResidual(g);
             return;
         }
+        if (fewChannels(inNhwc, outNhwc, g)) {
+            // AUTO: whichever times faster in the plans tuned at load (plans prepared later follow them, else take
+            // the libraries: on the H200 the widened cuDNN graph was as fast or faster for bench640's stem); ON: the
+            // direct kernel (tests); OFF: the libraries
+            EngineConfig.Fusion mode = g.fusion();
+            boolean direct = mode == EngineConfig.Fusion.ON || (mode == EngineConfig.Fusion.AUTO
+                    && g.faster("conv on few channels " + node, () -> lowerFewChannels(g), () -> lowerThroughLibraries(g, inNhwc, outNhwc),
+                    false));
+            if (direct && mode == EngineConfig.Fusion.ON) lowerFewChannels(g);
+            if (!direct && mode == EngineConfig.Fusion.OFF) lowerThroughLibraries(g, inNhwc, outNhwc);
+            return;
+        }
+        lowerThroughLibraries(g, inNhwc, outNhwc);
+    }
+
+    /** {@code conv_fewc_nhwc8_f16}'s shared memory: all the weights (floats), one tile's input rows (halves), output pixels per tile. */
+    static final int FEWC_WEIGHTS = 4096, FEWC_TILE = 12288, FEWC_TW = 128;
+
+    /**
+     * fp16 channels-last on fewer than 8 input channels (a network's first convolution, on RGB), output channels
+     * in eights, no residual: {@code conv_fewc_nhwc8_f16} (direct, float sums, bias and activation before the one
+     * rounding) can run it instead of widening the input for cuDNN (see {@link #widens}).
+     */
+    boolean fewChannels(boolean inNhwc, boolean outNhwc, GpuLowering g) {
+        long span = (long) (FEWC_TW - 1) * sw + (long) (kw - 1) * dw + 1; // input columns of one tile
+        return widens(inNhwc, g.precision() == DType.F16) && outNhwc && residual < 0 && k % 8 == 0 && (long) k * kh * kw * c <= FEWC_WEIGHTS
+                && kh * span * c <= FEWC_TILE && g.pixelStride(out) % 8 == 0 && g.addr(out) % 16 == 0;
+    }
+
+    /** This convolution by {@code conv_fewc_nhwc8_f16}: weights regrouped [k/8][kh][kw][c][8] as float. */
+    private void lowerFewChannels(GpuLowering g) {
+        float[] src = weight.floats(), w8 = new float[k * kh * kw * c];
+        int at = 0;
+        for (int g8 = 0; g8 < k / 8; g8++) {
+            for (int ky = 0; ky < kh; ky++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    for (int ci = 0; ci < c; ci++) {
+                        for (int j = 0; j < 8; j++) w8[at++] = src[(((g8 * 8 + j) * c + ci) * kh + ky) * kw + kx];
+                    }
+                }
+            }
+        }
+        // keyed by the weights' float array: the tensor itself keys its uploads in other layouts (the batch sizes share this one)
+        long wAddr = g.uploadF32(src, w8, "weights of " + node + " ([K/8][kh][kw][C][8])");
+        long b = bias == null ? 0L : g.uploadF32(bias, bias.floats(), "bias of " + node);
+        long x = g.addr(in), y = g.addr(out), xs = g.pixelStride(in), ys = g.pixelStride(out), batch = n;
+        long tiles = (long) n * oh * ((ow + FEWC_TW - 1) / FEWC_TW);
+        int grid = (int) Math.min(tiles, 1L << 20);
+        Kernel kf = g.kernel("convlike", "conv_fewc_nhwc8_f16");
+        int a = act.code, cc = c, hh = h, ww = w, kk = k;
+        g.add("conv-fewc", s -> kf.launch(s, grid, 1, 1, 2 * FEWC_TW, 1, 1, 0, x, y, wAddr, b, batch, cc, hh, ww, kk, oh, ow,
+                kh, kw, sh, sw, pt, pl, dh, dw, (long) h * w * xs, 1L, (long) w * xs, xs, ys, a, alpha, beta));
+    }
+
+    /** cuDNN (or cuBLAS), the input widened first where {@link #widens} says, then the bias/activation and residual. */
+    private void lowerThroughLibraries(GpuLowering g, boolean inNhwc, boolean outNhwc) {
         boolean widen = widens(inNhwc, g.precision() == DType.F16);
         long x = g.addr(in), scratch = widen || inNhwc != outNhwc ? g.scratch() : 0;
         Conv run = this;

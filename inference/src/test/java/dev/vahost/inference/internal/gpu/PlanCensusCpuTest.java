@@ -19,13 +19,14 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * What the fp16 channels-last GPU engine plans for the benchmark model's architecture (YOLOv8n-class at 640,
  * built in Java: {@link BenchModel}), without a GPU: launches by kind and the bytes copies move, at batch 1
- * and 32, with no channel views, with views where cuDNN refuses strided convolution operands (measured with
- * its legacy API on the H200), and with views where its fused graphs take them (not yet known). Prints CENSUS
- * lines; checks what the plan must hold whichever way cuDNN decides: SPPF's and the neck's Concats move
- * nothing, the backbone's six bottleneck Adds are inside their convolutions, and views never add launches.
+ * and 32, with no channel views, with views where cuDNN refuses strided convolution operands (its legacy API
+ * on the H200), and with views where its fused graphs take them (as they do on the H200: the engine ran 90
+ * launches at batch 32 there on 2026-12-01, as counted here). Prints CENSUS lines, and the copies the engine runs as
+ * tiled transposes; checks what the plan must hold whichever way cuDNN decides: SPPF's and the neck's Concats
+ * move nothing, the backbone's six bottleneck Adds are inside their convolutions, and views never add launches.
  */
 class PlanCensusCpuTest {
-    private record Census(int launches, Map<String, Integer> kinds, long copyBytes, int residualConvs) {}
+    private record Census(int launches, Map<String, Integer> kinds, long copyBytes, int residualConvs, List<String> transposes) {}
 
     private static Census lower(Plan p, Layouts l, Placements pl, Boolean stridedConvs) {
         SliceLoweringCpuTest.Recorder g = new SliceLoweringCpuTest.Recorder(p, l, pl);
@@ -37,7 +38,7 @@ class PlanCensusCpuTest {
         }
         Map<String, Integer> kinds = new TreeMap<>();
         for (String k : g.kinds) kinds.merge(k, 1, Integer::sum);
-        return new Census(g.kinds.size(), kinds, g.copyBytes, residualConvs);
+        return new Census(g.kinds.size(), kinds, g.copyBytes, residualConvs, g.transposes);
     }
 
     @Test
@@ -54,9 +55,12 @@ class PlanCensusCpuTest {
             for (var e : List.of(Map.entry("no views", plain), Map.entry("views, strided convolutions refused", refused),
                     Map.entry("views, strided convolutions fused", taken))) {
                 Census c = e.getValue();
-                System.out.printf("CENSUS batch=%d %s: %d launches, copies move %.1f MB; %s%n", batch, e.getKey(), c.launches(),
-                        c.copyBytes() / 1e6, c.kinds());
+                System.out.printf("CENSUS batch=%d %s: %d launches, copies move %.1f MB (%d of them tiled transposes); %s%n", batch,
+                        e.getKey(), c.launches(), c.copyBytes() / 1e6, c.transposes().size(), c.kinds());
             }
+            taken.transposes().forEach(tr -> System.out.println("CENSUS batch=" + batch + " tiled transpose " + tr));
+            assertEquals(6, taken.transposes().size(), "the head's per-level class and DFL copies out of channels-last convolution outputs"
+                    + " run as tiled transposes");
             assertEquals(6, taken.residualConvs(), "the backbone's six bottleneck Adds taken into their convolutions");
             assertTrue(refused.launches() <= plain.launches() && refused.copyBytes() <= plain.copyBytes(),
                     "views never add launches or copied bytes, even with every strided convolution copying: " + refused + " vs " + plain);

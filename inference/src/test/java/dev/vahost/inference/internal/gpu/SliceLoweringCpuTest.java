@@ -9,6 +9,7 @@ import com.sun.jna.Pointer;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vahost.inference.EngineConfig;
 import dev.vahost.inference.OnnxModel;
 import dev.vahost.inference.internal.GpuLowering;
 import dev.vahost.inference.internal.Layouts;
@@ -95,6 +96,14 @@ class SliceLoweringCpuTest {
         }
 
         @Override public void add(String kind, Launch l) { kinds.add(kind); }
+        /** OFF: first convolutions widen their input for cuDNN; ON: the engine's direct kernel (conv-fewc) runs them. */
+        EngineConfig.Fusion fusion = EngineConfig.Fusion.OFF;
+        @Override public EngineConfig.Fusion fusion() { return fusion; }
+        @Override
+        public boolean faster(String key, Runnable a, Runnable b, boolean untunedA) {
+            (untunedA ? a : b).run(); // as a plan prepared after load with nothing remembered
+            return untunedA;
+        }
         @Override public long[] table(long[] data) { return new long[] {0}; }
         @Override public long tableAddress(long[] ref) { return 0; }
         @Override public long uploadF32(Object key, float[] data, String what) { return 1; }
@@ -114,6 +123,15 @@ class SliceLoweringCpuTest {
                          long toOffset) {
             kinds.add(kind);
             copyBytes += 2 * dev.vahost.inference.internal.Tensor.numel(shape) * elementBytes;
+            GpuPlan.IoCopy c = GpuPlan.stridedCopy(shape, from, fromOffset, to, toOffset);
+            if (elementBytes == 2 && GpuPlan.transposeArgs(c.table(), c.rank()) != null) transposes.add(describeCopy(shape, from, to));
+        }
+
+        /** Copies the engine runs as tiled transposes (transpose_b2): their shapes and strides. */
+        final List<String> transposes = new ArrayList<>();
+
+        private static String describeCopy(long[] shape, long[] from, long[] to) {
+            return java.util.Arrays.toString(shape) + " from strides " + java.util.Arrays.toString(from) + " to " + java.util.Arrays.toString(to);
         }
 
         @Override public long cublas() { return 0; }
