@@ -88,7 +88,8 @@ if command -v nvcc >/dev/null; then
   rm -rf $tmp
 fi
 if [ "${1:-}" = --no-gst ] || [ "${2:-}" = --no-gst ]; then
-  [ -f $d/gst.tar.xz ] && mv $d/gst.tar.xz /tmp/vahost-gst.tar.xz.keep
+  # keep the real runtime aside (a second --no-gst run finds the stub there and must not overwrite the kept one)
+  if [ -f $d/gst.tar.xz ] && [ "$(stat -c %s $d/gst.tar.xz)" -gt 4096 ]; then mv $d/gst.tar.xz /tmp/vahost-gst.tar.xz.keep; fi
   t=$(mktemp -d); mkdir -p $t/gst/lib; echo "# stub: no GStreamer in this bundle" > $t/gst/env.sh
   tar -C $t -cJf $d/gst.tar.xz gst; rm -rf $t
 fi
