@@ -154,6 +154,19 @@ public final class CudnnEngine implements InferenceEngine {
         return config.channelsLast();
     }
 
+    /**
+     * True when input {@code i} is stored channels-last inside the engine (rank-4 inputs of channels-last engines): then
+     * {@link #infer} takes it either contiguous (NCHW, permuted in the copy into the engine) or as a dense channels-last
+     * tensor ({@link DeviceTensor#channelsLast}, PyTorch's {@code channels_last}: copied without permuting).
+     */
+    public boolean inputChannelsLast(int i) {
+        open();
+        if (i < 0 || i >= engine.inputCount()) {
+            throw new IllegalArgumentException(model.name() + " has " + engine.inputCount() + " input(s), asked about input " + i);
+        }
+        return engine.inputChannelsLast(i);
+    }
+
     @Override
     public void infer(CudaStream stream, DeviceTensor input, DeviceTensor output) {
         infer(stream, new DeviceTensor[] {input}, new DeviceTensor[] {output});

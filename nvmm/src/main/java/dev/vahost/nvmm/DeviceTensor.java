@@ -50,6 +50,27 @@ public final class DeviceTensor {
         return t;
     }
 
+    /**
+     * A dense channels-last tensor over the start of {@code buffer}: NCHW shape [n, c, h, w], memory in NHWC order
+     * (strides [h·w·c, 1, w·c, c]; what PyTorch's {@code channels_last} is). Throws if it does not fit.
+     */
+    public static DeviceTensor channelsLast(DeviceBuffer buffer, DType dtype, long n, long c, long h, long w) {
+        DeviceTensor t = new DeviceTensor(dtype, new long[] {n, c, h, w}, new long[] {h * w * c, 1, w * c, c}, buffer.address(), buffer);
+        if (t.byteSize() > buffer.bytes()) {
+            throw new IllegalArgumentException("tensor " + t.describe() + " needs " + t.byteSize() + " bytes but "
+                    + buffer + " has " + buffer.bytes());
+        }
+        return t;
+    }
+
+    /** True for a rank-4 tensor laid out densely channels-last (strides [h·w·c, 1, w·c, c]; size-1 dimensions any). */
+    public boolean isChannelsLast() {
+        if (shape.length != 4) return false;
+        long c = shape[1], h = shape[2], w = shape[3];
+        return (shape[0] == 1 || strides[0] == h * w * c) && (c == 1 || strides[1] == 1) && (h == 1 || strides[2] == w * c)
+                && (w == 1 || strides[3] == c);
+    }
+
     public static long[] rowMajorStrides(long... shape) {
         long[] s = new long[shape.length];
         long acc = 1;

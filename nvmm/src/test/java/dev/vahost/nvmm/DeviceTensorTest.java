@@ -45,6 +45,22 @@ class DeviceTensorTest {
     }
 
     @Test
+    void channelsLastTensorsAreRecognised() {
+        long n = 4, c = 3, h = 5, w = 7;
+        DeviceTensor cl = new DeviceTensor(DType.F16, new long[] {n, c, h, w}, new long[] {h * w * c, 1, w * c, c}, BASE, null);
+        assertTrue(cl.isChannelsLast());
+        assertFalse(cl.isContiguous());
+        assertEquals(2L * n * c * h * w, cl.byteSize(), "dense: as many bytes as the NCHW tensor");
+        assertTrue(cl.narrow(1, 3).isChannelsLast(), "a run of images of a channels-last batch");
+        assertFalse(DeviceTensor.contiguous(BASE, DType.F16, null, n, c, h, w).isChannelsLast(), "NCHW with 3 channels");
+        assertTrue(DeviceTensor.contiguous(BASE, DType.F16, null, n, 1, h, w).isChannelsLast(), "one channel: both orders at once");
+        // channels-last with padded rows is not dense
+        assertFalse(new DeviceTensor(DType.F16, new long[] {n, c, h, w}, new long[] {h * (w + 1) * c, 1, (w + 1) * c, c}, BASE, null)
+                .isChannelsLast());
+        assertFalse(DeviceTensor.contiguous(BASE, DType.F16, null, n, c, h).isChannelsLast(), "rank 3");
+    }
+
+    @Test
     void badShapesAndRequirementsNameTheProblem() {
         assertThrows(IllegalArgumentException.class, () -> DeviceTensor.contiguous(BASE, DType.F32, null, 2, -1));
         assertThrows(IllegalArgumentException.class, () -> DeviceTensor.contiguous(0, DType.F32, null, 2));

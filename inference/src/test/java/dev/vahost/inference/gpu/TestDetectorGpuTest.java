@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The built-in test detector on the GPU engine (default config: CUDA graphs, which this test requires
  * to have been captured), fp16 and fp32, batch 16 and batch 1 (a batch size not
- * tuned at load: heuristic algorithms, graph captured on first use), F32 and F16 input tensors: output vs onnxruntime (fp32 1e-3,
+ * tuned at load: heuristic algorithms, graph captured on first use), F32 and F16 input tensors (and an F16 channels-last one: the
+ * same output bit for bit on the channels-last engine, refused by name on the NCHW one): output vs onnxruntime (fp32 1e-3,
  * fp16 2e-2 relative as |gpu - ort| / (1 + |ort|)), vs the CPU engine, and the detections (the
  * model card's decode + class-aware NMS, in plain Java on the copied-back output) against the
  * scenes' ground truth: recall and precision >= 0.9 at IoU 0.5. Decode and NMS on the GPU are the
@@ -82,6 +83,34 @@ class TestDetectorGpuTest {
                         double recall = sc[0] / (double) sc[2], precisionRate = sc[0] / (double) Math.max(1, sc[0] + sc[1]);
                         LOG.info("test detector {}: tp {} fp {} gt {} recall {} precision {}", what, sc[0], sc[1], sc[2], recall, precisionRate);
                         assertTrue(recall >= 0.9 && precisionRate >= 0.9, what + ": recall " + recall + " precision " + precisionRate);
+                    }
+                    // the same images channels-last (PyTorch's channels_last): a channels-last engine copies them without
+                    // permuting, and its output must be the NCHW input's, bit for bit; an NCHW engine refuses them by name
+                    short[] nhwc = new short[h.length];
+                    int hw = 320 * 320;
+                    for (int img = 0; img < 16; img++) {
+                        for (int ch = 0; ch < 3; ch++) {
+                            for (int px = 0; px < hw; px++) nhwc[(img * hw + px) * 3 + ch] = h[(img * 3 + ch) * hw + px];
+                        }
+                    }
+                    try (DeviceBuffer inCl = pool.allocate(2L * nhwc.length, "images f16 channels-last")) {
+                        Transfers.toDevice(inCl.address(), nhwc);
+                        DeviceTensor xcl = DeviceTensor.channelsLast(inCl, DType.F16, 16, 3, 320, 320);
+                        DeviceTensor y = DeviceTensor.of(out, DType.F32, 16, 7, 2000);
+                        assertEquals(precision == DType.F16, engine.inputChannelsLast(0), precision + ": input stored channels-last");
+                        if (engine.inputChannelsLast(0)) {
+                            float[] nchwOut = new float[expected.length], clOut = new float[expected.length];
+                            engine.infer(s, DeviceTensor.of(inH, DType.F16, 16, 3, 320, 320), y);
+                            s.synchronize();
+                            Transfers.toHost(nchwOut, out.address());
+                            engine.infer(s, xcl, y);
+                            s.synchronize();
+                            Transfers.toHost(clOut, out.address());
+                            assertArrayEquals(nchwOut, clOut, precision + ": channels-last input gave another output than NCHW input");
+                        } else {
+                            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.infer(s, xcl, y));
+                            assertTrue(e.getMessage().contains("input 0 must be a contiguous"), e.getMessage());
+                        }
                     }
                     // batch 1, not tuned at load: heuristics path; image 3 of the set
                     DeviceTensor x1 = DeviceTensor.of(in, DType.F32, 16, 3, 320, 320).narrow(3, 4);

@@ -274,16 +274,20 @@ public final class Engine implements AutoCloseable {
     public void infer(CudaStream stream, DeviceTensor[] inputs, DeviceTensor[] outputs) {
         long n = inputs[0].rank() > 0 ? inputs[0].dim(0) : 0;
         GpuPlan p = plan((int) n);
-        for (int i = 0; i < inputs.length; i++) requireTensor("input " + i, inputs[i], p.plan.shapes[p.plan.inputs[i]]);
-        for (int i = 0; i < outputs.length; i++) requireTensor("output " + i, outputs[i], p.plan.shapes[p.plan.outputs[i]]);
+        for (int i = 0; i < inputs.length; i++) {
+            requireTensor("input " + i, inputs[i], p.plan.shapes[p.plan.inputs[i]], inputChannelsLast(i));
+        }
+        for (int i = 0; i < outputs.length; i++) requireTensor("output " + i, outputs[i], p.plan.shapes[p.plan.outputs[i]], false);
         Cuda.ensureCurrent();
         if (lastStream != null && lastStream != stream && lastDone != null) {
             // The previous call's work may still read or write the arena on another stream.
             CudaException.check(cuStreamWaitEvent(stream.handle(), lastDone.handle(), 0), "cuStreamWaitEvent");
         }
         for (int i = 0; i < inputs.length; i++) {
-            p.transfer(stream, p.inputCopies[i], inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]), r.dtype,
-                    inputs[i].numel(), converters, permuters);
+            // a channels-last input into its channels-last arena value: the same order, a plain (converting) copy
+            GpuPlan.IoCopy c = inputs[i].isContiguous() ? p.inputCopies[i] : null;
+            p.transfer(stream, c, inputs[i].address(), inputs[i].dtype(), p.addr(p.plan.inputs[i]), r.dtype, inputs[i].numel(), converters,
+                    permuters);
         }
         p.enqueue(stream, graphsEnabled);
         for (int i = 0; i < outputs.length; i++) {
@@ -295,13 +299,23 @@ public final class Engine implements AutoCloseable {
         lastStream = stream;
     }
 
-    private void requireTensor(String what, DeviceTensor t, long[] shape) {
+    /**
+     * True when input {@code i} is stored channels-last in the arena (a rank-4 fp16 engine input, by default), so that
+     * {@link #infer} also takes it as a dense channels-last tensor ({@link DeviceTensor#channelsLast}) and copies it
+     * without permuting.
+     */
+    public boolean inputChannelsLast(int i) {
+        int root = r.maxPlan.root(r.maxPlan.inputs[i]);
+        return r.layouts.nhwc(root) && r.maxPlan.shapes[root].length == 4;
+    }
+
+    private void requireTensor(String what, DeviceTensor t, long[] shape, boolean channelsLastToo) {
         if (t.dtype() != DType.F32 && t.dtype() != DType.F16) {
             throw new IllegalArgumentException(model + ": " + what + " must be F32 or F16, got " + t.describe());
         }
-        if (!Arrays.equals(t.shape(), shape) || !t.isContiguous()) {
+        if (!Arrays.equals(t.shape(), shape) || !(t.isContiguous() || channelsLastToo && t.isChannelsLast())) {
             throw new IllegalArgumentException(model + ": " + what + " must be a contiguous " + Arrays.toString(shape)
-                    + ", got " + t.describe());
+                    + (channelsLastToo ? " or a dense channels-last one" : "") + ", got " + t.describe());
         }
     }
 
