@@ -36,7 +36,9 @@ public record EngineConfig(int maxBatch, DType precision, long workspaceBytes, b
      * keeps it where it measured faster than the convolution plus its bias/activation kernel (building
      * compiles kernels: about 0.1 s per configuration tried, two tried per convolution, so batch sizes
      * prepared later stay unfused); OFF never fuses; ON fuses wherever cuDNN has an engine for it, in
-     * every plan (tests: the fused path against the unfused one).
+     * every plan (tests: the fused path against the unfused one). Convolutions on fewer than 8 input channels
+     * (RGB stems) likewise: AUTO times the engine's direct kernel (convolution, bias and activation in one)
+     * against the widened cuDNN path in the tuned plans and keeps the faster, ON takes the direct kernel, OFF cuDNN.
      */
     public enum Fusion { AUTO, OFF, ON }
 
