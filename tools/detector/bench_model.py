@@ -221,7 +221,7 @@ def kernel_kind(name):
     return "other"
 
 
-def profile_kernels(m, x, name, log, iters=20):
+def profile_kernels(m, x, name, log, iters=20, top=10):
     """Per call: CUDA kernel time by kind (kernel_kind) and the slowest kernels, by torch.profiler (CUPTI)."""
     from torch.profiler import ProfilerActivity, profile
     with torch.inference_mode():
@@ -251,7 +251,7 @@ def profile_kernels(m, x, name, log, iters=20):
     log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} sum_ms={total:.3f} launches={sum(t[1] for t in kinds.values()):.0f} (per call, {iters} calls)")
     for k, (ms, n) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
         log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} kind={k} ms={ms:.3f} share={100 * ms / total:.1f}% launches={n:.0f}")
-    for ms, n, k, key in sorted(kernels, reverse=True)[:10]:
+    for ms, n, k, key in sorted(kernels, reverse=True)[:top]:
         log(f"PYTORCH_PROFILE variant={name} batch={x.shape[0]} top kind={k} ms={ms:.3f} launches={n:.0f} name={key[:120]}")
 
 

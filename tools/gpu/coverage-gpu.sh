@@ -10,11 +10,14 @@
 #   unit        @Tag("gpu") tests of nvmm, ops, inference (operator cases, goldens, test detector, graphs) and
 #               postprocess, one JUnit run per module (each fails when it finds no test)
 #   zoo-tests   ZooGpuTest on /tmp/zoo-full and /tmp/zoo-dynamo (those made; VAHOST_ZOO_FUSION=on|only: fused cases), ZooDetectionsGpuTest on /tmp/zoo-full
-#   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase (ZOO_FUSION=off,auto: each model
+#   zoobench    ZooBench on /tmp/zoo-full beside the PyTorch numbers of the zoo phase (ZOO_BATCHES=32: that batch only;
+#               ZOO_FUSION=off,auto: each model
 #               unfused, then fused where faster)
 # ZOO_MODELS=a,b limits the zoo phase to those architectures (tools/zoo/archs.py names); ZOO_COMPILE=32 adds
 # torch.compile(mode="reduce-overhead") at those batches to the zoo phase's PyTorch benchmark (each model and batch
-# compiles: about a minute per model), which ZooBench then prints beside eager (ZOO_BENCH_VS).
+# compiles: about a minute per model), which ZooBench then prints beside eager (ZOO_BENCH_VS). ZOO_PROFILE=32: the
+# compiled model's kernels by torch.profiler at that batch (PYTORCH_PROFILE lines), and ZooBench's per-launch profile of
+# every model at its largest batch (ZOO_PROFILE lines).
 #   service     ServiceGpuTest, then the service (Main) for a few seconds with a zoo model of each family
 #   view        issue 15 on the GPU: OverlayGpuTest, ViewStageGpuTest (JPEGs to $OUT), then ServiceBench at 128 streams of
 #               the B-frame clip with the 640 model: decode-only, the full path, and the full path + the view watching 4 streams
@@ -60,7 +63,7 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
     step "full zoo: TorchScript exports, goldens, PyTorch fp16 outputs, PyTorch eager benchmark${ZOO_COMPILE:+ and torch.compile at $ZOO_COMPILE}" \
         $([ -n "${ZOO_COMPILE:-}" ] && echo 560 || echo 420) \
         $PY tools/zoo/zoo.py --out /tmp/zoo-full --exporters torchscript --bench --bench-batches 1,8,32 --bench-seconds 0.5 \
-        ${ZOO_MODELS:+--models $ZOO_MODELS} ${ZOO_COMPILE:+--compile-batches $ZOO_COMPILE}
+        ${ZOO_MODELS:+--models $ZOO_MODELS} ${ZOO_COMPILE:+--compile-batches $ZOO_COMPILE} ${ZOO_PROFILE:+--profile-batch $ZOO_PROFILE}
     grep -h "^PYTORCH_BENCH" "$log" > /tmp/pytorch-bench.txt || true
     du -sh /tmp/zoo-full
   fi
@@ -91,7 +94,8 @@ has() { case "$phases" in *" $1 "*) return 0 ;; esac; return 1; }
   fi
   if has zoobench; then
     step "ZooBench (engine fp16, CUDA graphs)" 420 "$JAVA" -Xmx24g -cp "$CP" dev.vahost.inference.bench.ZooBench \
-        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches 1,8,32 --seconds 0.5 --fusion ${ZOO_FUSION:-auto}
+        --zoo /tmp/zoo-full --pytorch /tmp/pytorch-bench.txt --batches ${ZOO_BATCHES:-1,8,32} --seconds 0.5 --fusion ${ZOO_FUSION:-auto} \
+        ${ZOO_PROFILE:+--profile}
   fi
   if has service; then
     junit "GPU tests: the service" 240 --select-class dev.vahost.pipelines.ServiceGpuTest

@@ -74,7 +74,19 @@ def _err(name, e, log):
     return dict(model=name, error=text)
 
 
-def bench_one(name, b, batches, seconds, compile_batches, log):
+def _profile(m, x, name, log):
+    """torch.profiler's per-kind CUDA kernel times of one call (tools/detector/bench_model.py's vocabulary)."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "detector"))
+    from bench_model import profile_kernels
+    try:
+        profile_kernels(m, x, name, log, top=25)
+    except Exception as e:  # noqa: BLE001 - the profile is extra: never lose the benchmark for it
+        log(f"PYTORCH_PROFILE variant={name} error={type(e).__name__}: {e}")
+
+
+def bench_one(name, b, batches, seconds, compile_batches, log, profile_batch=0):
     dev = torch.device("cuda")
     rows = []
     h, w = b.input_size
@@ -113,6 +125,8 @@ def bench_one(name, b, batches, seconds, compile_batches, log):
                 xb = torch.rand(bs, 3, h, w, device=dev).half().contiguous(memory_format=torch.channels_last)
                 ips = _time(cm, xb, seconds, 10)
                 log(f"PYTORCH_BENCH model={name} variant=compile-reduce-overhead-fp16 batch={bs} images_per_s={ips:.1f}")
+                if bs == profile_batch:
+                    _profile(cm, xb, f"{name}-compile-reduce-overhead", log)
                 rows.append(dict(model=name, variant="compile-reduce-overhead-fp16", batch=bs,
                                  images_per_s=round(ips, 1)))
             except Exception as e:  # noqa: BLE001
@@ -122,7 +136,7 @@ def bench_one(name, b, batches, seconds, compile_batches, log):
     return rows
 
 
-def run_all(names, built_full, build, batches, seconds, compile_batches, log):
+def run_all(names, built_full, build, batches, seconds, compile_batches, log, profile_batch=0):
     if not torch.cuda.is_available():
         log("[bench] no CUDA device: PyTorch benchmark not run")
         return [dict(error="no CUDA device")]
@@ -133,7 +147,7 @@ def run_all(names, built_full, build, batches, seconds, compile_batches, log):
     for name in names:
         try:
             b = built_full.get(name) or build(name, False, device="cuda")
-            rows += bench_one(name, b, batches, seconds, compile_batches, log)
+            rows += bench_one(name, b, batches, seconds, compile_batches, log, profile_batch)
         except Exception as e:  # noqa: BLE001 - one model's failure never stops the others
             rows.append(_err(name, e, log))
         torch.cuda.empty_cache()

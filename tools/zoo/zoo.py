@@ -23,7 +23,8 @@ Tensors are ONNX TensorProto files: float32 raw_data, little endian, name = grap
              "PYTORCH_BENCH model=<name> variant=eager-fp16-channels_last batch=<B> images_per_s=<X>"; with
              --compile also torch.compile(mode="reduce-overhead") lines at every bench batch, --compile-batches B,...
              at those batches only (each batch size compiles and records its own CUDA graph: tens of seconds per
-             model and size). Always the full-size modules.
+             model and size). Always the full-size modules. --profile-batch B: the compiled model's CUDA kernels
+             at batch B by torch.profiler, per kind ("PYTORCH_PROFILE ..." lines, tools/detector/bench_model.py's).
 --strict     exit status 1 if anything failed (otherwise only when nothing could be written).
 """
 import argparse
@@ -441,6 +442,8 @@ def parse_args(argv=None):
     ap.add_argument("--bench-seconds", type=float, default=1.0)
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--compile-batches", default="", help="torch.compile at these batches only (implies --compile)")
+    ap.add_argument("--profile-batch", type=int, default=0,
+                    help="torch.profiler's per-kind kernel times of the compiled model at this batch (PYTORCH_PROFILE lines)")
     return ap.parse_args(argv)
 
 
@@ -606,7 +609,7 @@ def main(argv=None):
     if args.bench:
         import bench
         index["bench"] = bench.run_all(names, built_full, build, [int(v) for v in args.bench_batches.split(",")],
-                                       args.bench_seconds, compile_batches(args), log)
+                                       args.bench_seconds, compile_batches(args), log, args.profile_batch)
 
     if not args.bench_only:
         with open(os.path.join(out, "zoo.json"), "w") as f:

@@ -59,6 +59,27 @@ extern "C" __global__ void widen_channels8_nhwc_f16(const __half* x, __half* y, 
     });
 }
 
+// Space-to-depth for a strided convolution on few channels (YOLOv5's 6x6 stride-2 stem on RGB): x is
+// [n][h2 * s][w2 * s][c] NHWC fp16, y is [n][h2][w2][c2], c2 a multiple of 8 >= s * s * c: y channel
+// (dy * s + dx) * c + ci of pixel (Y, X) is x[n][Y * s + dy][X * s + dx][ci], the channels after s * s * c
+// zero. A kh x kw convolution of stride s on x is then a (kh / s) x (kw / s) convolution of stride 1 on y.
+extern "C" __global__ void space_to_depth_nhwc_f16(const __half* x, __half* y, i64 pixels, int h2, int w2, int s, int c, int c2) {
+    INDEXED(pixels * c2, {
+        GRID_STRIDE(p, pixels) {
+            I X = p % w2, t = p / w2, Y = t % h2, n = t / h2, W = (I)w2 * s;
+            const __half* base = x + ((n * h2 * s + Y * s) * W + X * s) * c;
+            for (int j0 = 0; j0 < c2; j0 += 8) {
+                union { uint4 u; unsigned short v[8]; } o;
+                for (int q = 0; q < 8; ++q) {
+                    int j = j0 + q, blk = j / c, ci = j - blk * c, dy = blk / s, dx = blk - dy * s;
+                    o.v[q] = blk < s * s ? __half_as_ushort(base[((I)dy * W + dx) * c + ci]) : (unsigned short)0;
+                }
+                reinterpret_cast<uint4*>(y)[p * (c2 / 8) + j0 / 8] = o.u;
+            }
+        }
+    });
+}
+
 // NCHW 1x1 convolution (stride 1, no padding, one group) with few output channels, k <= 8: YOLOv8's
 // DFL (16 -> 1 over [N, 16, 4, A]) and small heads, where cuDNN's kernels were measured at several
 // times the memory time. One thread per (image, pixel) computes all k outputs from its c inputs

@@ -24,19 +24,26 @@ __device__ void bias_act(T* y, const float* bias, I plane, int channels, I n, in
 extern "C" __global__ void bias_act_f32(float* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha, beta)); }
 extern "C" __global__ void bias_act_f16(__half* y, const float* bias, i64 plane, int channels, i64 n, int a, float alpha, float beta) { INDEXED(n, bias_act<I>(y, bias, (I)plane, channels, (I)n, a, alpha, beta)); }
 
-// NHWC fp16 with channels % 8 == 0 and 16-byte aligned y: eight channels per thread, one 16-byte
-// load and store. n8 = elements / 8.
+// NHWC fp16, contiguous pixels of channels >= 8 (any number: YOLOv5's 255-channel head too), elements % 8 == 0
+// and 16-byte aligned y: eight elements per thread, one 16-byte load and store; the channel of each wraps at
+// most once within the eight. n8 = elements / 8.
 extern "C" __global__ void bias_act_nhwc8_f16(__half* y, const float* bias, int channels, i64 n8, int a, float alpha, float beta) {
-    INDEXED(n8, {
+    INDEXED(n8 * 8, {
         uint4* v = reinterpret_cast<uint4*>(y);
-        GRID_STRIDE(i, n8) {
+        GRID_STRIDE(i, (I)n8) {
             uint4 q = v[i];
             __half2* h = reinterpret_cast<__half2*>(&q);
             int c = (int)((i * 8) % channels);
             #pragma unroll
             for (int k = 0; k < 4; ++k) {
                 float2 f = __half22float2(h[k]);
-                if (bias) { f.x += bias[c + 2 * k]; f.y += bias[c + 2 * k + 1]; }
+                if (bias) {
+                    int c0 = c + 2 * k, c1 = c0 + 1;
+                    c0 -= c0 >= channels ? channels : 0;
+                    c1 -= c1 >= channels ? channels : 0;
+                    f.x += bias[c0];
+                    f.y += bias[c1];
+                }
                 h[k] = __floats2half2_rn(act(f.x, a, alpha, beta), act(f.y, a, alpha, beta));
             }
             v[i] = q;

@@ -10,8 +10,10 @@
 //   binary_rows8 A_BYTES op rows cols8 as bs ys aScalar bScalar act alpha beta span
 //                                                          input: a (A_BYTES) then b; output: y
 //   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
+//   bias_act_nhwc8 Y_BYTES channels n8 act alpha beta       input: y (Y_BYTES) then the float bias; output: y
 //                                                          input: y (Y_BYTES) then the float bias; output: y
 //   widen rows c                                           input: x; output: y
+//   s2d pixels h2 w2 s c c2                                input: x; output: y
 //   maxpool8 batch c8 h w oh ow kh kw sh sw pt pl dh dw xs ys
 //                                                          input: x; output: y (starts as 0xA5 bytes)
 //   unary8 n8 act alpha beta                               input: x; output: y
@@ -76,8 +78,16 @@ int main(int argc, char** argv) {
         const float* bias = (const float*)(in.data() + yBytes);
         bias_act_rows8_f16((__half*)out.data(), bias, (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), (int)arg(argv, 9),
                            argf(argv, 10), argf(argv, 11));
+    } else if (k == "bias_act_nhwc8" && argc == 11) {
+        size_t yBytes = (size_t)arg(argv, 5);
+        std::memcpy(out.data(), in.data(), yBytes);
+        bias_act_nhwc8_f16((__half*)out.data(), (const float*)(in.data() + yBytes), (int)arg(argv, 6), arg(argv, 7), (int)arg(argv, 8),
+                           argf(argv, 9), argf(argv, 10));
     } else if (k == "widen" && argc == 7) {
         widen_channels8_nhwc_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6));
+    } else if (k == "s2d" && argc == 11) {
+        space_to_depth_nhwc_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6), (int)arg(argv, 7),
+                                (int)arg(argv, 8), (int)arg(argv, 9), (int)arg(argv, 10));
     } else if (k == "maxpool8" && argc == 21) {
         maxpool_nhwc8_f16((const __half*)in.data(), (__half*)out.data(), arg(argv, 5), (int)arg(argv, 6), (int)arg(argv, 7),
                           (int)arg(argv, 8), (int)arg(argv, 9), (int)arg(argv, 10), (int)arg(argv, 11), (int)arg(argv, 12),

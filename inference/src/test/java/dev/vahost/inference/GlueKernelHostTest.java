@@ -236,6 +236,32 @@ class GlueKernelHostTest {
     }
 
     @Test
+    void biasActNhwc8WrapsChannelsThatAreNotAMultipleOf8() throws Exception {
+        Random r = new Random(6);
+        Act[] acts = {Act.NONE, Act.SIGMOID, Act.SILU};
+        int[] channelCounts = {8, 16, 13, 51, 255, 9};
+        for (int t = 0; t < channelCounts.length * acts.length; t++) {
+            int channels = channelCounts[t / acts.length];
+            Act act = acts[t % acts.length];
+            int pixels = 8 * (1 + r.nextInt(5)); // elements a multiple of 8 whatever the channel count
+            short[] y = randomHalves(r, pixels * channels);
+            float[] bias = new float[channels];
+            for (int c = 0; c < channels; c++) bias[c] = r.nextFloat() * 2 - 1;
+            ByteBuffer in = ByteBuffer.allocate(2 * y.length + 4 * channels).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : y) in.putShort(v);
+            for (float f : bias) in.putFloat(f);
+            byte[] got = run("bias_act_nhwc8", in.array(), 2L * y.length, 2L * y.length, channels, y.length / 8, act.code, 0, 0);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < y.length; i++) {
+                int c = i % channels;
+                float wv = Half.round(act.apply(Half.toFloat(y[i]) + bias[c], 0.01f, 0f));
+                float gv = Half.toFloat(g.getShort(2 * i));
+                assertEquals(wv, gv, act == Act.NONE ? 0f : Half.ulp(wv), act + " channels " + channels + " element " + i);
+            }
+        }
+    }
+
+    @Test
     void widenCopiesTheChannelsAndZeroesTheRest() throws Exception {
         Random r = new Random(4);
         for (int c = 1; c < 8; c++) {
@@ -249,6 +275,33 @@ class GlueKernelHostTest {
                 for (int j = 0; j < 8; j++) {
                     short want = j < c ? x[i * c + j] : 0;
                     assertEquals(want, g.getShort(2 * (i * 8 + j)), c + " channels, row " + i + " channel " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void spaceToDepthMovesEachBlockIntoChannelsAndZeroesTheRest() throws Exception {
+        Random r = new Random(5);
+        for (int[] t : new int[][] {{2, 3, 16}, {2, 1, 8}, {3, 3, 32}, {2, 4, 16}, {4, 3, 48}}) {
+            int s = t[0], c = t[1], c2 = t[2], n = 1 + r.nextInt(2), h2 = 1 + r.nextInt(4), w2 = 1 + r.nextInt(4);
+            int h = h2 * s, w = w2 * s;
+            short[] x = randomHalves(r, n * h * w * c);
+            ByteBuffer in = ByteBuffer.allocate(2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : x) in.putShort(v);
+            long pixels = (long) n * h2 * w2;
+            byte[] got = run("s2d", in.array(), 2L * pixels * c2, pixels, h2, w2, s, c, c2);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int b = 0; b < n; b++) {
+                for (int yy = 0; yy < h2; yy++) {
+                    for (int xx = 0; xx < w2; xx++) {
+                        for (int j = 0; j < c2; j++) {
+                            int blk = j / c, ci = j % c, dy = blk / s, dx = blk % s;
+                            short want = blk < s * s ? x[((b * h + yy * s + dy) * w + xx * s + dx) * c + ci] : 0;
+                            int at = ((b * h2 + yy) * w2 + xx) * c2 + j;
+                            assertEquals(want, g.getShort(2 * at), "s " + s + " c " + c + " pixel " + b + "," + yy + "," + xx + " channel " + j);
+                        }
+                    }
                 }
             }
         }

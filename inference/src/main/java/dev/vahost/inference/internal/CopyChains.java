@@ -93,7 +93,8 @@ final class CopyChains {
     }
 
     static Plan fold(Plan p) {
-        List<Step> steps = new ArrayList<>(p.steps);
+        List<Step> steps = readThroughReshapes(p, p.steps);
+        // values the model reshapes (whether or not a reshape is still read): copies address them by other shapes
         boolean[] reshaped = new boolean[p.names.length];
         for (int u = 0; u < p.names.length; u++) if (p.aliasOf[u] >= 0) reshaped[p.root(u)] = true;
         boolean changed = true;
@@ -111,6 +112,52 @@ final class CopyChains {
         }
         if (steps.size() == p.steps.size() && steps.equals(p.steps)) return p;
         return new Plan(p.batch, p.names, p.shapes, p.types, p.constants, p.aliasOf, p.inputs, p.outputs, steps);
+    }
+
+    /**
+     * Copies that read a reshape of a value read the value itself, with the same offset and strides (a
+     * reshape keeps the row-major index of every element); reshapes nothing reads any more are dropped. A
+     * convolution output whose reshape only a transpose reads (YOLOv5's and SSD's heads: [N, A·K, H, W] →
+     * [N, A, K, H, W] → [N, A, H, W, K]) may then stay channels-last ({@link Layouts}), the transpose
+     * reading it by strides.
+     */
+    static List<Step> readThroughReshapes(Plan p, List<Step> steps) {
+        List<Step> out = new ArrayList<>(steps.size());
+        boolean changed = false;
+        for (Step st : steps) {
+            if (st instanceof DataMovement.Copy c && p.aliasOf[c.in()] >= 0) {
+                out.add(readRoot(p, c));
+                changed = true;
+            } else if (st instanceof DataMovement.CopyGroup g && Arrays.stream(g.parts()).anyMatch(c -> p.aliasOf[c.in()] >= 0)) {
+                out.add(new DataMovement.CopyGroup(g.node(), Arrays.stream(g.parts()).map(c -> readRoot(p, c))
+                        .toArray(DataMovement.Copy[]::new)));
+                changed = true;
+            } else {
+                out.add(st);
+            }
+        }
+        if (!changed) return steps;
+        // drop reshapes whose output nothing reads (outermost first: a reshape of a reshape)
+        boolean dropped = true;
+        while (dropped) {
+            dropped = false;
+            Set<Integer> read = new HashSet<>();
+            for (Step st : out) for (int v : st.reads()) read.add(v);
+            for (int v : p.outputs) read.add(v);
+            for (int i = out.size() - 1; i >= 0; i--) {
+                if (out.get(i) instanceof Planner.Reshape rs && !read.contains(rs.out())) {
+                    out.remove(i);
+                    dropped = true;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static DataMovement.Copy readRoot(Plan p, DataMovement.Copy c) {
+        if (p.aliasOf[c.in()] < 0) return c;
+        return new DataMovement.Copy(c.node(), p.root(c.in()), c.out(), c.shape(), c.inOffset(), c.inStrides(), c.outOffset(),
+                c.outStrides());
     }
 
     private static boolean candidate(Plan p, int v, boolean reshaped) {

@@ -71,6 +71,29 @@ public final class Graph {
     }
 
     /** How many node inputs and graph outputs read each value. */
+    /**
+     * As {@link #useCounts} without the reads of Shape and Size nodes: they read a value's shape only, which
+     * a rewrite that keeps shapes may give them from another value ({@link #readShapeOf}).
+     */
+    public Map<String, Integer> dataUseCounts() {
+        Map<String, Integer> uses = new HashMap<>();
+        for (Node n : nodes) {
+            if (n.op.equals("Shape") || n.op.equals("Size")) continue;
+            for (String in : n.inputs) {
+                if (!in.isEmpty()) uses.merge(in, 1, Integer::sum);
+            }
+        }
+        for (ValueInfo o : outputs) uses.merge(o.name(), 1, Integer::sum);
+        return uses;
+    }
+
+    /** Shape and Size nodes reading {@code from} read {@code to} instead (a value of the same shape). */
+    public void readShapeOf(String from, String to) {
+        for (Node n : nodes) {
+            if ((n.op.equals("Shape") || n.op.equals("Size")) && n.input(0).equals(from)) n.inputs.set(0, to);
+        }
+    }
+
     public Map<String, Integer> useCounts() {
         Map<String, Integer> uses = new HashMap<>();
         for (Node n : nodes) {

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * written for row-major (NCHW) storage, address values stored that way.
  *
  * <p>A value may be NHWC when it is a rank-4 float activation (not known at load time) and neither a
- * reshape alias nor aliased (a reshape of NHWC storage is not the same elements). Then each step
+ * reshape alias nor aliased by one that is in use (a reshape of NHWC storage is not the same elements;
+ * copies read through reshapes, see {@link CopyChains}). Then each step
  * constrains its operands ({@link Step#layouts}, iterated to a fixed point):
  * <ul>
  * <li>Element-wise steps, BatchNormalization, pooling, nearest Resize and Softmax over the channel
@@ -18,7 +19,8 @@ import java.util.Arrays;
  * <li>A convolution reads and writes either layout; when its input and output differ the engine
  * convolves into a scratch buffer in the input's layout and permutes. A convolution with a number of
  * output channels that is not a multiple of 8 reads and writes NCHW (tensor cores want multiples of
- * 8; on the H200 the NHWC DFL chain of YOLOv8 ran several times slower than memory speed).</li>
+ * 8; on the H200 the NHWC DFL chain of YOLOv8 ran several times slower than memory speed), unless it is
+ * a 1x1 convolution with at least 16 of them (YOLOv5's 255-channel head: a GEMM with any N).</li>
  * <li>Every other step (the default of {@link Step#layouts}) reads and writes NCHW.</li>
  * </ul>
  * Model inputs and outputs may be NHWC: the engine converts them when it copies them in and out.
@@ -44,8 +46,9 @@ public final class Layouts {
         for (int v = 0; v < n; v++) {
             ok[v] = p.shapes[v].length == 4 && p.constants[v] == null && p.aliasOf[v] < 0 && p.types[v] == ElemType.FLOAT;
         }
+        boolean[] reshaped = p.reshapedRoots();
         for (int v = 0; v < n; v++) {
-            if (p.aliasOf[v] >= 0) ok[p.root(v)] = false;
+            if (reshaped[v]) ok[v] = false;
         }
         Rules rules = new Rules(p, ok);
         boolean changed = true;

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Constant nodes become constants; Identity nodes disappear; nodes whose inputs are all float
  * constants are evaluated once (constant folding); the LayerNorm that PyTorch exports before opset 17
  * as nine nodes becomes one LayerNormalization; a BatchNormalization after a Conv is folded into
- * the Conv's weights and bias; {@code x * Sigmoid(x)} becomes one SiLU; an activation read only by
+ * the Conv's weights and bias; {@code x * Sigmoid(x)} becomes one SiLU; an activation after a chain of
+ * reshapes and transposes of a Conv's output moves before the chain; an activation read only by
  * itself after a Conv is fused into the Conv ({@code vahost.act}, {@code vahost.alpha} attributes);
  * a residual Add of a Conv's output (read by nothing else) and another value becomes part of the Conv
  * (input 3, with the Add's fused activation as {@code vahost.post_act}), the Conv moved to the Add's place.
@@ -38,6 +39,7 @@ public final class Optimizer {
         fuseLayerNorm(g);
         foldBatchNorm(g);
         fuseSilu(g);
+        hoistActivations(g);
         fuseActivations(g);
         fuseResiduals(g);
         LOG.debug("{}: {} nodes -> {} after optimisation", g.source, before, g.nodes.size());
@@ -300,10 +302,59 @@ public final class Optimizer {
         g.nodes.removeAll(dead);
     }
 
+    /** Operators that move elements without computing (input 0 the data, the others constants). */
+    private static final java.util.Set<String> MOVES = java.util.Set.of("Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze");
+
+    /**
+     * {@code act(move(...move(Conv(x))))}, each value read once, becomes {@code move(...move(act(Conv(x))))}: an
+     * element-wise activation commutes with moving elements (the same float32 results; in fp16 one rounding
+     * fewer, the activation applied before the Conv's output is rounded), and the activation then fuses into
+     * the Conv (fuseActivations). YOLOv5's head (Conv → Reshape → Transpose →
+     * Sigmoid) loses a pass over its largest tensor, and the transposed value, read only by copies now, is
+     * never materialised (CopyChains).
+     */
+    static void hoistActivations(Graph g) {
+        boolean again = true;
+        int hoisted = 0;
+        while (again) {
+            again = false;
+            Map<String, Integer> uses = g.dataUseCounts();
+            Map<String, Node> producers = g.producers();
+            for (Node a : g.nodes) {
+                Act act = Act.ofOp(a.op);
+                if (act == null || !act.fusable() || a.op.equals("Clip") || a.inputs.size() != 1 || g.isGraphOutput(a.output())) continue;
+                List<Node> chain = new ArrayList<>(); // nearest the activation first
+                String v = a.input(0);
+                Node p = producers.get(v);
+                while (p != null && MOVES.contains(p.op) && uses.getOrDefault(v, 0) == 1 && !g.isGraphOutput(v)) {
+                    chain.add(p);
+                    v = p.input(0);
+                    p = producers.get(v);
+                }
+                if (chain.isEmpty() || p == null || !p.op.equals("Conv") || p.has("vahost.act") || uses.getOrDefault(v, 0) != 1
+                        || g.isGraphOutput(v)) {
+                    continue;
+                }
+                Node first = chain.get(chain.size() - 1);
+                String moved = v + "/vahost." + a.op;
+                rename(g, a.output(), chain.get(0).output());
+                a.inputs.set(0, v);
+                a.outputs.set(0, moved);
+                first.inputs.set(0, moved);
+                g.nodes.remove(a);
+                g.nodes.add(g.nodes.indexOf(p) + 1, a);
+                hoisted++;
+                again = true;
+                break;
+            }
+        }
+        if (hoisted > 0) LOG.debug("{}: {} activations moved before the reshapes/transposes after their Conv", g.source, hoisted);
+    }
+
     private static final java.util.Set<String> BINARY_HOSTS = java.util.Set.of("Add", "Sub", "Mul", "Div");
 
     static void fuseActivations(Graph g) {
-        Map<String, Integer> uses = g.useCounts();
+        Map<String, Integer> uses = g.dataUseCounts();
         Map<String, Node> producers = g.producers();
         for (Iterator<Node> it = g.nodes.iterator(); it.hasNext(); ) {
             Node a = it.next();
@@ -324,6 +375,7 @@ public final class Optimizer {
             boolean into = conv != null && (conv.op.equals("Conv") || (BINARY_HOSTS.contains(conv.op) && conv.inputs.size() == 2
                     && !conv.has("broadcast")));
             if (!into || conv.has("vahost.act") || uses.getOrDefault(conv.output(), 0) != 1 || g.isGraphOutput(conv.output())) continue;
+            g.readShapeOf(conv.output(), a.output()); // a dynamic export's Shape of the Conv output: the same shape
             conv.attrs.put("vahost.act", act.name());
             conv.attrs.put("vahost.alpha", alpha);
             conv.attrs.put("vahost.beta", beta);

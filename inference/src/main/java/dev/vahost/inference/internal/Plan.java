@@ -41,6 +41,19 @@ public final class Plan {
         return types[value] == ElemType.INT;
     }
 
+    /**
+     * Per value: true when a reshape alias of it is in use (read by a step or a model output). Executors
+     * give such a value row-major storage (a reshape of channels-last storage is not the same elements).
+     * Aliases no step reads any more (their copies read the value itself: {@link CopyChains}) do not count.
+     */
+    public boolean[] reshapedRoots() {
+        boolean[] used = new boolean[names.length], r = new boolean[names.length];
+        for (Step st : steps) for (int v : st.reads()) used[v] = true;
+        for (int v : outputs) used[v] = true;
+        for (int v = 0; v < names.length; v++) if (aliasOf[v] >= 0 && used[v]) r[root(v)] = true;
+        return r;
+    }
+
     /** The value whose storage {@code value} uses (itself unless it is a reshape alias). */
     public int root(int value) {
         int v = value;

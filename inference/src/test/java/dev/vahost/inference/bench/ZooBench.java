@@ -25,16 +25,19 @@ import dev.vahost.nvmm.cuda.DevicePool;
 /**
  * The model zoo's speed table: for each full-size model of one exporter (the TorchScript exports by
  * default), import time, engine build time (fp16 channels-last, algorithms timed at load for each
- * batch measured, CUDA graphs) and images/s at each batch (input F16 already on the GPU, outputs F32
- * on the GPU, CUDA events around back-to-back infers after warm-up), beside PyTorch eager fp16
+ * batch measured, CUDA graphs) and images/s at each batch (input already on the GPU, fed and read as
+ * PyTorch's bench is: a channels_last fp16 input where the engine takes one, fp16 outputs; with --io nchw-f32
+ * an NCHW fp16 input and F32 outputs; CUDA events around back-to-back infers after warm-up), beside PyTorch eager fp16
  * channels_last on the same GPU in the same run (the PYTORCH_BENCH lines of tools/zoo/zoo.py --bench,
  * given with --pytorch FILE), and beside torch.compile(mode="reduce-overhead") at the batches that file has it for
  * (zoo.py --compile-batches; ZOO_BENCH_VS lines give both ratios). With --fusion off,auto each model is loaded twice: convolutions never fused
  * with their bias/activation, then fused where that measured faster (EngineConfig.Fusion). Prints ZOO_BENCH
- * lines and a table.
+ * lines and a table. Where a baseline is faster at the largest batch, or with --profile always, the engine's
+ * launches are timed one by one there (ZOO_PROFILE lines: per kind, then the slowest launches).
  *
  *   java -cp CP dev.vahost.inference.bench.ZooBench --zoo DIR [--pytorch FILE] [--batches 1,8,32]
- *        [--seconds 1] [--exporter torchscript] [--fusion off,auto]
+ *        [--seconds 1] [--exporter torchscript] [--fusion off,auto] [--io channels-last-f16|nchw-f32] [--profile]
+ *        [--models a,b]
  */
 public final class ZooBench {
     public static void main(String[] args) throws Exception {
@@ -42,6 +45,8 @@ public final class ZooBench {
         int[] batches = {1, 8, 32};
         double seconds = 1.0;
         List<EngineConfig.Fusion> fusions = List.of(EngineConfig.Fusion.AUTO);
+        boolean pytorchIo = true, alwaysProfile = false;
+        List<String> only = List.of();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--fusion" -> fusions = Arrays.stream(args[++i].split(",")).map(f -> EngineConfig.Fusion.valueOf(f.toUpperCase())).toList();
@@ -50,6 +55,13 @@ public final class ZooBench {
                 case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--seconds" -> seconds = Double.parseDouble(args[++i]);
                 case "--exporter" -> exporter = args[++i];
+                case "--io" -> pytorchIo = switch (args[++i]) {
+                    case "channels-last-f16" -> true;
+                    case "nchw-f32" -> false;
+                    default -> throw new IllegalArgumentException("--io takes channels-last-f16 or nchw-f32, not " + args[i]);
+                };
+                case "--profile" -> alwaysProfile = true;
+                case "--models" -> only = Arrays.asList(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -72,6 +84,7 @@ public final class ZooBench {
         System.out.println("ZOO_BENCH_INFO device=" + Cuda.describeDevice());
         for (Zoo.Model m : zoo.models) {
             if (!m.loadable() || !m.exporter().equals(exporter) || m.variant().equals("static")) continue;
+            if (!only.isEmpty() && !only.contains(m.name())) continue;
             for (EngineConfig.Fusion fusion : fusions) {
                 String label = m.name() + (m.variant().equals("batch") ? "" : "-" + m.variant())
                         + (fusion == EngineConfig.Fusion.AUTO ? "" : " (fusion " + fusion.name().toLowerCase() + ")");
@@ -92,11 +105,17 @@ public final class ZooBench {
                         DeviceBuffer[] ob = new DeviceBuffer[outs];
                         for (int o = 0; o < outs; o++) ob[o] = pool.allocate(4L * Tensor.numel(model.outputShape(o, max)), "bench output");
                         in.fill(s, (byte) 0x3c); // fp16 ~1.0 everywhere: finite activations
+                        // as PyTorch's bench is fed: channels_last fp16 in (where the engine stores the input so), fp16 out
+                        long[] in1 = model.inputShape(1);
+                        boolean cl = pytorchIo && in1.length == 4 && engine.inputChannelsLast(0);
+                        DType outType = pytorchIo ? DType.F16 : DType.F32;
+                        String io = (cl ? "channels_last-f16" : "nchw-f16") + "-in," + (pytorchIo ? "f16" : "f32") + "-out";
                         for (int bi = 0; bi < batches.length; bi++) {
                             int b = batches[bi];
-                            DeviceTensor[] ins = {DeviceTensor.of(in, DType.F16, model.inputShape(b))};
+                            DeviceTensor[] ins = {cl ? DeviceTensor.channelsLast(in, DType.F16, b, in1[1], in1[2], in1[3])
+                                    : DeviceTensor.of(in, DType.F16, model.inputShape(b))};
                             DeviceTensor[] os = new DeviceTensor[outs];
-                            for (int o = 0; o < outs; o++) os[o] = DeviceTensor.of(ob[o], DType.F32, model.outputShape(o, b));
+                            for (int o = 0; o < outs; o++) os[o] = DeviceTensor.of(ob[o], outType, model.outputShape(o, b));
                             for (int w = 0; w < 5; w++) engine.infer(s, ins, os);
                             s.synchronize();
                             int iters = 0;
@@ -114,8 +133,8 @@ public final class ZooBench {
                                 ms = e1.elapsedSince(e0);
                             }
                             ips[bi] = iters * (double) b / (ms / 1000.0);
-                            System.out.printf("ZOO_BENCH model=%s exporter=%s fusion=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
-                                    m.name(), m.exporter(), fusion, importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
+                            System.out.printf("ZOO_BENCH model=%s exporter=%s fusion=%s io=%s import_ms=%d build_ms=%d batch=%d images_per_s=%.1f ms_per_batch=%.3f graph=%s%n",
+                                    m.name(), m.exporter(), fusion, io, importMs, buildMs, b, ips[bi], ms / iters, engine.usesGraph(b));
                         }
                         for (int bi = 0; bi < batches.length; bi++) {
                             String vs = vsLine(m.name(), fusion, batches[bi], ips[bi], torch.getOrDefault(m.name(), Map.of()).get(batches[bi]),
@@ -124,7 +143,9 @@ public final class ZooBench {
                         }
                         // where the time goes when a baseline is faster at the largest batch
                         Double t = torch.getOrDefault(m.name(), Map.of()).get(max), c = compiled.getOrDefault(m.name(), Map.of()).get(max);
-                        if ((t != null && ips[batches.length - 1] < t) || (c != null && ips[batches.length - 1] < c)) profile(engine, s, max, label);
+                        if (alwaysProfile || (t != null && ips[batches.length - 1] < t) || (c != null && ips[batches.length - 1] < c)) {
+                            profile(engine, s, max, label, alwaysProfile ? 30 : 6);
+                        }
                         in.close();
                         for (DeviceBuffer x : ob) x.close();
                     }
@@ -150,7 +171,7 @@ public final class ZooBench {
     }
 
     /** Where the time goes at {@code batch} (launches timed alone): by kind, then the slowest launches. */
-    static void profile(CudnnEngine engine, CudaStream s, int batch, String model) {
+    static void profile(CudnnEngine engine, CudaStream s, int batch, String model, int top) {
         List<CudnnEngine.LaunchTime> prof = engine.profile(s, batch, 3);
         Map<String, double[]> byKind = new LinkedHashMap<>();
         double total = 0;
@@ -160,10 +181,11 @@ public final class ZooBench {
             total += t.ms();
         }
         double sum = total;
-        byKind.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(8).forEach(e ->
+        System.out.printf("ZOO_PROFILE model=%s batch=%d sum_ms=%.3f launches=%d%n", model, batch, sum, prof.size());
+        byKind.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(top).forEach(e ->
                 System.out.printf("ZOO_PROFILE model=%s batch=%d kind=%s ms=%.3f share=%.1f%% launches=%d%n", model, batch, e.getKey(),
                         e.getValue()[0], 100 * e.getValue()[0] / sum, (int) e.getValue()[1]));
-        prof.stream().sorted((a, b) -> Double.compare(b.ms(), a.ms())).limit(6).forEach(t ->
+        prof.stream().sorted((a, b) -> Double.compare(b.ms(), a.ms())).limit(top).forEach(t ->
                 System.out.printf("ZOO_PROFILE model=%s batch=%d top kind=%s node=%s ms=%.3f%n", model, batch, t.kind(), t.node(), t.ms()));
     }
 

@@ -210,6 +210,31 @@ final class ConvLikeCases {
     }
 
     /**
+     * YOLOv5's Detect head on one level: a 1x1 convolution to 3 anchors x 17 outputs (51 channels: not a multiple
+     * of 8, channels-last on the GPU as a GEMM), Reshape [N, 3, 17, h, w], Transpose to [N, 3, h, w, 17], Sigmoid
+     * (moved before the reshape and into the convolution: Optimizer.hoistActivations), Split into xy, wh and the
+     * rest, xy·2 − 0.5, (wh·2)², Concat and Reshape [N, 3·h·w, 17]; the transposed value is never materialised on
+     * the GPU (the copies read the convolution's channels-last output through the reshape).
+     */
+    private static OpCase v5Head(String name, long seed, int batch, int h, int w) {
+        OnnxBuilder b = new OnnxBuilder(13).input("x", "N", 16, h, w);
+        b.floats("wh", random("wh", seed + 1, -0.3f, 0.3f, 51, 16, 1, 1).data(), 51, 16, 1, 1)
+                .floats("bh", random("bh", seed + 2, -0.5f, 0.5f, 51).data(), 51)
+                .longs("s5", new long[] {0, 3, 17, h, w}).longs("s3", new long[] {0, -1, 17}).longs("split", new long[] {2, 2, 13})
+                .scalar("two", 2f).scalar("half", 0.5f);
+        b.node("Conv", new String[] {"x", "wh", "bh"}, new String[] {"c"})
+                .node("Reshape", new String[] {"c", "s5"}, new String[] {"r"})
+                .node("Transpose", "r", "t", "perm", new long[] {0, 1, 3, 4, 2})
+                .node("Sigmoid", "t", "sg")
+                .node("Split", new String[] {"sg", "split"}, new String[] {"xy", "wh0", "conf"}, "axis", 4L)
+                .node("Mul", new String[] {"xy", "two"}, new String[] {"xy2"}).node("Sub", new String[] {"xy2", "half"}, new String[] {"xy3"})
+                .node("Mul", new String[] {"wh0", "two"}, new String[] {"wh2"}).node("Pow", new String[] {"wh2", "two"}, new String[] {"wh3"})
+                .node("Concat", new String[] {"xy3", "wh3", "conf"}, new String[] {"cat"}, "axis", 4L)
+                .node("Reshape", new String[] {"cat", "s3"}, new String[] {"y"}).output("y");
+        return of(name, "Conv,Reshape,Transpose,Sigmoid,Split,Mul,Sub,Pow,Concat", b, random("x", seed, -1, 1, batch, 16, h, w));
+    }
+
+    /**
      * Resize (opset 13) of x [2, 3, 5, 7] by scales (4 values) or sizes (4 values, the other null;
      * sizes name the batch, so those models have a fixed batch of 2).
      */
@@ -284,6 +309,7 @@ final class ConvLikeCases {
         c.add(sppf("sppf_concat_in_place", 395, 2, 7, 9));
         // the neck: a nearest x2 upsampling written into its Concat slice beside a convolution's output
         c.add(upsampleConcat("upsample_concat_in_place", 398, 2, 5, 6));
+        c.add(v5Head("v5_head_conv51_reshape_transpose_sigmoid", 399, 2, 6, 7));
         // Conv with padding cuDNN cannot express symmetrically: zero-padded input, then a symmetric convolution
         c.add(conv("conv_pads_top_left_heavier", 200, 2, 3, 7, 8, 4, 1, 3, 3, "pads", new long[] {2, 1, 0, 0}));
         c.add(conv("conv_same_upper_stride2_even", 210, 2, 3, 8, 10, 8, 1, 3, 3, "strides", s2, "auto_pad", "SAME_UPPER"));

@@ -25,8 +25,11 @@ import dev.vahost.nvmm.cuda.CudaStream;
  */
 final class FusedConv implements GpuLowering.Launch {
     private static final Logger LOG = LoggerFactory.getLogger(FusedConv.class);
-    /** Engine configurations tried per convolution: each may compile a kernel at load. */
-    static final int MAX_CONFIGS = 2;
+    /**
+     * Engine configurations tried per convolution: each may compile a kernel at load (about 0.1 s on the H200).
+     * System property {@code vahost.fused.configs} (1-16) changes it, to weigh load time against kernel speed.
+     */
+    static final int MAX_CONFIGS = Math.max(1, Math.min(16, Integer.getInteger("vahost.fused.configs", 2)));
     private static final long X = 1, W = 2, B = 3, Y = 4, R = 5, VIRTUAL = 10;
 
     final String where;

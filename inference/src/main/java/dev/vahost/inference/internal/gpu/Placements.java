@@ -87,7 +87,8 @@ final class Placements {
                 for (int v : st.writes()) producer[p.root(v)] = si;
             }
             blocked = new boolean[n];
-            for (int v = 0; v < n; v++) if (p.aliasOf[v] >= 0) blocked[p.root(v)] = true;
+            boolean[] reshaped = p.reshapedRoots();
+            for (int v = 0; v < n; v++) if (reshaped[v]) blocked[v] = true;
             for (int v : p.inputs) blocked[p.root(v)] = true;
             for (int v : p.outputs) blocked[p.root(v)] = true;
             for (int v = 0; v < n; v++) if (p.constants[v] != null) blocked[v] = true;

@@ -36,8 +36,15 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
     @Override
     public boolean layouts(Layouts.Rules r) {
         // Few output channels (YOLOv8's DFL: 16 -> 1): no tensor-core NHWC kernel, and the chain before
-        // it (a transpose and a softmax over 16 channels) gathers across rows. Other convolutions: any pair.
-        return k % 8 != 0 && r.rowMajor(in, out);
+        // it (a transpose and a softmax over 16 channels) gathers across rows. A 1x1 convolution with many
+        // (YOLOv5's head: 255) is a GEMM whose N need not be a multiple of 8 (ConvCall times cuBLAS for it).
+        // Other convolutions: any pair.
+        return k % 8 != 0 && !(pointwiseGemm() && k >= 16) && r.rowMajor(in, out);
+    }
+
+    /** 1x1, stride 1, unpadded, ungrouped: in channels-last, the GEMM Y[NHW, K] = X[NHW, C]·Wᵀ. */
+    public boolean pointwiseGemm() {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && groups == 1 && oh == h && ow == w;
     }
 
     @Override
@@ -76,6 +83,42 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
         }
         return new Conv(node, in, out, n, 8, h, w, k, oh, ow, kh, kw, sh, sw, pt, pl, dh, dw, 1,
                 Tensor.ofFloats(dst, k, 8, kh, kw), bias, act, alpha, beta, residual, postAct, postAlpha, postBeta);
+    }
+
+    /**
+     * The space-to-depth factor of a widened convolution: its stride s (≥ 2) when the kernel, the padding and
+     * the input are whole multiples of s and the s·s·c channels of a block fit in 16; else 1. YOLOv5's 6x6
+     * stride-2 stem on RGB becomes a 3x3 stride-1 convolution on 16 channels (12 of them real): half the
+     * multiply-adds of the 8-channel widening, and a shape cuDNN's fused graphs run well.
+     */
+    public int spaceToDepth() {
+        int s = sh;
+        boolean fits = s >= 2 && sw == s && dh == 1 && dw == 1 && kh % s == 0 && kw % s == 0 && pt % s == 0 && pl % s == 0
+                && h % s == 0 && w % s == 0 && c * s * s <= 16;
+        return fits ? s : 1;
+    }
+
+    /**
+     * This convolution on the space-to-depth input (kernel space_to_depth_nhwc_f16): c' = s·s·c rounded up to 8
+     * channels, channel (dy·s + dx)·c + ci of block (Y, X) holding input pixel (s·Y + dy, s·X + dx) channel ci;
+     * weights [K, c', kh/s, kw/s] with w'[o][(dy·s + dx)·c + ci][ky][kx] = w[o][ci][s·ky + dy][s·kx + dx], the
+     * other channels zero; stride 1, padding p/s. The same sums as the original convolution.
+     */
+    public Conv spaceToDepthConv(int s) {
+        int c2 = (c * s * s + 7) / 8 * 8, kh2 = kh / s, kw2 = kw / s;
+        float[] src = weight.floats(), dst = new float[k * c2 * kh2 * kw2];
+        for (int o = 0; o < k; o++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int ky = 0; ky < kh; ky++) {
+                    for (int kx = 0; kx < kw; kx++) {
+                        int j = (ky % s * s + kx % s) * c + ci;
+                        dst[((o * c2 + j) * kh2 + ky / s) * kw2 + kx / s] = src[((o * c + ci) * kh + ky) * kw + kx];
+                    }
+                }
+            }
+        }
+        return new Conv(node, in, out, n, c2, h / s, w / s, k, oh, ow, kh2, kw2, 1, 1, pt / s, pl / s, 1, 1, 1,
+                Tensor.ofFloats(dst, k, c2, kh2, kw2), bias, act, alpha, beta, residual, postAct, postAlpha, postBeta);
     }
 
     // ------------------------------------------------------------------ CPU
@@ -315,12 +358,21 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
         if (widen) {
             if (g.pixelStride(in) != c) throw new IllegalStateException(node + ": a widened input must be contiguous");
             long rows = (long) n * h * w, wx = scratch, from = x;
-            Kernel kw8 = g.kernel("convlike", "widen_channels8_nhwc_f16");
-            int ch = c;
-            g.add("widen", s -> kw8.launch(s, blocks(rows), 1, 1, THREADS, 1, 1, 0, from, wx, rows, ch));
+            int ch = c, f = spaceToDepth();
+            if (f > 1) {
+                // blocks of f x f pixels as channels (widenedBytes covers them: c·f·f ≤ 16 channels on h·w / f² pixels)
+                run = spaceToDepthConv(f);
+                long pixels = (long) n * run.h * run.w;
+                int h2 = run.h, w2 = run.w, c2 = run.c;
+                Kernel ks = g.kernel("convlike", "space_to_depth_nhwc_f16");
+                g.add("widen", s -> ks.launch(s, blocks(pixels), 1, 1, THREADS, 1, 1, 0, from, wx, pixels, h2, w2, f, ch, c2));
+            } else {
+                Kernel kw8 = g.kernel("convlike", "widen_channels8_nhwc_f16");
+                g.add("widen", s -> kw8.launch(s, blocks(rows), 1, 1, THREADS, 1, 1, 0, from, wx, rows, ch));
+                run = widened();
+            }
             x = wx;
             scratch += widenedBytes();
-            run = widened();
         }
         long y = inNhwc != outNhwc ? scratch : g.addr(out);
         // pixels of y this many elements apart: k, or a Concat's channel count when y is written into it in place
@@ -330,18 +382,17 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
             long count = (long) n * k * oh * ow, plane = inNhwc ? 1 : (long) oh * ow, rows = (long) n * oh * ow;
             long b = bias == null ? 0L : g.uploadF32(bias, bias.floats(), "bias of " + node);
             int a = act.code;
-            if (inNhwc && g.precision() == DType.F16 && k % 8 == 0) {
-                Kernel kb = g.kernel("bias_act_nhwc8_f16"), kr = g.kernel("bias_act_rows8_f16");
+            if (inNhwc && g.precision() == DType.F16 && (k % 8 == 0 || (k > 8 && count % 8 == 0))) {
+                // eight elements per thread: k % 8 == 0 (contiguous or a channel slice), or contiguous pixels of any k > 8
+                Kernel kb = g.kernel("bias_act_nhwc8_f16"), kr = g.kernel("bias_act_rows8_f16"), k1 = g.kernel("bias_act" + g.suffix());
                 long n8 = count / 8;
-                epilogue = (yy, stride) -> stride == k
+                epilogue = (yy, stride) -> stride == k && yy % 16 == 0
                         ? s -> kb.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, yy, b, k, n8, a, alpha, beta)
-                        : s -> kr.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, yy, b, k, rows, stride, a, alpha, beta);
+                        : k % 8 == 0 ? s -> kr.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, yy, b, k, rows, stride, a, alpha, beta)
+                        : oneByOne(k1, yy, stride, b, plane, count, a);
             } else {
                 Kernel kb = g.kernel("bias_act" + g.suffix());
-                epilogue = (yy, stride) -> {
-                    if (stride != k) throw new IllegalStateException(node + ": no bias/activation kernel for pixels " + stride + " apart");
-                    return s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, yy, b, plane, k, count, a, alpha, beta);
-                };
+                epilogue = (yy, stride) -> oneByOne(kb, yy, stride, b, plane, count, a);
             }
         }
         // pixels of x this many elements apart: c, or more when x is read in place from a wider value's storage
@@ -356,6 +407,12 @@ public record Conv(String node, int in, int out, int n, int c, int h, int w, int
                     Layouts.physicalStrides(shape, outNhwc), 0);
         }
         if (residual >= 0 && !added) lowerResidual(g);
+    }
+
+    /** The bias/activation one element per thread (bias_act_f16/_f32) on {@code y}, whose pixels must be k apart. */
+    private GpuLowering.Launch oneByOne(Kernel kb, long y, long stride, long b, long plane, long count, int a) {
+        if (stride != k) throw new IllegalStateException(node + ": no bias/activation kernel for pixels " + stride + " apart");
+        return s -> kb.launch(s, blocks(count), 1, 1, THREADS, 1, 1, 0, y, b, plane, k, count, a, alpha, beta);
     }
 
     @Override

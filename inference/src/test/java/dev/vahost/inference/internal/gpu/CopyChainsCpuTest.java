@@ -61,6 +61,22 @@ class CopyChainsCpuTest {
     }
 
     @Test
+    void yolov5sHeadReadsTheConvolutionsChannelsLastOutputThroughItsReshape() {
+        for (int batch : new int[] {1, 2}) {
+            Plan p = plan("v5_head_conv51_reshape_transpose_sigmoid", batch);
+            dev.vahost.inference.internal.ops.Conv conv = p.steps.stream().filter(st -> st instanceof dev.vahost.inference.internal.ops.Conv)
+                    .map(st -> (dev.vahost.inference.internal.ops.Conv) st).findFirst().orElseThrow();
+            assertEquals(dev.vahost.inference.internal.Act.SIGMOID, conv.act(), "the Sigmoid after Reshape and Transpose is in the Conv");
+            assertTrue(p.steps.stream().noneMatch(st -> st instanceof dev.vahost.inference.internal.ops.Elementwise.Unary u
+                    && p.names[u.out()].equals("sg")), "no Sigmoid step of its own");
+            assertTrue(dev.vahost.inference.internal.Layouts.channelsLast(p).nhwc(conv.out()), "the 51-channel 1x1 convolution writes NHWC");
+            assertFalse(written(p, value(p, "t")), "batch " + batch + ": the transposed value is not materialised");
+            assertTrue(p.steps.stream().noneMatch(st -> st instanceof dev.vahost.inference.internal.Planner.Reshape rs && rs.in() == conv.out()),
+                    "the reshape of the convolution output is dropped: the copies read the output itself");
+        }
+    }
+
+    @Test
     void aValueAlsoReadByAComputationStays() {
         Plan p = plan("copy_chain_partly_read_elsewhere", 2);
         int cat = value(p, "cat");
