@@ -169,14 +169,17 @@ __device__ __forceinline__ void load8(const __half* p, I row, I stride, int scal
         for (int k = 0; k < 4; ++k) { float2 t = __half22float2(h[k]); f[2 * k] = t.x; f[2 * k + 1] = t.y; }
     }
 }
+// Rows in two levels: row r is (o, ri) = (r / inner, r % inner), each operand's row at o * outer stride + ri * row
+// stride (inner = rows and outer strides 0: one level).
 template <typename I>
 __device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op, I rows, I cols8, I as, I bs, I ys, int aScalar,
-                             int bScalar, int ac, float alpha, float beta) {
+                             int bScalar, int ac, float alpha, float beta, I inner = 0, I ao = 0, I bo = 0, I yo = 0) {
+    if (inner == 0) inner = rows;
     GRID_STRIDE(i, rows * cols8) {
-        I r = i / cols8, c = i - r * cols8;
+        I r = i / cols8, c = i - r * cols8, o = r / inner, ri = r - o * inner;
         float fa[8], fb[8];
-        load8<I>(a, r, as, aScalar, c, fa);
-        load8<I>(b, r, bs, bScalar, c, fb);
+        load8<I>(a + o * ao, ri, as, aScalar, c, fa);
+        load8<I>(b + o * bo, ri, bs, bScalar, c, fb);
         uint4 qy;
         __half2* hy = reinterpret_cast<__half2*>(&qy);
         #pragma unroll
@@ -184,13 +187,22 @@ __device__ void binary_rows8(const __half* a, const __half* b, __half* y, int op
             hy[k] = __floats2half2_rn(act(binop(op, fa[2 * k], fb[2 * k]), ac, alpha, beta),
                                       act(binop(op, fa[2 * k + 1], fb[2 * k + 1]), ac, alpha, beta));
         }
-        reinterpret_cast<uint4*>(y + r * ys)[c] = qy;
+        reinterpret_cast<uint4*>(y + o * yo + ri * ys)[c] = qy;
     }
 }
 // ys: elements between y's rows (cols8 * 8, or more when y is a channel slice of a wider value).
 extern "C" __global__ void binary_rows8_f16(const __half* a, const __half* b, __half* y, int op, i64 rows, i64 cols8, i64 as, i64 bs,
                                             i64 ys, int aScalar, int bScalar, int ac, float alpha, float beta, i64 span) {
     INDEXED(span, binary_rows8<I>(a, b, y, op, (I)rows, (I)cols8, (I)as, (I)bs, (I)ys, aScalar, bScalar, ac, alpha, beta));
+}
+// Two levels of rows (rows = outer * inner): a broadcast over a middle dimension ([1, HW, 1] · [N, HW, C], attention
+// weights [B, 1, Q, P] · [B, L, Q, P]) that the one-level kernel cannot address. ao, bo, yo: the operands' strides
+// between outer rows; as, bs, ys between inner rows.
+extern "C" __global__ void binary_rows8x2_f16(const __half* a, const __half* b, __half* y, int op, i64 outer, i64 inner, i64 cols8, i64 ao,
+                                              i64 bo, i64 yo, i64 as, i64 bs, i64 ys, int aScalar, int bScalar, int ac, float alpha,
+                                              float beta, i64 span) {
+    INDEXED(span, binary_rows8<I>(a, b, y, op, (I)(outer * inner), (I)cols8, (I)as, (I)bs, (I)ys, aScalar, bScalar, ac, alpha, beta,
+                                  (I)inner, (I)ao, (I)bo, (I)yo));
 }
 
 // Broadcasting: meta = shape[rank], aStrides[rank], bStrides[rank]; y is contiguous in shape (the
@@ -353,6 +365,27 @@ COPY2D_KERNEL(copy2d_b2, unsigned short)
 COPY2D_KERNEL(copy2d_b4, unsigned)
 COPY2D_KERNEL(copy2d_b8, uint2)
 COPY2D_KERNEL(copy2d_b16, uint4)
+
+// The same copy when it coalesces to three or four dimensions: y[yo + a*ya + b*yb + r*ys + c*yc] = x[xo + a*xa + b*xb +
+// r*xs + c*xc] for a < na, b < nb, r < rows, c < cols, the strides as arguments (no table reads, three divisions per
+// unit): YOLOv5's head copying 81-element runs out of 255-channel pixels, RT-DETR's per-head transposes.
+template <typename I, typename U>
+__device__ void copy4d(const U* x, U* y, I na, I nb, I rows, I cols, I xa, I xb, I xs, I xc, I ya, I yb, I ys, I yc, I xo, I yo) {
+    GRID_STRIDE(i, na * nb * rows * cols) {
+        I r = i / cols, c = i - r * cols, q = r / rows;
+        r -= q * rows;
+        I a = q / nb, b = q - a * nb;
+        y[yo + a * ya + b * yb + r * ys + c * yc] = x[xo + a * xa + b * xb + r * xs + c * xc];
+    }
+}
+#define COPY4D_KERNEL(name, U) \
+    extern "C" __global__ void name(const U* x, U* y, i64 na, i64 nb, i64 rows, i64 cols, i64 xa, i64 xb, i64 xs, i64 xc, i64 ya, i64 yb, \
+                                    i64 ys, i64 yc, i64 xo, i64 yo, i64 span) { \
+        INDEXED(span, copy4d<I, U>(x, y, (I)na, (I)nb, (I)rows, (I)cols, (I)xa, (I)xb, (I)xs, (I)xc, (I)ya, (I)yb, (I)ys, (I)yc, (I)xo, (I)yo)); }
+COPY4D_KERNEL(copy4d_b2, unsigned short)
+COPY4D_KERNEL(copy4d_b4, unsigned)
+COPY4D_KERNEL(copy4d_b8, uint2)
+COPY4D_KERNEL(copy4d_b16, uint4)
 
 // The same copy of 2-byte elements when it transposes: y[b1, b2, r, s] = x[b1, b2, r, s] (offsets xo, yo; strides
 // per dimension) where x runs contiguously along r (xr = 1) and y along s (ys = 1): a channels-last value's

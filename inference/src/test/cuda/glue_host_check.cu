@@ -5,9 +5,13 @@
 //
 // Usage: glue_host_check KERNEL INPUT_FILE OUTPUT_FILE OUTPUT_BYTES ARGS...
 //   copy2d WIDTH rows cols xs ys xc yc xo yo span          input: x; output: y (starts as 0xA5 bytes)
+//   copy4d WIDTH na nb rows cols xa xb xs xc ya yb ys yc xo yo span
+//                                                          input: x; output: y (starts as 0xA5 bytes)
 //   transpose b1n b2n rn sn xb1 xb2 xr xs yb1 yb2 yr ys xo yo span
 //                                                          input: x (2-byte elements); output: y (starts as 0xA5 bytes)
 //   binary_rows8 A_BYTES op rows cols8 as bs ys aScalar bScalar act alpha beta span
+//                                                          input: a (A_BYTES) then b; output: y
+//   binary_rows8x2 A_BYTES op outer inner cols8 ao bo yo as bs ys aScalar bScalar act alpha beta span
 //                                                          input: a (A_BYTES) then b; output: y
 //   bias_act_rows8 Y_BYTES channels rows stride act alpha beta
 //   bias_act_nhwc8 Y_BYTES channels n8 act alpha beta       input: y (Y_BYTES) then the float bias; output: y
@@ -60,6 +64,21 @@ int main(int argc, char** argv) {
             case 16: copy2d_b16((const uint4*)x, (uint4*)y, rows, cols, xs, ys, xc, yc, xo, yo, span); break;
             default: std::fprintf(stderr, "width %d\n", width); return 2;
         }
+    } else if (k == "copy4d" && argc == 21) {
+        int width = (int)arg(argv, 5);
+        long long v[15];
+        for (int i = 0; i < 15; ++i) v[i] = arg(argv, 6 + i);
+        const void* x = in.data();
+        void* y = out.data();
+#define C4(K, U) K((const U*)x, (U*)y, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14])
+        switch (width) {
+            case 2: C4(copy4d_b2, unsigned short); break;
+            case 4: C4(copy4d_b4, unsigned); break;
+            case 8: C4(copy4d_b8, uint2); break;
+            case 16: C4(copy4d_b16, uint4); break;
+            default: std::fprintf(stderr, "width %d\n", width); return 2;
+        }
+#undef C4
     } else if (k == "transpose" && argc == 20) {
         long long v[15];
         for (int i = 0; i < 15; ++i) v[i] = arg(argv, 5 + i);
@@ -72,6 +91,13 @@ int main(int argc, char** argv) {
         binary_rows8_f16(a, b, (__half*)out.data(), (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), arg(argv, 9), arg(argv, 10),
                          arg(argv, 11), (int)arg(argv, 12), (int)arg(argv, 13), (int)arg(argv, 14), argf(argv, 15), argf(argv, 16),
                          arg(argv, 17));
+    } else if (k == "binary_rows8x2" && argc == 22) {
+        size_t aBytes = (size_t)arg(argv, 5);
+        const __half* a = (const __half*)in.data();
+        const __half* b = (const __half*)(in.data() + aBytes);
+        binary_rows8x2_f16(a, b, (__half*)out.data(), (int)arg(argv, 6), arg(argv, 7), arg(argv, 8), arg(argv, 9), arg(argv, 10),
+                           arg(argv, 11), arg(argv, 12), arg(argv, 13), arg(argv, 14), arg(argv, 15), (int)arg(argv, 16), (int)arg(argv, 17),
+                           (int)arg(argv, 18), argf(argv, 19), argf(argv, 20), arg(argv, 21));
     } else if (k == "bias_act_rows8" && argc == 12) {
         size_t yBytes = (size_t)arg(argv, 5);
         std::memcpy(out.data(), in.data(), yBytes);

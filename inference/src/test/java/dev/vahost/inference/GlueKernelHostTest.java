@@ -119,6 +119,54 @@ class GlueKernelHostTest {
         }
     }
 
+    @Test
+    void copy4dMovesEveryUnitWhereTheStridesSay() throws Exception {
+        Random r = new Random(7);
+        for (int t = 0; t < 40; t++) {
+            int width = new int[] {2, 4, 8, 16}[t % 4];
+            long[] n = {1 + r.nextInt(3), 1 + r.nextInt(3), 1 + r.nextInt(4), 1 + r.nextInt(6)}; // na nb rows cols
+            // y dense in (a, b, r, c) order with gaps; x permuted: its strides a shuffle of dense ones
+            long[] ys = new long[4], xs = new long[4];
+            long acc = 1;
+            for (int d = 3; d >= 0; d--) {
+                ys[d] = acc;
+                acc = acc * n[d] + (t % 3 == 0 ? r.nextInt(3) : 0);
+            }
+            long yUnits = acc + 1;
+            int[] order = {0, 1, 2, 3};
+            for (int i = 3; i > 0; i--) {
+                int j = r.nextInt(i + 1), tmp = order[i];
+                order[i] = order[j];
+                order[j] = tmp;
+            }
+            acc = 1;
+            for (int d = 3; d >= 0; d--) {
+                xs[order[d]] = acc;
+                acc *= n[order[d]];
+            }
+            long xo = r.nextInt(4), yo = r.nextInt(4), xUnits = xo + acc;
+            byte[] x = new byte[(int) (xUnits * width)];
+            r.nextBytes(x);
+            byte[] want = new byte[(int) ((yo + yUnits) * width)];
+            java.util.Arrays.fill(want, (byte) 0xA5);
+            for (long a = 0; a < n[0]; a++) {
+                for (long b = 0; b < n[1]; b++) {
+                    for (long i = 0; i < n[2]; i++) {
+                        for (long j = 0; j < n[3]; j++) {
+                            long from = xo + a * xs[0] + b * xs[1] + i * xs[2] + j * xs[3], to = yo + a * ys[0] + b * ys[1] + i * ys[2] + j * ys[3];
+                            System.arraycopy(x, (int) (from * width), want, (int) (to * width), width);
+                        }
+                    }
+                }
+            }
+            long span = Math.max(xUnits, yo + yUnits);
+            byte[] got = run("copy4d", x, want.length, width, n[0], n[1], n[2], n[3], xs[0], xs[1], xs[2], xs[3], ys[0], ys[1], ys[2], ys[3],
+                    xo, yo, span);
+            assertArrayEquals(want, got, "case " + t + ": width " + width + " shape " + java.util.Arrays.toString(n) + " x strides "
+                    + java.util.Arrays.toString(xs));
+        }
+    }
+
     private static final int[] OPS = {0, 1, 2, 3, 6}; // Add, Sub, Mul, Div, Max (BinaryOps.Op ordinals)
 
     private static float binop(int op, float a, float b) {
@@ -175,6 +223,54 @@ class GlueKernelHostTest {
                     float gv = Half.toFloat(g.getShort((int) (2 * e))), wv = Half.round(want[(int) (i * cols + j)]);
                     if (act == Act.SILU) assertEquals(wv, gv, Half.ulp(wv), what);
                     else assertEquals(wv, gv, 0f, what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void binaryRows8x2BroadcastsOverAMiddleDimension() throws Exception {
+        Random r = new Random(8);
+        Act[] acts = {Act.NONE, Act.SILU};
+        for (int t = 0; t < 40; t++) {
+            long outer = 2 + r.nextInt(3), inner = 2 + r.nextInt(4), cols8 = 1 + r.nextInt(2), cols = cols8 * 8;
+            int op = OPS[t % OPS.length];
+            Act act = acts[(t / OPS.length) % acts.length];
+            // b: 0 full [outer, inner, cols]; 1 [1, inner, 1] (one value per inner row: RT-DETR's valid mask); 2 [outer, 1, cols]
+            // (attention weights over levels); 3 [1, inner, cols]
+            int bm = t % 4;
+            long[] bsd = switch (bm) {
+                case 0 -> new long[] {inner * cols, cols, 0};
+                case 1 -> new long[] {0, 1, 1};
+                case 2 -> new long[] {cols, 0, 0};
+                default -> new long[] {0, cols, 0};
+            };
+            long bElements = switch (bm) {
+                case 0 -> outer * inner * cols;
+                case 1 -> inner;
+                case 2 -> outer * cols;
+                default -> inner * cols;
+            };
+            long yRow = cols + (t >= 20 ? 8 : 0), yOuter = inner * yRow + (t >= 30 ? 8 : 0); // rows wider apart from case 20 on
+            short[] a = randomHalves(r, (int) (outer * inner * cols)), b = randomHalves(r, (int) bElements);
+            if (op == 3) for (int i = 0; i < b.length; i++) if (Math.abs(Half.toFloat(b[i])) < 0.25f) b[i] = Half.fromFloat(0.5f);
+            ByteBuffer in = ByteBuffer.allocate(2 * (a.length + b.length)).order(ByteOrder.LITTLE_ENDIAN);
+            for (short v : a) in.putShort(v);
+            for (short v : b) in.putShort(v);
+            long yElements = outer * yOuter, span = yElements + a.length;
+            byte[] got = run("binary_rows8x2", in.array(), 2L * yElements, 2L * a.length, op, outer, inner, cols8, inner * cols, bsd[0], yOuter,
+                    cols, bsd[1], yRow, 0, bsd[2], act.code, 0, 0, span);
+            ByteBuffer g = ByteBuffer.wrap(got).order(ByteOrder.LITTLE_ENDIAN);
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        float fa = Half.toFloat(a[(int) ((o * inner + i) * cols + j)]);
+                        float fb = Half.toFloat(b[(int) (o * bsd[0] + i * bsd[1] + (bsd[2] == 1 ? 0 : j))]);
+                        float wv = Half.round(act.apply(binop(op, fa, fb), 0.01f, 0f));
+                        float gv = Half.toFloat(g.getShort((int) (2 * (o * yOuter + i * yRow + j))));
+                        String what = "case " + t + " op " + op + " " + act + " mode " + bm + " element " + o + "," + i + "," + j;
+                        assertEquals(wv, gv, act == Act.SILU ? Half.ulp(wv) : 0f, what);
+                    }
                 }
             }
         }

@@ -84,6 +84,14 @@ final class ElementwiseCases {
         c.add(of("bcast_sub_leakyrelu_fused", "Sub,LeakyRelu", new OnnxBuilder(13).input("a", "N", 3, 5, 7).floats("m", new float[] {0.5f, -1f, 2f}, 1, 3, 1, 1)
                 .node("Sub", new String[] {"a", "m"}, new String[] {"s"}).node("LeakyRelu", "s", "y", "alpha", 0.2f).output("y"),
                 random("a", 45, -3, 3, X)));
+        // Broadcasts over a middle dimension (binary_rows8x2_f16 on the fp16 GPU engine): RT-DETR's valid mask [1, HW, 1]
+        // times [N, HW, C], and attention weights [N, 1, P] times [N, L, P]
+        c.add(of("mul_bcast_one_per_middle_row", "Mul", new OnnxBuilder(13).input("a", "N", 12, 16)
+                .floats("m", random("m", 47, 0, 1, 1, 12, 1).data(), 1, 12, 1)
+                .node("Mul", new String[] {"a", "m"}, new String[] {"y"}).output("y"), random("a", 46, -2, 2, 2, 12, 16)));
+        c.add(of("add_bcast_over_middle_relu", "Add,Relu", new OnnxBuilder(13).input("a", "N", 4, 24).input("b", "N", 1, 24)
+                .node("Add", new String[] {"a", "b"}, new String[] {"s"}).node("Relu", "s", "y").output("y"),
+                random("a", 48, -2, 2, 3, 4, 24), random("b", 49, -2, 2, 3, 1, 24)));
         // Pow: by a scalar constant (the unary path: 2, 0.5, 3) and by a tensor
         for (float e : new float[] {2f, 0.5f, 3f}) {
             c.add(of("pow_scalar_" + e, "Pow", new OnnxBuilder(13).input("x", "N", 3, 5, 7).scalar("e", e)

@@ -350,7 +350,8 @@ public final class GpuPlan implements GpuLowering {
      * A copy of {@code n} units of {@code width} bytes by table {@code t} (see {@link #stridedCopy}).
      * Up to two dimensions after coalescing (a Concat or Split on channels-last values: rows of
      * channels at a row stride) take {@code copy2d_bW}: one division per unit and no table reads,
-     * where the general kernel reads the table and divides once per dimension.
+     * where the general kernel reads the table and divides once per dimension; three or four take
+     * {@code copy4d_bW} (strides as arguments, three divisions), more the general kernel.
      */
     private void launchCopy(String kind, long x, long y, int width, long[] t, int rank, long n, long span) {
         if (rank <= 2) {
@@ -359,6 +360,23 @@ public final class GpuPlan implements GpuLowering {
             long xc = t[2 * rank - 1], yc = t[3 * rank - 1], xo = t[3 * rank], yo = t[3 * rank + 1];
             Kernel k = kernel("copy2d_b" + width);
             add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, rows, cols, xs, ys, xc, yc, xo, yo, span));
+            return;
+        }
+        if (rank <= 4) {
+            // three or four dimensions: the strides as arguments (leading dimensions of size 1 for three)
+            long[] a = new long[14];
+            int lead = 4 - rank;
+            for (int d = 0; d < 4; d++) {
+                int src = d - lead;
+                a[d] = src < 0 ? 1 : t[src];
+                a[4 + d] = src < 0 ? 0 : t[rank + src];
+                a[8 + d] = src < 0 ? 0 : t[2 * rank + src];
+            }
+            a[12] = t[3 * rank];
+            a[13] = t[3 * rank + 1];
+            Kernel k = kernel("copy4d_b" + width);
+            add(kind, s -> k.launch(s, blocks(n), 1, 1, THREADS, 1, 1, 0, x, y, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
+                    a[10], a[11], a[12], a[13], span));
             return;
         }
         long[] ref = table(t);

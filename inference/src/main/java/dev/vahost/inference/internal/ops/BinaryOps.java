@@ -368,6 +368,7 @@ public final class BinaryOps {
          */
         private static boolean rows8(GpuLowering g, long[][] c, long pa0, long pb0, long py0, int code, int ac, float al, float be) {
             int r = c[0].length;
+            if (r == 3) return rows8x2(g, c, pa0, pb0, py0, code, ac, al, be);
             if (r > 2) return false;
             long rows = r == 2 ? c[0][0] : 1, cols = c[0][r - 1];
             if (cols % 8 != 0) return false;
@@ -380,6 +381,32 @@ public final class BinaryOps {
             long aRow = as[0], bRow = bs[0];
             g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, rows, cols8, aRow, bRow, yRow,
                     aScalar, bScalar, ac, al, be, span));
+            return true;
+        }
+
+        /**
+         * The same for three coalesced dimensions [outer, inner, cols] (kernel {@code binary_rows8x2_f16}): rows in two
+         * levels, each operand's outer stride a multiple of 8 or 0 as well. False when the shapes do not fit.
+         */
+        private static boolean rows8x2(GpuLowering g, long[][] c, long pa0, long pb0, long py0, int code, int ac, float al, float be) {
+            long outer = c[0][0], inner = c[0][1], cols = c[0][2];
+            if (cols % 8 != 0) return false;
+            long[][] in = new long[3][];
+            for (int k = 0; k < 3; k++) {
+                long[] st = c[k + 1], rest = operand(new long[] {st[1], st[2]}, 2);
+                if (rest == null || st[0] < 0 || (rest[1] == 0 && st[0] % 8 != 0)) return false; // vector rows start on 16 bytes
+                in[k] = new long[] {st[0], rest[0], rest[1]};
+            }
+            long[] as = in[0], bs = in[1], ys = in[2];
+            if (ys[2] != 0 || ys[1] < cols || ys[0] < inner * ys[1]) return false; // y: rows of values that do not overlap
+            long cols8 = cols / 8, n8 = outer * inner * cols8;
+            long span = 0;
+            for (long[] o : in) span = Math.max(span, (outer - 1) * o[0] + (inner - 1) * o[1] + cols);
+            long spanAll = span + 1;
+            Kernel k = g.kernel("binary_rows8x2_f16");
+            int aScalar = (int) as[2], bScalar = (int) bs[2];
+            g.add("binary", s -> k.launch(s, blocks(n8), 1, 1, THREADS, 1, 1, 0, pa0, pb0, py0, code, outer, inner, cols8, as[0], bs[0], ys[0],
+                    as[1], bs[1], ys[1], aScalar, bScalar, ac, al, be, spanAll));
             return true;
         }
 

@@ -300,6 +300,21 @@ class SliceLoweringCpuTest {
         assertFalse(Placements.plan(p, l, DType.F16).into[add.out()] >= 0, "a broadcasting addition is not placed");
     }
 
+    @Test
+    void broadcastsOverAMiddleDimensionTakeTheTwoLevelRowKernel() {
+        for (String name : List.of("mul_bcast_one_per_middle_row", "add_bcast_over_middle_relu")) {
+            OpCase c = OpCases.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+            OnnxModel m = OnnxModel.parse(c.model(), name);
+            for (int batch : new int[] {2, 3}) {
+                Plan p = PlacementsCpuTest.plan(m, batch);
+                Recorder g = new Recorder(p, Layouts.channelsLast(p), Placements.none(p.names.length));
+                BinaryOps.Binary op = (BinaryOps.Binary) p.steps.stream().filter(s -> s instanceof BinaryOps.Binary).findFirst().orElseThrow();
+                assertEquals(List.of("binary"), g.lower(op), name + " batch " + batch);
+                assertEquals("binary_rows8x2_f16", g.kernels.get(g.kernels.size() - 1), name + " batch " + batch);
+            }
+        }
+    }
+
     /**
      * Every step of every tiny-zoo model (TorchScript exports) and of the in-place op cases lowers, with
      * the fp16 channels-last placements, at batch 1 and at the max batch: no lowering refuses a view it
