@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * move nothing, the backbone's six bottleneck Adds are inside their convolutions, and views never add launches.
  */
 class PlanCensusCpuTest {
-    private record Census(int launches, Map<String, Integer> kinds, long copyBytes, int residualConvs, List<String> transposes) {}
+    private record Census(int launches, Map<String, Integer> kinds, long copyBytes, int residualConvs, List<String> transposes,
+                          List<Integer> copyRanks) {}
 
     private static Census lower(Plan p, Layouts l, Placements pl, Boolean stridedConvs) {
         SliceLoweringCpuTest.Recorder g = new SliceLoweringCpuTest.Recorder(p, l, pl);
@@ -38,7 +39,7 @@ class PlanCensusCpuTest {
         }
         Map<String, Integer> kinds = new TreeMap<>();
         for (String k : g.kinds) kinds.merge(k, 1, Integer::sum);
-        return new Census(g.kinds.size(), kinds, g.copyBytes, residualConvs, g.transposes);
+        return new Census(g.kinds.size(), kinds, g.copyBytes, residualConvs, g.transposes, g.copyRanks);
     }
 
     @Test
@@ -59,6 +60,8 @@ class PlanCensusCpuTest {
                         e.getKey(), c.launches(), c.copyBytes() / 1e6, c.transposes().size(), c.kinds());
             }
             taken.transposes().forEach(tr -> System.out.println("CENSUS batch=" + batch + " tiled transpose " + tr));
+            System.out.println("CENSUS batch=" + batch + " other copies by coalesced rank " + taken.copyRanks());
+            assertTrue(taken.copyRanks().stream().allMatch(r -> r <= 4), "no copy needs the general (table) kernel: " + taken.copyRanks());
             assertEquals(6, taken.transposes().size(), "the head's per-level class and DFL copies out of channels-last convolution outputs"
                     + " run as tiled transposes");
             assertEquals(6, taken.residualConvs(), "the backbone's six bottleneck Adds taken into their convolutions");

@@ -125,7 +125,11 @@ class SliceLoweringCpuTest {
             copyBytes += 2 * dev.vahost.inference.internal.Tensor.numel(shape) * elementBytes;
             GpuPlan.IoCopy c = GpuPlan.stridedCopy(shape, from, fromOffset, to, toOffset);
             if (elementBytes == 2 && GpuPlan.transposeArgs(c.table(), c.rank()) != null) transposes.add(describeCopy(shape, from, to));
+            else copyRanks.add(c.rank());
         }
+
+        /** The coalesced rank of every copy that is not a tiled transpose (copy2d up to 2, copy4d up to 4, the table kernel beyond). */
+        final List<Integer> copyRanks = new ArrayList<>();
 
         /** Copies the engine runs as tiled transposes (transpose_b2): their shapes and strides. */
         final List<String> transposes = new ArrayList<>();
