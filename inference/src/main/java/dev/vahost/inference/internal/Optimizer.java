@@ -322,7 +322,7 @@ public final class Optimizer {
             Map<String, Node> producers = g.producers();
             for (Node a : g.nodes) {
                 Act act = Act.ofOp(a.op);
-                if (act == null || !act.fusable() || a.op.equals("Clip") || a.inputs.size() != 1 || g.isGraphOutput(a.output())) continue;
+                if (act == null || !act.fusable() || a.op.equals("Clip") || a.inputs.size() != 1) continue;
                 List<Node> chain = new ArrayList<>(); // nearest the activation first
                 String v = a.input(0);
                 Node p = producers.get(v);
@@ -336,11 +336,13 @@ public final class Optimizer {
                     continue;
                 }
                 Node first = chain.get(chain.size() - 1);
-                String moved = v + "/vahost." + a.op;
-                rename(g, a.output(), chain.get(0).output());
+                // the activation reads the Conv's output and writes a new value the first move reads; the last move writes
+                // what the activation wrote (its own output was read by the activation alone)
+                String moved = v + "/vahost." + a.op, result = a.output();
                 a.inputs.set(0, v);
                 a.outputs.set(0, moved);
                 first.inputs.set(0, moved);
+                chain.get(0).outputs.set(0, result);
                 g.nodes.remove(a);
                 g.nodes.add(g.nodes.indexOf(p) + 1, a);
                 hoisted++;
