@@ -32,6 +32,10 @@ class ActivationFusionTest {
                 .node("Transpose", "r", "t", "perm", new long[] {0, 1, 3, 4, 2})
                 .node("Sigmoid", "t", "y").output("y");
         if ("Neg".equals(variant)) b.node("Neg", "c", "z").output("z");
+        if ("ShapeOfMove".equals(variant)) {
+            // a Shape of the transposed value (what the activation reads) feeding a second output's Reshape
+            b.node("Shape", "t", "tsh").node("Reshape", new String[] {"y", "tsh"}, new String[] {"z"}).output("z");
+        }
         return OnnxModel.parse(b.build(), "head");
     }
 
@@ -56,7 +60,8 @@ class ActivationFusionTest {
                 }
             }
         }
-        for (OnnxModel m : new OnnxModel[] {plain, head("Shape"), head("Neg")}) {
+        assertEquals(5, head("ShapeOfMove").nodeCount(), "Conv+Sigmoid, Reshape, Transpose, Shape, Reshape");
+        for (OnnxModel m : new OnnxModel[] {plain, head("Shape"), head("Neg"), head("ShapeOfMove")}) {
             try (CpuEngine e = CpuEngine.create(m, 1)) {
                 assertArrayEquals(want, e.runAll(new float[][] {x}, 1)[0], 1e-6f);
             }

@@ -339,6 +339,7 @@ public final class Optimizer {
                 // the activation reads the Conv's output and writes a new value the first move reads; the last move writes
                 // what the activation wrote (its own output was read by the activation alone)
                 String moved = v + "/vahost." + a.op, result = a.output();
+                g.readShapeOf(chain.get(0).output(), result); // a Shape of the last move's old output: the same shape
                 a.inputs.set(0, v);
                 a.outputs.set(0, moved);
                 first.inputs.set(0, moved);
