@@ -187,7 +187,10 @@ class ViewBrowserTest {
                 double tol = Math.max(1.0, 0.25 * fps);
                 System.out.printf(Locale.ROOT, "[browser] %s: page fps %.2f..%.2f, /metrics %.2f; page dropped %.0f..%.0f, /metrics %.0f%n", id, lo, hi,
                         fps, before.get(id)[1], after.get(id)[1], dropped);
-                assertTrue(fps > 0, id + ": a camera at work");
+                // at work: frames through the detector since it started (the last perf interval's fps may be 0 on a
+                // starved 2-core runner: CI saw "/metrics 0.00" once, processed 27 of 134 frames, batches taking 1-1.5 s)
+                assertTrue(metric(metrics, "vahost_stream_frames_processed_total", id) > 0 && metric(metrics, "vahost_stream_avg_fps", id) > 0,
+                        id + ": a camera at work");
                 assertTrue(fps >= lo - tol && fps <= hi + tol, id + ": page fps " + lo + ".." + hi + " vs /metrics " + fps);
                 assertTrue(before.get(id)[1] <= dropped && dropped <= after.get(id)[1], id + ": dropped frames on the page (before "
                         + before.get(id)[1] + ", after " + after.get(id)[1] + ") vs /metrics " + dropped);
