@@ -76,27 +76,28 @@ public final class Graph {
      * a rewrite that keeps shapes may give them from another value ({@link #readShapeOf}).
      */
     public Map<String, Integer> dataUseCounts() {
-        Map<String, Integer> uses = new HashMap<>();
-        for (Node n : nodes) {
-            if (n.op.equals("Shape") || n.op.equals("Size")) continue;
-            for (String in : n.inputs) {
-                if (!in.isEmpty()) uses.merge(in, 1, Integer::sum);
-            }
-        }
-        for (ValueInfo o : outputs) uses.merge(o.name(), 1, Integer::sum);
-        return uses;
+        return uses(true);
     }
 
     /** Shape and Size nodes reading {@code from} read {@code to} instead (a value of the same shape). */
     public void readShapeOf(String from, String to) {
         for (Node n : nodes) {
-            if ((n.op.equals("Shape") || n.op.equals("Size")) && n.input(0).equals(from)) n.inputs.set(0, to);
+            if (readsShapeOnly(n) && n.input(0).equals(from)) n.inputs.set(0, to);
         }
     }
 
     public Map<String, Integer> useCounts() {
+        return uses(false);
+    }
+
+    private static boolean readsShapeOnly(Node n) {
+        return n.op.equals("Shape") || n.op.equals("Size");
+    }
+
+    private Map<String, Integer> uses(boolean skipShapeReaders) {
         Map<String, Integer> uses = new HashMap<>();
         for (Node n : nodes) {
+            if (skipShapeReaders && readsShapeOnly(n)) continue;
             for (String in : n.inputs) {
                 if (!in.isEmpty()) uses.merge(in, 1, Integer::sum);
             }
